@@ -1,0 +1,264 @@
+"""The matcher's tables. Only tokens, opaque references, categories, dates and counts.
+
+Tokens are stored peppered (HMAC with a server key kept outside the database). Every table
+that holds tokens is keyed so that it can be distributed by token (Citus): uniqueness on a
+token always includes the token column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON as SA_JSON
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class AgencyKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    POLICE = "police"
+    INSPECTORATE = "inspectorate"
+    OTHER = "other"
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    kind: str = Field(max_length=20)  # AgencyKind
+    region: str = Field(max_length=80, index=True)
+    #: a functional mailbox or desk for disclosure; set by an administrator, not by agencies' data
+    contact_point: str | None = Field(default=None, max_length=200)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """An agency's API credential. Only a SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    #: space-separated scopes: submit withdraw alerts
+    scopes: str = Field(max_length=100)
+    label: str = Field(default="", max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: dt.datetime | None = None
+
+
+class KeyEpochStatus(StrEnum):
+    CURRENT = "current"
+    RETIRED = "retired"
+
+
+class KeyEpoch(SQLModel, table=True):
+    """A pseudonymization key epoch the matcher accepts, known by fingerprint only."""
+
+    __tablename__ = "key_epoch"
+    __table_args__ = (UniqueConstraint("scheme", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme: str = Field(max_length=10)
+    epoch: int
+    fingerprint: str = Field(max_length=32)
+    status: str = Field(default=KeyEpochStatus.CURRENT, max_length=10)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    retired_at: dt.datetime | None = None
+
+
+class Batch(SQLModel, table=True):
+    """One accepted upload. The primary key makes a replay detectable (idempotency)."""
+
+    id: str = Field(primary_key=True, max_length=36)  # the client's batch uuid
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    received_at: dt.datetime = Field(default_factory=utcnow)
+    scheme: str = Field(max_length=10)
+    key_fingerprint: str = Field(max_length=32)
+    key_epoch: int
+    normalization_version: str = Field(max_length=10)
+    signal_count: int
+    token_count: int
+    tokens_per_kind: dict[str, int] = Field(sa_column=Column(SA_JSON, nullable=False))
+
+
+class Signal(SQLModel, table=True):
+    """An agency's signal: an opaque reference, a category and dates. Never an identifier."""
+
+    __table_args__ = (UniqueConstraint("agency_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    ref: str = Field(max_length=22)
+    batch_id: str = Field(max_length=36, index=True)
+    category: str = Field(max_length=30)
+    observed_on: dt.date
+    retain_until: dt.date = Field(index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SignalToken(SQLModel, table=True):
+    """A peppered token held by a signal. Deleted with the signal (retention by deletion)."""
+
+    __tablename__ = "signal_token"
+    __table_args__ = (Index("ix_signal_token_signal", "signal_id"),)
+
+    token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    signal_id: int = Field(primary_key=True)
+    agency_id: int
+    kind: str = Field(max_length=10)
+    level: str = Field(max_length=12)
+
+
+class TokenEntry(SQLModel, table=True):
+    """One row per distinct peppered token.
+
+    Upserting this row takes a row lock that serializes concurrent batches holding the same
+    token, so that an overlap between two agencies submitting at the same moment is never lost.
+    """
+
+    __tablename__ = "token_entry"
+
+    token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    kind: str = Field(max_length=10)
+    level: str = Field(max_length=12)
+    first_seen: dt.datetime = Field(default_factory=utcnow)
+
+
+class AlertStatus(StrEnum):
+    NEW = "new"
+    TRIAGE = "triage"
+    DISMISSED = "dismissed"
+    NO_ACTION = "no_action"
+    DISCLOSURE_REQUESTED = "disclosure_requested"
+    DISCLOSED = "disclosed"
+    CASE_PROPOSED = "case_proposed"
+    HANDED_OVER = "handed_over"
+    CLOSED = "closed"
+    EMBARGOED = "embargoed"
+    MERGED = "merged"
+    EXPIRED = "expired"
+
+
+class Alert(SQLModel, table=True):
+    """One alert per token held by two or more distinct agencies (unique on token)."""
+
+    __table_args__ = (
+        Index("ix_alert_status_last_seen", "status", "last_seen"),
+        Index("ix_alert_last_seen", "last_seen"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    kind: str = Field(max_length=10, index=True)
+    level: str = Field(max_length=12)
+    status: str = Field(default=AlertStatus.NEW, max_length=24)
+    agency_count: int = 0
+    region_count: int = 0
+    signal_count: int = 0
+    first_seen: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    released_at: dt.datetime | None = None
+    assigned_to: int | None = Field(default=None, foreign_key="user_account.id")
+    possible_victim: bool = False
+    merged_into: int | None = None
+    external_reference: str | None = Field(default=None, max_length=80)
+    case_route: str | None = Field(default=None, max_length=30)
+
+
+class AlertAgency(SQLModel, table=True):
+    """Which agencies an alert involves, kept in step with the signals at ingest and withdrawal."""
+
+    __tablename__ = "alert_agency"
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)
+    signal_count: int = 0
+    first_seen: dt.datetime = Field(default_factory=utcnow)
+    last_seen: dt.datetime = Field(default_factory=utcnow)
+
+
+class BenignHub(SQLModel, table=True):
+    """A token a coordinator marked as a shared, harmless hub (a hotel switchboard)."""
+
+    __tablename__ = "benign_hub"
+
+    token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    reason: str = Field(max_length=200)
+    marked_by: int | None = Field(default=None, foreign_key="user_account.id")
+    marked_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UserRole(StrEnum):
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class UserAccount(SQLModel, table=True):
+    """A dashboard user; the password is kept as an Argon2id hash."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=80)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=12)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    #: comma-separated regions a coordinator is scoped to; empty means none
+    regions: str = Field(default="", max_length=400)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AlertEvent(SQLModel, table=True):
+    """The workflow history of an alert."""
+
+    __tablename__ = "alert_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class DisclosureDecision(SQLModel, table=True):
+    """An involved agency's answer to a disclosure request, with its legal basis."""
+
+    __tablename__ = "disclosure_decision"
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    decision: str = Field(max_length=10)  # pending | approved | declined
+    legal_basis: str | None = Field(default=None, max_length=30)
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: dt.datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained: each entry's hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=40, index=True)
+    subject: str = Field(default="", max_length=80)
+    details: dict[str, object] = Field(default_factory=dict, sa_column=Column(SA_JSON, nullable=False))
+    prev_hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64, unique=True)
