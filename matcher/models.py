@@ -37,12 +37,14 @@ class Agency(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """An agency's API credential. Only a SHA-256 of the secret is kept."""
+    """An API credential of an agency or of a coordinator. Only a SHA-256 of the secret is kept."""
 
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
+    #: exactly one of agency_id (agency endpoints) and user_id (coordinator endpoints) is set
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     token_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
     #: space-separated scopes: submit withdraw alerts
     scopes: str = Field(max_length=100)
@@ -262,3 +264,14 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, object] = Field(default_factory=dict, sa_column=Column(SA_JSON, nullable=False))
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The single row naming the chain's last entry; updating it serializes appends."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_id: int | None = None
+    last_hash: str = Field(max_length=64)
+    entries: int = 0
