@@ -261,7 +261,9 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=80)
     action: str = Field(max_length=40, index=True)
     subject: str = Field(default="", max_length=80)
-    details: dict[str, object] = Field(default_factory=dict, sa_column=Column(SA_JSON, nullable=False))
+    details: dict[str, object] = Field(
+        default_factory=dict, sa_column=Column(SA_JSON, nullable=False)
+    )
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
 

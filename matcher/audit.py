@@ -1,0 +1,195 @@
+"""The append-only, hash-chained audit log: who did what to personal data, and proof of it.
+
+Each entry's hash is ``sha256(prev_hash || canonical JSON of the entry)``. Appends are serialized
+by the single ``audit_head`` row, updated in the appending transaction: ``UPDATE ... RETURNING``
+takes a row lock that the next writer waits on (any process, any host), so the chain never forks.
+Details hold counts, ids and statuses only: never an identifier, a token or a credential.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from matcher.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+SYSTEM = "system"
+CLI = "cli"
+
+Scalar = str | int | bool | None
+
+
+class AuditVerification(NamedTuple):
+    """The result of checking the whole chain."""
+
+    ok: bool
+    entries: int
+    first_bad_id: int | None
+    reason: str
+
+
+def agency_actor(agency_id: int) -> str:
+    """Name an agency as an audit actor (never its token)."""
+    return f"agency:{agency_id}"
+
+
+def user_actor(user_id: int) -> str:
+    """Name a dashboard or API user as an audit actor (never its token)."""
+    return f"user:{user_id}"
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    # stored without a zone on both databases: hash what the database will give back
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _check_details(details: Mapping[str, object]) -> dict[str, object]:
+    clean: dict[str, object] = {}
+    for key, value in details.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        if not all(isinstance(item, Scalar) for item in items):
+            # bytes (tokens), floats (do not round-trip exactly) and objects are refused
+            raise TypeError(f"audit detail {key!r} must be text, an integer, a boolean or a list")
+        clean[str(key)] = list(value) if isinstance(value, list | tuple) else value
+    return clean
+
+
+def entry_hash(
+    prev_hash: str,
+    *,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: Mapping[str, object],
+) -> str:
+    """Return the chained hash of one entry's content after prev_hash."""
+    canonical = json.dumps(
+        {
+            "at": _naive_utc(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical.encode("utf-8")).hexdigest()
+
+
+def _ensure_head(session: Session) -> None:
+    values = {"id": HEAD_ID, "last_id": None, "last_hash": GENESIS, "entries": 0}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(AuditHead).values(**values).on_conflict_do_nothing())
+
+
+def _lock_head(session: Session) -> tuple[str, int]:
+    statement = (
+        update(AuditHead)
+        .where(col(AuditHead.id) == HEAD_ID)
+        .values(entries=col(AuditHead.entries) + 1)
+        .returning(col(AuditHead.last_hash), col(AuditHead.entries))
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        _ensure_head(session)
+        row = session.execute(statement).one()
+    return str(row[0]), int(row[1])
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str = "",
+    details: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """Append an entry inside the caller's transaction; it is kept only if the caller commits."""
+    clean = _check_details(details or {})
+    prev_hash, _count = _lock_head(session)
+    at = _naive_utc(dt.datetime.now(dt.UTC))
+    digest = entry_hash(
+        prev_hash, at=at, actor=actor, action=action, subject=subject, details=clean
+    )
+    entry = AuditEntry(
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=clean,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    session.add(entry)
+    session.flush()
+    session.execute(
+        update(AuditHead)
+        .where(col(AuditHead.id) == HEAD_ID)
+        .values(last_hash=digest, last_id=entry.id)
+    )
+    return entry
+
+
+def verify(session: Session, *, batch_size: int = 1000) -> AuditVerification:
+    """Walk the chain in order and report the first entry that was changed, inserted or removed."""
+    expected_prev = GENESIS
+    count = 0
+    last_id: int | None = None
+    rows = session.execute(
+        select(AuditEntry).order_by(col(AuditEntry.id)).execution_options(yield_per=batch_size)
+    ).scalars()
+    for entry in rows:
+        count += 1
+        if entry.prev_hash != expected_prev:
+            return AuditVerification(
+                False, count, entry.id, "an entry before this one was removed or inserted"
+            )
+        digest = entry_hash(
+            entry.prev_hash,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            details=entry.details,
+        )
+        if digest != entry.hash:
+            return AuditVerification(False, count, entry.id, "this entry was changed")
+        expected_prev = entry.hash
+        last_id = entry.id
+    return _compare_with_head(session, count=count, last_hash=expected_prev, last_id=last_id)
+
+
+def _compare_with_head(
+    session: Session, *, count: int, last_hash: str, last_id: int | None
+) -> AuditVerification:
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        if count == 0:
+            return AuditVerification(True, 0, None, "the log is empty")
+        return AuditVerification(False, count, None, "the chain's head row is missing")
+    if head.last_hash != last_hash or head.entries != count:
+        # the newest entries were removed (or the head was edited): name the last one recorded
+        return AuditVerification(
+            False, count, head.last_id, "the chain ends before its head: entries were removed"
+        )
+    return AuditVerification(True, count, None, f"{count} entries, chain intact")
+
+
+def count_entries(session: Session) -> int:
+    """Return how many entries the log holds."""
+    return int(session.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
