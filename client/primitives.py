@@ -1,28 +1,57 @@
-"""The one module that touches key material: HKDF, HMAC and key fingerprints.
+"""The one module that touches key material: HKDF, HMAC, fingerprints, Argon2id and AES-GCM.
 
-Everyone else calls these recipes. Keys are ``bytes``; a ``str`` is refused so that a
-passphrase or hex dump is never mistaken for a key.
+Everyone else calls these recipes. Keys are ``bytes``; a ``str`` is refused with ``TypeError`` so
+that a passphrase, a hex dump or a base64 text is never mistaken for a key. Failures say that a
+check failed, never which byte or which value.
 """
 
 from __future__ import annotations
 
 import hmac as _hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from hashlib import sha256
 
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 SECRET_BYTES = 32
+SALT_BYTES = 16
+NONCE_BYTES = 12
 _FINGERPRINT_INFO = b"kruispunt/v1/fingerprint"
+
+
+class IntegrityError(ValueError):
+    """Authenticated decryption failed: wrong key or altered data (deliberately not which)."""
 
 
 def _require_bytes(key: object, what: str) -> bytes:
     if not isinstance(key, bytes | bytearray):
-        raise TypeError(f"{what} must be bytes")
+        raise TypeError(f"{what} must be bytes, not {type(key).__name__}")
     return bytes(key)
 
 
-def hkdf_sha256(secret: bytes, *, info: bytes, length: int = 32, salt: bytes | None = None) -> bytes:
+def random_secret(length: int = SECRET_BYTES) -> bytes:
+    """Return fresh secret bytes from the operating system's CSPRNG."""
+    return secrets.token_bytes(length)
+
+
+def equal(a: bytes | str, b: bytes | str) -> bool:
+    """Compare in constant time, so timing does not tell how much of a secret matched."""
+    if isinstance(a, str) and isinstance(b, str):
+        return _hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+    if isinstance(a, bytes) and isinstance(b, bytes):
+        return _hmac.compare_digest(a, b)
+    raise TypeError("compare bytes with bytes or str with str")
+
+
+def hkdf_sha256(
+    secret: bytes, *, info: bytes, length: int = SECRET_BYTES, salt: bytes | None = None
+) -> bytes:
     """Derive a subkey from a secret (RFC 5869, SHA-256)."""
     secret = _require_bytes(secret, "secret")
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
@@ -31,10 +60,61 @@ def hkdf_sha256(secret: bytes, *, info: bytes, length: int = 32, salt: bytes | N
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     """Return HMAC-SHA256 of message under key (RFC 2104)."""
     key = _require_bytes(key, "key")
-    return _hmac.new(key, message, sha256).digest()
+    return _hmac.digest(key, message, "sha256")
+
+
+def hmac_sha256_with(key: bytes) -> Callable[[bytes], bytes]:
+    """Prepare HMAC-SHA256 under one key: its padded states are computed once, not per message."""
+    template = _hmac.new(_require_bytes(key, "key"), digestmod=sha256)
+    copy = template.copy
+
+    def mac(message: bytes) -> bytes:
+        state = copy()
+        state.update(message)
+        return state.digest()
+
+    return mac
 
 
 def fingerprint(secret: bytes, *, scheme: str, epoch: int) -> str:
     """Identify scheme + epoch + key without revealing the key: 128 bits, lowercase hex."""
     info = _FINGERPRINT_INFO + f"/{scheme}/{epoch}".encode("ascii")
     return hkdf_sha256(secret, info=info, length=16).hex()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Argon2Params:
+    """Cost of turning a passphrase into a key (RFC 9106's second recommended option)."""
+
+    memory_kib: int = 64 * 1024
+    time_cost: int = 3
+    lanes: int = 4
+
+
+def passphrase_key(passphrase: bytes, *, salt: bytes, params: Argon2Params) -> bytes:
+    """Stretch a passphrase into a 256-bit key with Argon2id, so guessing it offline is slow."""
+    return hash_secret_raw(
+        _require_bytes(passphrase, "passphrase"),
+        _require_bytes(salt, "salt"),
+        time_cost=params.time_cost,
+        memory_cost=params.memory_kib,
+        parallelism=params.lanes,
+        hash_len=SECRET_BYTES,
+        type=Type.ID,
+    )
+
+
+def seal(key: bytes, plaintext: bytes, *, associated_data: bytes) -> tuple[bytes, bytes]:
+    """Encrypt with AES-256-GCM under a fresh nonce; return (nonce, ciphertext with tag)."""
+    nonce = random_secret(NONCE_BYTES)
+    aead = AESGCM(_require_bytes(key, "key"))
+    return nonce, aead.encrypt(nonce, _require_bytes(plaintext, "plaintext"), associated_data)
+
+
+def unseal(key: bytes, nonce: bytes, ciphertext: bytes, *, associated_data: bytes) -> bytes:
+    """Decrypt AES-256-GCM; raise IntegrityError if the key is wrong or anything was altered."""
+    aead = AESGCM(_require_bytes(key, "key"))
+    try:
+        return aead.decrypt(nonce, ciphertext, associated_data)
+    except (InvalidTag, ValueError):  # ValueError: a nonce of impossible length
+        raise IntegrityError("authenticated decryption failed") from None
