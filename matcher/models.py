@@ -217,6 +217,8 @@ class UserAccount(SQLModel, table=True):
     #: comma-separated regions a coordinator is scoped to; empty means none
     regions: str = Field(default="", max_length=400)
     totp_secret: str | None = Field(default=None, max_length=64)
+    #: the last TOTP time step accepted, so that a code cannot be replayed
+    totp_last_step: int | None = None
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
     active: bool = True
