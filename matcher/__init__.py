@@ -1,7 +1,8 @@
-"""The central matcher: stores only peppered tokens, detects overlaps across agencies, raises alerts."""
+"""The central matcher: holds peppered tokens only, finds overlaps, raises alerts."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,13 +11,42 @@ from flask import Flask
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the matcher application; nothing is bound to an app at import time."""
-    app = Flask(__name__)
-    from matcher import api, commands, config, dashboard, db, errors
+    from matcher import config
 
+    instance = config.instance_path(test_config, environ=os.environ)
+    app = Flask(__name__, instance_path=os.path.abspath(instance) if instance else None)
     config.init_app(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Connect the database."""
+    from matcher import db
+
     db.init_app(app)
-    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the JSON API under /api/v1 and the coordinator dashboard."""
+    from matcher import api, dashboard
+
     api.init_app(app)
     dashboard.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render every error in one shape (JSON under /api)."""
+    from matcher import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the administration commands to `flask --app matcher` and `kruispunt-matcher`."""
+    from matcher import commands
+
     commands.init_app(app)
-    return app

@@ -48,7 +48,7 @@ def user_actor(user_id: int) -> str:
 
 
 def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    # stored without a zone on both databases: hash what the database will give back
+    # hash one form whatever the database gives back (aware UTC, or naive UTC on SQLite)
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
@@ -122,7 +122,7 @@ def record(
     """Append an entry inside the caller's transaction; it is kept only if the caller commits."""
     clean = _check_details(details or {})
     prev_hash, _count = _lock_head(session)
-    at = _naive_utc(dt.datetime.now(dt.UTC))
+    at = dt.datetime.now(dt.UTC)
     digest = entry_hash(
         prev_hash, at=at, actor=actor, action=action, subject=subject, details=clean
     )

@@ -1,9 +1,24 @@
-"""Placeholder."""
+"""The administration CLI: `kruispunt-matcher` and `flask --app matcher` run the same commands.
 
-from typing import Any
+The command groups live in :mod:`matcher.cli`; every change they make goes through a service
+and is audited with the actor ``cli:<operating-system user>``.
+"""
+
+from __future__ import annotations
 
 from flask import Flask
+from flask.cli import FlaskGroup
+
+from matcher import create_app
+from matcher.cli import register
+
+main = FlaskGroup(
+    name="kruispunt-matcher",
+    create_app=create_app,
+    help="Administer the Kruispunt matcher: database, agencies, tokens, key epochs, users, audit.",
+)
 
 
-def init_app(app: Flask, *args: Any) -> None:
-    """Register with the app."""
+def init_app(app: Flask) -> None:
+    """Add the administration commands to the app's CLI."""
+    register(app.cli)

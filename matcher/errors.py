@@ -1,13 +1,16 @@
 """Errors the matcher raises on purpose, and the one handler that renders every error.
 
     MatcherError          500 internal         base; never raised bare on purpose
-     ├── Unauthorized     401 unauthorized     missing, unknown, revoked or wrong-scope token
+     ├── BadRequest       400 bad_request      invalid_json, ...
+     ├── Unauthorized     401 unauthorized     missing, malformed, unknown or revoked token
      ├── Forbidden        403 forbidden        known caller, not allowed to see or do this
      ├── NotFound         404 not_found
      ├── Conflict         409 conflict         unknown_key, retired_key, batch_id_taken, ...
      ├── TooLarge         413 too_large
-     ├── InvalidRequest   422 invalid_request  invalid_batch, invalid_json, ...
-     └── RateLimited      429 rate_limited
+     ├── UnsupportedMedia 415 unsupported_media_type
+     ├── InvalidRequest   422 invalid_request  invalid_batch, invalid_query, ...
+     ├── RateLimited      429 rate_limited
+     └── Unavailable      503 unavailable      the database cannot be reached
 
 Under ``/api`` every error, ours or Werkzeug's or pydantic's, becomes the one JSON shape
 ``client.wire.ErrorBody``. Messages name the location and the rule, never a submitted value:
@@ -46,6 +49,13 @@ class MatcherError(Exception):
         self.fields = list(fields or [])
 
 
+class BadRequest(MatcherError):
+    """The request cannot be read at all (e.g. its body is not JSON)."""
+
+    status = 400
+    code = "bad_request"
+
+
 class Unauthorized(MatcherError):
     """No valid credential: the same answer whichever check failed."""
 
@@ -81,6 +91,13 @@ class TooLarge(MatcherError):
     code = "too_large"
 
 
+class UnsupportedMedia(MatcherError):
+    """The body is not in a format this endpoint reads (JSON)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class InvalidRequest(MatcherError):
     """The request is well-formed HTTP but breaks the schema or a rule."""
 
@@ -93,6 +110,13 @@ class RateLimited(MatcherError):
 
     status = 429
     code = "rate_limited"
+
+
+class Unavailable(MatcherError):
+    """A dependency (the database) cannot be reached; retry later."""
+
+    status = 503
+    code = "unavailable"
 
 
 def validation_fields(error: ValidationError) -> list[dict[str, str]]:
@@ -133,6 +157,13 @@ def _http_code(error: HTTPException) -> str:
     return "".join(char for char in name if char.isalnum() or char == "_")
 
 
+_HTTP_MESSAGES = {
+    404: "No such endpoint; the API is described at /api/v1/openapi.json.",
+    405: "This endpoint does not accept this HTTP method.",
+    413: "The request body is larger than this matcher accepts; send fewer signals per batch.",
+}
+
+
 def _render_matcher_error(error: MatcherError) -> Response | HTTPException:
     if _is_api_request():
         return _json(error.status, error.code, error.message, error.fields)
@@ -144,8 +175,8 @@ def _render_http_exception(error: HTTPException) -> Response | HTTPException:
     if not _is_api_request():
         return error
     status = error.code or 500
-    # Werkzeug's descriptions are fixed texts (no request data); keep them as guidance.
-    message = error.description or error.name or "error"
+    # Werkzeug's descriptions are fixed texts (no request data); ours are shorter where we can.
+    message = _HTTP_MESSAGES.get(status) or error.description or error.name or "error"
     response = _json(status, _http_code(error), message, [])
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):
         value = error.get_response().headers.get(header)

@@ -86,6 +86,11 @@ def find_user(session: Session, username: str) -> UserAccount | None:
     return session.exec(select(UserAccount).where(col(UserAccount.username) == username)).first()
 
 
+def list_users(session: Session) -> list[UserAccount]:
+    """Return every user by name."""
+    return list(session.exec(select(UserAccount).order_by(col(UserAccount.username))))
+
+
 def get_user(session: Session, username: str) -> UserAccount:
     """Return the user of that name or raise NotFound."""
     user = find_user(session, username)

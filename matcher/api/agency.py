@@ -1,0 +1,56 @@
+"""Agency endpoints: submit batches, withdraw signals, read the alerts released to the agency."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from client import wire
+from matcher import audit, config, db
+from matcher.api.bodies import model_response, parse
+from matcher.auth import agency_required, current_caller
+from matcher.services import alerts
+
+
+@agency_required("submit")
+def submit_batch() -> tuple[Response, int]:
+    """Store a batch of tokens; a replay of the same batch_id returns the first receipt."""
+    from matcher.services import ingest  # TEMPORARY until INGEST lands
+
+    batch = parse(wire.Batch, code="invalid_batch")
+    session = db.session()
+    receipt = ingest.submit_batch(
+        session, agency_id=current_caller().agency_id, batch=batch, pepper=config.pepper()
+    )
+    session.commit()
+    return model_response(receipt, 200 if receipt.replay else 201)
+
+
+@agency_required("withdraw")
+def withdraw() -> tuple[Response, int]:
+    """Delete the agency's own signals by reference; others' references count as unknown."""
+    from matcher.services import retention  # TEMPORARY until INGEST lands
+
+    withdrawal = parse(wire.Withdrawal, code="invalid_withdrawal")
+    session = db.session()
+    receipt = retention.withdraw(
+        session, agency_id=current_caller().agency_id, refs=list(withdrawal.refs)
+    )
+    session.commit()
+    return model_response(receipt)
+
+
+@agency_required("alerts")
+def released_alerts() -> Response:
+    """List the alerts a coordinator released to this agency (own refs, others' contacts)."""
+    caller = current_caller()
+    session = db.session()
+    released = alerts.released_alerts_for_agency(session, agency_id=caller.agency_id)
+    audit.record(
+        session,
+        actor=caller.actor,
+        action="alert.read",
+        subject="released",
+        details={"alerts": len(released), "alert_ids": [item.alert_id for item in released]},
+    )
+    session.commit()
+    return jsonify({"alerts": [item.model_dump(mode="json") for item in released]})

@@ -1,0 +1,68 @@
+"""Reading JSON request bodies and query strings into typed values, without echoing any of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TypeVar
+
+from flask import Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from matcher.errors import BadRequest, InvalidRequest, UnsupportedMedia, from_validation_error
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], *, code: str) -> M:
+    """Validate the JSON body against a wire model; errors name locations and rules only."""
+    if not request.is_json:
+        raise UnsupportedMedia("Send the body as JSON with 'Content-Type: application/json'.")
+    raw = request.get_data(cache=False)  # raises 413 above MAX_CONTENT_LENGTH
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        if any(item["type"] == "json_invalid" for item in error.errors(include_input=False)):
+            raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
+        raise from_validation_error(error, code=code) from None
+
+
+def model_response(model: BaseModel, status: int = 200) -> tuple[Response, int]:
+    """Serialize a wire model as the JSON response."""
+    return jsonify(model.model_dump(mode="json")), status
+
+
+def _bad_query(name: str, rule: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"The query parameter '{name}' is not valid: {rule}.",
+        code="invalid_query",
+        fields=[{"location": f"query.{name}", "rule": rule}],
+    )
+
+
+def query_text(name: str, *, choices: set[str] | None = None) -> str | None:
+    """Return a query parameter, checked against choices when given."""
+    value = request.args.get(name) or None
+    if value is not None and choices is not None and value not in choices:
+        raise _bad_query(name, "one of " + ", ".join(sorted(choices)))
+    return value
+
+
+def query_int(name: str, *, default: int | None = None, minimum: int = 1) -> int | None:
+    """Return a query parameter as a whole number of at least minimum."""
+    value = request.args.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum or len(value) > 9:
+        raise _bad_query(name, f"a whole number from {minimum}")
+    return int(value)
+
+
+def query_date(name: str) -> dt.date | None:
+    """Return a query parameter as an ISO date (YYYY-MM-DD)."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _bad_query(name, "a date as YYYY-MM-DD") from None

@@ -1,0 +1,251 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the wire models' JSON Schemas.
+
+The wire models (``client.wire``) are the single definition of what travels; this module only
+adds the paths, the security schemes and the few coordinator shapes that are not wire models.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from client import wire
+
+REF = "#/components/schemas/{model}"
+_REQUESTS: tuple[type[BaseModel], ...] = (wire.Batch, wire.Withdrawal)
+_RESPONSES: tuple[type[BaseModel], ...] = (
+    wire.Receipt,
+    wire.WithdrawalReceipt,
+    wire.ReleasedAlert,
+    wire.ErrorBody,
+)
+
+_OBJECT: dict[str, Any] = {"type": "object"}
+_HAND_WRITTEN: dict[str, dict[str, Any]] = {
+    "ReleasedAlerts": {
+        "type": "object",
+        "required": ["alerts"],
+        "properties": {
+            "alerts": {"type": "array", "items": {"$ref": REF.format(model="ReleasedAlert")}}
+        },
+    },
+    "KeyEpochs": {
+        "type": "object",
+        "required": ["epochs"],
+        "properties": {
+            "epochs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "scheme": {
+                            "type": "string",
+                            "enum": [name.value for name in wire.SchemeName],
+                        },
+                        "epoch": {"type": "integer", "minimum": 1},
+                        "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        "status": {"type": "string", "enum": ["current", "retired"]},
+                    },
+                },
+            }
+        },
+    },
+    "AlertPage": {
+        "type": "object",
+        "description": "A page of alerts; counts per status ignore the status filter.",
+        "required": ["alerts", "page", "per_page", "pages", "total", "counts"],
+        "properties": {
+            "alerts": {"type": "array", "items": _OBJECT},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "total": {"type": "integer"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+    },
+    "AlertDetail": {
+        "type": "object",
+        "description": "One alert: explanation, agencies with regions and signals per category, "
+        "timeline, workflow events, and the cluster of alerts linked through shared signals.",
+        "required": ["id", "explanation", "kind", "level", "status", "agencies", "cluster"],
+        "properties": {
+            "id": {"type": "integer"},
+            "explanation": {"type": "string"},
+            "kind": {"type": "string", "enum": [kind.value for kind in wire.Kind]},
+            "level": {"type": "string"},
+            "status": {"type": "string"},
+            "agencies": {"type": "array", "items": _OBJECT},
+            "timeline": {"type": "array", "items": _OBJECT},
+            "events": {"type": "array", "items": _OBJECT},
+            "cluster": _OBJECT,
+        },
+    },
+    "Health": {
+        "type": "object",
+        "properties": {"status": {"type": "string"}, "database": {"type": "string"}},
+    },
+}
+
+_AGENCY: list[dict[str, list[str]]] = [{"agencyToken": []}]
+_COORDINATOR: list[dict[str, list[str]]] = [{"coordinatorToken": []}]
+_ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+_LIST_PARAMETERS = [
+    _query("status", {"type": "string"}, "Only alerts with this workflow status."),
+    _query(
+        "kind", {"type": "string", "enum": [kind.value for kind in wire.Kind]}, "Only this kind."
+    ),
+    _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
+    _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
+    _query("since", {"type": "string", "format": "date"}, "Last seen on or after this day."),
+    _query("until", {"type": "string", "format": "date"}, "First seen on or before this day."),
+    _query(
+        "sort",
+        {"type": "string", "enum": ["recent", "agencies", "strength"]},
+        "recent: last growth first; agencies: most agencies first; strength: most regions, "
+        "then agencies, then signals.",
+    ),
+    _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Alerts per page."),
+]
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": REF.format(model=schema)}}}}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, **_json(schema)}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): _ok("Error (see error.code)", "ErrorBody") for status in statuses}
+
+
+#: one operation per route endpoint name (matcher.api.ROUTES)
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "submit_batch": {
+        "summary": "Submit a batch of tokens",
+        "description": "201 with a receipt; a replay of the same batch_id by the same agency gets "
+        "200 with the first receipt and replay=true. 409 codes: batch_id_taken, unknown_key, "
+        "retired_key, duplicate_ref.",
+        "security": _AGENCY,
+        "requestBody": {"required": True, **_json("Batch")},
+        "responses": {
+            "201": _ok("Stored", "Receipt"),
+            "200": _ok("Replay: the first receipt", "Receipt"),
+            **_errors(400, 401, 403, 409, 413, 415, 422),
+        },
+    },
+    "withdraw": {
+        "summary": "Withdraw the agency's own signals by reference",
+        "description": "Deletes the signals and their tokens. References the agency does not "
+        "hold, including other agencies' references, count as unknown.",
+        "security": _AGENCY,
+        "requestBody": {"required": True, **_json("Withdrawal")},
+        "responses": {
+            "200": _ok("Withdrawn", "WithdrawalReceipt"),
+            **_errors(400, 401, 403, 413, 415, 422),
+        },
+    },
+    "released_alerts": {
+        "summary": "Alerts released to the calling agency",
+        "security": _AGENCY,
+        "responses": {"200": _ok("Released alerts", "ReleasedAlerts"), **_errors(401, 403)},
+    },
+    "key_epochs": {
+        "summary": "Key epochs the matcher knows, by fingerprint (public)",
+        "responses": {"200": _ok("Key epochs", "KeyEpochs")},
+    },
+    "coordinator_alerts": {
+        "summary": "List alerts in the coordinator's regions",
+        "security": _COORDINATOR,
+        "parameters": _LIST_PARAMETERS,
+        "responses": {"200": _ok("A page of alerts", "AlertPage"), **_errors(401, 403, 422)},
+    },
+    "coordinator_alert": {
+        "summary": "One alert in full",
+        "security": _COORDINATOR,
+        "parameters": [_ALERT_ID],
+        "responses": {"200": _ok("The alert", "AlertDetail"), **_errors(401, 403, 404)},
+    },
+    "coordinator_release": {
+        "summary": "Release an alert to the agencies involved",
+        "security": _COORDINATOR,
+        "parameters": [_ALERT_ID],
+        "responses": {"200": _ok("Released", "AlertDetail"), **_errors(401, 403, 404, 409)},
+    },
+    "openapi": {
+        "summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+    },
+    "health": {
+        "summary": "Whether this process reaches its database",
+        "responses": {"200": _ok("Healthy", "Health"), **_errors(503)},
+    },
+}
+
+
+def _schemas() -> dict[str, Any]:
+    pairs = [(model, "validation") for model in _REQUESTS]
+    pairs += [(model, "serialization") for model in _RESPONSES]
+    _, generated = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
+    return {**generated.get("$defs", {}), **_HAND_WRITTEN}
+
+
+def openapi_path(rule: str) -> str:
+    """Turn a Flask rule (``/a/<int:alert_id>``) into an OpenAPI path (``/a/{alert_id}``)."""
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+@cache
+def document() -> dict[str, Any]:
+    """Return the whole OpenAPI 3.1 document."""
+    from matcher.api import PREFIX, ROUTES
+
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        for method in route.methods:
+            operation = {"operationId": route.endpoint, **OPERATIONS[route.endpoint]}
+            paths.setdefault(openapi_path(route.rule), {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kruispunt matcher API",
+            "version": "1",
+            "description": "Privacy-preserving signal matching: agencies submit tokens, never "
+            "identifiers. Every error has the shape ErrorBody and never holds a submitted value.",
+        },
+        "servers": [{"url": PREFIX}],
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "agencyToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An agency's API token (scopes submit, withdraw, alerts).",
+                },
+                "coordinatorToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A coordinator's or admin's API token.",
+                },
+            },
+        },
+    }

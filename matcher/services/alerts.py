@@ -1,0 +1,326 @@
+"""Reading and releasing alerts: coordinators see their regions, agencies what was released.
+
+Sorting is transparent, never a score: ``recent`` orders by the last time the overlap grew;
+``agencies`` by how many agencies share the token; ``strength`` by how widely the overlap
+reaches: the number of regions, then of agencies, then of signals. The detail view, the
+cluster and the explanation sentence live in :mod:`matcher.services.alert_detail`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func
+from sqlmodel import Session, col, select
+
+from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from matcher import audit
+from matcher.errors import Conflict, InvalidRequest, NotFound
+from matcher.models import (
+    Agency,
+    AgencyKind,
+    Alert,
+    AlertAgency,
+    AlertEvent,
+    AlertStatus,
+    Signal,
+    SignalToken,
+    utcnow,
+)
+from matcher.services.alert_detail import (
+    AgencyInvolvement,
+    AlertDetail,
+    ClusterLink,
+    LinkedAlert,
+    TimelineEntry,
+    explain,
+    explain_counts,
+    get_alert,
+    visible_to,
+)
+
+__all__ = [
+    "SORTS",
+    "AgencyInvolvement",
+    "AlertDetail",
+    "AlertFilter",
+    "AlertPage",
+    "AlertSummary",
+    "ClusterLink",
+    "LinkedAlert",
+    "TimelineEntry",
+    "explain",
+    "get_alert",
+    "list_alerts",
+    "release_alert",
+    "released_alerts_for_agency",
+]
+
+MAX_PER_PAGE = 200
+#: statuses from which a coordinator may not release an alert to the agencies
+UNRELEASABLE = {
+    AlertStatus.DISMISSED,
+    AlertStatus.MERGED,
+    AlertStatus.EXPIRED,
+    AlertStatus.EMBARGOED,
+}
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "recent": (col(Alert.last_seen).desc(), col(Alert.id).desc()),
+    "agencies": (col(Alert.agency_count).desc(), col(Alert.last_seen).desc(), col(Alert.id).desc()),
+    "strength": (
+        col(Alert.region_count).desc(),
+        col(Alert.agency_count).desc(),
+        col(Alert.signal_count).desc(),
+        col(Alert.last_seen).desc(),
+        col(Alert.id).desc(),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What to narrow the alert list to; None means no restriction. Periods are inclusive days."""
+
+    status: str | None = None
+    kind: str | None = None
+    region: str | None = None
+    agency_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AlertSummary:
+    """One row of the alert list."""
+
+    id: int
+    kind: str
+    level: str
+    status: str
+    agency_count: int
+    region_count: int
+    signal_count: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    released_at: dt.datetime | None
+    agencies: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """A page of alerts, the total matching the filter, and counts per status (ignoring status)."""
+
+    items: list[AlertSummary]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _conditions(
+    filters: AlertFilter, viewer_regions: set[str] | None, *, with_status: bool
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if viewer_regions is not None:
+        conditions.append(visible_to(viewer_regions) if viewer_regions else false())
+    if with_status and filters.status:
+        conditions.append(col(Alert.status) == filters.status)
+    if filters.kind:
+        conditions.append(col(Alert.kind) == filters.kind)
+    if filters.region:
+        conditions.append(visible_to({filters.region}))
+    if filters.agency_id is not None:
+        involved = select(AlertAgency.alert_id).where(
+            col(AlertAgency.agency_id) == filters.agency_id
+        )
+        conditions.append(col(Alert.id).in_(involved))
+    if filters.since is not None:
+        conditions.append(col(Alert.last_seen) >= _start_of(filters.since))
+    if filters.until is not None:
+        conditions.append(col(Alert.first_seen) < _start_of(filters.until + dt.timedelta(days=1)))
+    return conditions
+
+
+def _agency_names(session: Session, alert_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {alert_id: [] for alert_id in alert_ids}
+    if not alert_ids:
+        return names
+    rows = session.exec(
+        select(AlertAgency.alert_id, Agency.name)
+        .join(Agency, col(Agency.id) == col(AlertAgency.agency_id))
+        .where(col(AlertAgency.alert_id).in_(alert_ids))
+        .order_by(col(Agency.name))
+    )
+    for alert_id, name in rows:
+        names[alert_id].append(name)
+    return names
+
+
+def list_alerts(
+    session: Session,
+    *,
+    filters: AlertFilter = AlertFilter(),
+    sort: str = "recent",
+    page: int = 1,
+    per_page: int = 50,
+    viewer_regions: set[str] | None,
+) -> AlertPage:
+    """Return one page of the alerts the viewer may see (viewer_regions None: every region)."""
+    if sort not in SORTS:
+        raise InvalidRequest(f"sort is one of: {', '.join(SORTS)}.", code="invalid_query")
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidRequest(
+            f"page starts at 1; per_page is 1 to {MAX_PER_PAGE}.", code="invalid_query"
+        )
+    without_status = _conditions(filters, viewer_regions, with_status=False)
+    counted = session.exec(
+        select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
+    )
+    counts = {str(status): int(number) for status, number in counted}
+    total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
+    statement = (
+        select(Alert)
+        .where(*_conditions(filters, viewer_regions, with_status=True))
+        .order_by(*SORTS[sort])
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    alerts = list(session.exec(statement))
+    names = _agency_names(session, [alert.id for alert in alerts if alert.id is not None])
+    items = [_summary(alert, names.get(alert.id or 0, [])) for alert in alerts]
+    return AlertPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
+
+
+def _summary(alert: Alert, agencies: list[str]) -> AlertSummary:
+    return AlertSummary(
+        id=alert.id or 0,
+        kind=alert.kind,
+        level=alert.level,
+        status=alert.status,
+        agency_count=alert.agency_count,
+        region_count=alert.region_count,
+        signal_count=alert.signal_count,
+        first_seen=alert.first_seen,
+        last_seen=alert.last_seen,
+        released_at=alert.released_at,
+        agencies=agencies,
+    )
+
+
+def release_alert(
+    session: Session, *, alert_id: int, actor: str, viewer_regions: set[str] | None = None
+) -> None:
+    """Disclose an alert to the agencies involved: they see it with their own refs only."""
+    detail_scope = visible_to(viewer_regions) if viewer_regions is not None else None
+    query = select(Alert).where(col(Alert.id) == alert_id)
+    if detail_scope is not None:
+        query = query.where(detail_scope)
+    alert = session.exec(query).first()
+    if alert is None:
+        raise NotFound("No such alert, or not one in your regions.")
+    if alert.released_at is not None:
+        return
+    if alert.status in UNRELEASABLE:
+        raise Conflict(
+            f"An alert with status '{alert.status}' cannot be released.", code="not_releasable"
+        )
+    if alert.agency_count < 2:
+        raise Conflict("This alert no longer involves two agencies.", code="not_releasable")
+    previous = alert.status
+    now = utcnow()
+    alert.status = AlertStatus.DISCLOSED
+    alert.released_at = now
+    alert.updated_at = now
+    session.add(alert)
+    session.add(
+        AlertEvent(
+            alert_id=alert_id,
+            at=now,
+            actor=actor,
+            action="release",
+            from_status=previous,
+            to_status=alert.status,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="alert.release",
+        subject=f"alert:{alert_id}",
+        details={"from_status": previous, "agencies": alert.agency_count},
+    )
+
+
+def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
+    """Return the alerts released to an agency: its own refs, and only who else to contact."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No such agency.")
+    statement = (
+        select(Alert)
+        .join(AlertAgency, col(AlertAgency.alert_id) == col(Alert.id))
+        .where(col(AlertAgency.agency_id) == agency_id, col(Alert.released_at).is_not(None))
+        .order_by(col(Alert.released_at).desc(), col(Alert.id).desc())
+    )
+    if agency.kind != AgencyKind.POLICE:
+        # an embargo protects a police investigation: only police agencies keep seeing the alert
+        statement = statement.where(col(Alert.status) != AlertStatus.EMBARGOED)
+    return [_released(session, alert, agency_id) for alert in session.exec(statement)]
+
+
+def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
+    own = session.exec(
+        select(col(Signal.ref), col(Signal.category), col(Signal.observed_on))
+        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
+        .where(col(SignalToken.token) == alert.token, col(Signal.agency_id) == agency_id)
+        .order_by(col(Signal.observed_on), col(Signal.ref))
+    )
+    others = session.exec(
+        select(Agency, AlertAgency.signal_count)
+        .join(AlertAgency, col(AlertAgency.agency_id) == col(Agency.id))
+        .where(col(AlertAgency.alert_id) == alert.id, col(AlertAgency.agency_id) != agency_id)
+        .order_by(col(Agency.name))
+    )
+    assert alert.id is not None and alert.released_at is not None
+    return ReleasedAlert(
+        alert_id=alert.id,
+        kind=Kind(alert.kind),
+        level=alert.level,
+        status=alert.status,
+        released_at=alert.released_at,
+        first_seen=alert.first_seen.date(),
+        last_seen=alert.last_seen.date(),
+        explanation=explain_counts(
+            kind=alert.kind,
+            level=alert.level,
+            agencies=alert.agency_count,
+            regions=alert.region_count,
+            signals=alert.signal_count,
+            first_seen=alert.first_seen.date(),
+            last_seen=alert.last_seen.date(),
+        ),
+        own_signals=[
+            AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
+            for ref, category, observed_on in own
+        ],
+        other_agencies=[
+            AlertParty(
+                agency=other.name,
+                region=other.region,
+                contact_point=other.contact_point,
+                signals=count,
+            )
+            for other, count in others
+        ],
+    )

@@ -1,0 +1,262 @@
+"""Shared fixtures: a database per test session (and per xdist worker), the app, and factories.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; then each
+worker creates its own database ``kp_<random hex>`` and drops it at the end. The schema is
+created once per session; tables are emptied after each test that used the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+from sqlalchemy import Engine, delete
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+TEST_PASSWORD = "correct horse battery staple"
+#: real Argon2id with the smallest parameters, so that creating users in tests stays fast
+CHEAP_HASHER = PasswordHasher.from_parameters(CHEAPEST)
+
+
+def _admin_connect(url: str) -> Any:
+    import psycopg
+
+    target = make_url(url).set(drivername="postgresql")
+    return psycopg.connect(
+        target.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
+    )
+
+
+def create_postgres_database(base_url: str) -> str:
+    """Create a uniquely named database next to base_url's and return its URL."""
+    name = f"kp_{secrets.token_hex(6)}"
+    with _admin_connect(base_url) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a database made by create_postgres_database, closing leftover connections."""
+    name = make_url(url).database
+    assert name and name.startswith("kp_")
+    base = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with _admin_connect(base) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database for this test session: a SQLite file, or a fresh PostgreSQL database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'matcher.sqlite3'}"
+        return
+    url = create_postgres_database(base)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def db_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the session's database, with every table created."""
+    from matcher.db import create_schema, make_engine
+
+    engine = make_engine(database_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row, children before parents."""
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(delete(table))
+
+
+@pytest.fixture
+def clean_db(db_engine: Engine) -> Iterator[Engine]:
+    """The session's engine; every table is emptied after the test."""
+    try:
+        yield db_engine
+    finally:
+        empty_tables(db_engine)
+
+
+@pytest.fixture(scope="session")
+def pepper_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pepper file made the way the embedded default makes it (0600)."""
+    from matcher.pepper import Pepper
+
+    path = tmp_path_factory.mktemp("secrets") / "pepper.key"
+    Pepper.create_file(str(path))
+    return path
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """Hash passwords with real Argon2id at its cheapest parameters (speed only)."""
+    from matcher.services import users
+
+    monkeypatch.setattr(users, "HASHER", CHEAP_HASHER)
+    return CHEAP_HASHER
+
+
+@pytest.fixture
+def app(
+    clean_db: Engine,
+    database_url: str,
+    pepper_file: Path,
+    tmp_path: Path,
+    cheap_passwords: PasswordHasher,
+) -> Iterator[Any]:
+    """The matcher app on the test database, in testing mode."""
+    from matcher import create_app
+
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "SECRET_KEY": "test-secret-key",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
+    yield flask_app
+    flask_app.extensions["matcher.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    """A CLI runner of the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(clean_db: Engine) -> Iterator[Session]:
+    """A session on the test database (commit to make rows visible to the app)."""
+    with Session(clean_db, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def make_agency(db_session: Session) -> Callable[..., Any]:
+    """Register an agency through the federation service."""
+    from matcher.services import federation
+
+    def make(
+        name: str = "Gemeente Utrecht",
+        region: str = "Midden-Nederland",
+        kind: str = "municipality",
+        contact_point: str | None = None,
+    ) -> Any:
+        agency = federation.add_agency(
+            db_session,
+            name=name,
+            kind=kind,
+            region=region,
+            contact_point=contact_point or f"Desk of {name}",
+            actor="test",
+        )
+        db_session.commit()
+        return agency
+
+    return make
+
+
+@pytest.fixture
+def make_api_token(db_session: Session) -> Callable[..., str]:
+    """Create an agency's API token and return its secret."""
+    from matcher.services import federation
+
+    def make(agency: Any, scopes: tuple[str, ...] = ("submit", "withdraw", "alerts")) -> str:
+        _, secret = federation.create_api_token(
+            db_session, agency_id=agency.id, scopes=scopes, actor="test"
+        )
+        db_session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def make_user(db_session: Session, cheap_passwords: PasswordHasher) -> Callable[..., Any]:
+    """Create a dashboard user (password TEST_PASSWORD unless given)."""
+    from matcher.services import users
+
+    def make(
+        username: str = "coordinator",
+        role: str = "coordinator",
+        agency: Any = None,
+        regions: tuple[str, ...] = ("Midden-Nederland",),
+        password: str = TEST_PASSWORD,
+    ) -> Any:
+        user = users.create_user(
+            db_session,
+            username=username,
+            password=password,
+            role=role,
+            agency_id=agency.id if agency is not None else None,
+            regions=regions if role == "coordinator" else (),
+            actor="test",
+        )
+        db_session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_user_token(db_session: Session) -> Callable[..., str]:
+    """Create a coordinator's (or admin's) API token and return its secret."""
+    from matcher.services import federation
+
+    def make(user: Any) -> str:
+        _, secret = federation.create_api_token(
+            db_session, user_id=user.id, scopes=("coordinator",), actor="test"
+        )
+        db_session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def make_epoch(db_session: Session) -> Callable[..., Any]:
+    """Register a key epoch the matcher accepts (retired when status='retired')."""
+    from matcher.services import federation
+
+    def make(
+        scheme: str = "hmac",
+        epoch: int = 1,
+        fingerprint: str | None = None,
+        status: str = "current",
+    ) -> Any:
+        row = federation.add_key_epoch(
+            db_session,
+            scheme=scheme,
+            epoch=epoch,
+            fingerprint=fingerprint or secrets.token_hex(16),
+            actor="test",
+        )
+        if status == "retired":
+            federation.retire_key_epoch(db_session, scheme=scheme, epoch=epoch, actor="test")
+        db_session.commit()
+        return row
+
+    return make
