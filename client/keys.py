@@ -34,7 +34,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from client import primitives
 from client.errors import KeyFileError
@@ -134,18 +142,23 @@ class _KeyDocument(BaseModel):
     secret: str | None = None
     encrypted: _Envelope | None = None
 
+    @field_validator("created")
+    @classmethod
+    def _iso_timestamp(cls, created: str) -> str:
+        try:
+            dt.datetime.fromisoformat(created)
+        except ValueError:
+            raise ValueError("not an ISO 8601 timestamp") from None
+        return created
+
     @model_validator(mode="after")
-    def _check(self) -> _KeyDocument:
+    def _secret_or_encrypted(self) -> _KeyDocument:
         if (self.secret is None) == (self.encrypted is None):
             raise ValueError("a key file holds either 'secret' or 'encrypted', exactly one")
-        self.created_at()
         return self
 
     def created_at(self) -> dt.datetime:
-        try:
-            created = dt.datetime.fromisoformat(self.created)
-        except ValueError:
-            raise ValueError("'created' is not an ISO 8601 timestamp") from None
+        created = dt.datetime.fromisoformat(self.created)
         return created if created.tzinfo else created.replace(tzinfo=dt.UTC)
 
 
