@@ -1,0 +1,328 @@
+"""Scheme ``oprf``: tokens from an RFC 9497 VOPRF that the federation's key service evaluates.
+
+The agency holds no key. Each match key is framed with scheme, epoch, kind and level, hashed to
+the group and blinded on this machine; the key service multiplies the blinded elements by its
+secret key and proves, for the whole batch at once, that it used the key whose public part the
+federation published. A wrong key or a bad proof stops the run: tokens made under another key
+would silently never match. The key service sees only blinded elements and their count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from client.errors import KeyFileError, QuotaExceeded, SchemeError
+from client.oprf import group, protocol
+from client.oprf.errors import OprfError
+from client.oprf.messages import (
+    EvaluateRequest,
+    EvaluateResponse,
+    PublicKeyInfo,
+    decode_element,
+    decode_proof,
+    encode_bytes,
+    fingerprint,
+)
+from client.schemes.base import MatchKey
+from client.wire import SchemeName
+
+_INPUT_LABEL = b"kruispunt/v1/oprf/input"
+_TOKEN_LABEL = b"kruispunt/v1/oprf/token\x00"
+_MAX_VALUE_BYTES = 60_000  # RFC 9497 inputs are at most 65,535 bytes, framing included
+PROOF_FAILS = (
+    "the key service's proof does not verify against the published key: "
+    "stop and inform the federation"
+)
+_RETRY_STATUSES = {502, 503, 504}
+
+
+class KeyServiceQuotaExceeded(QuotaExceeded):
+    """The key service refused evaluations for now: its code, and when the limit resets."""
+
+    def __init__(
+        self, message: str, *, code: str, retry_after: int | None, resets_at: dt.datetime | None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry_after = retry_after
+        self.resets_at = resets_at
+
+
+def _framed(data: bytes) -> bytes:
+    return len(data).to_bytes(2, "big") + data
+
+
+def oprf_input(key: MatchKey, *, epoch: int) -> bytes:
+    """Frame a match key so that scheme, epoch, kind and level separate the tokens."""
+    value = key.value.encode("utf-8")
+    if len(value) > _MAX_VALUE_BYTES:
+        raise SchemeError(f"a {key.kind.value}/{key.level} value is too long for the oprf scheme")
+    fields = (str(epoch).encode("ascii"), key.kind.value.encode("ascii"), key.level.encode("ascii"))
+    return _INPUT_LABEL + b"".join(_framed(field) for field in fields) + _framed(value)
+
+
+def token_of(output: bytes) -> bytes:
+    """Reduce a 64-byte PRF output to a 32-byte token with a labelled SHA-256."""
+    return hashlib.sha256(_TOKEN_LABEL + output).digest()
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _error_detail(response: httpx.Response) -> tuple[str, str]:
+    try:
+        detail = response.json()["error"]
+        return str(detail["code"]), str(detail["message"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown", f"HTTP {response.status_code}"
+
+
+class OprfScheme:
+    """Tokens via the key service, verified against a pinned public key."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_token: str,
+        public_key: bytes,
+        epoch: int,
+        transport: httpx.BaseTransport | None = None,
+        batch_size: int = 2000,
+        timeout: float = 30.0,
+        retries: int = 3,
+        retry_backoff: float = 0.5,
+        max_wait: float = 60.0,
+    ) -> None:
+        if not isinstance(public_key, bytes) or not group.is_element(public_key):
+            raise TypeError("the pinned public key must be 32 bytes encoding a group element")
+        if epoch < 1:
+            raise ValueError("epochs start at 1")
+        if not 1 <= batch_size <= 0xFFFF:
+            raise ValueError("batch_size is between 1 and 65,535")
+        self._public_key = public_key
+        self._epoch = epoch
+        self._fingerprint = fingerprint(public_key, epoch=epoch)
+        self._batch_size = batch_size
+        self._retries = retries
+        self._retry_backoff = retry_backoff
+        self._max_wait = max_wait
+        self._http = httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {api_token}"},
+        )
+
+    @classmethod
+    def from_service(
+        cls,
+        base_url: str,
+        *,
+        api_token: str,
+        expected_fingerprint: str,
+        epoch: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **options: Any,
+    ) -> OprfScheme:
+        """Fetch the published key of an epoch (default: current) and pin it if it is expected."""
+        params = {} if epoch is None else {"epoch": str(epoch)}
+        with httpx.Client(base_url=base_url, transport=transport, timeout=30.0) as http:
+            try:
+                response = http.get("/api/v1/public-key", params=params)
+            except httpx.TransportError as error:
+                raise SchemeError(f"the key service cannot be reached ({error!r})") from error
+        if response.status_code != 200:
+            code, message = _error_detail(response)
+            raise SchemeError(f"the key service publishes no such key ({code}): {message}")
+        try:
+            info = PublicKeyInfo.model_validate_json(response.content)
+        except ValidationError as error:
+            raise SchemeError("the key service published a malformed key document") from error
+        return cls._pinned(info, expected_fingerprint, base_url, api_token, transport, options)
+
+    @classmethod
+    def from_public_key_file(
+        cls,
+        path: str | Path,
+        base_url: str,
+        *,
+        api_token: str,
+        expected_fingerprint: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        **options: Any,
+    ) -> OprfScheme:
+        """Pin the key in a document the federation published (``key publish`` writes it)."""
+        try:
+            info = PublicKeyInfo.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            raise KeyFileError(f"{path}: not a readable public key document") from error
+        expected = info.fingerprint if expected_fingerprint is None else expected_fingerprint
+        return cls._pinned(info, expected, base_url, api_token, transport, options)
+
+    @classmethod
+    def _pinned(
+        cls,
+        info: PublicKeyInfo,
+        expected_fingerprint: str,
+        base_url: str,
+        api_token: str,
+        transport: httpx.BaseTransport | None,
+        options: dict[str, Any],
+    ) -> OprfScheme:
+        key = group.deserialize_element(decode_element(info.public_key))
+        if fingerprint(key, epoch=info.epoch) != expected_fingerprint.lower():
+            raise SchemeError(
+                f"the key of epoch {info.epoch} does not have the fingerprint you expect: "
+                "stop and inform the federation"
+            )
+        return cls(
+            base_url,
+            api_token=api_token,
+            public_key=key,
+            epoch=info.epoch,
+            transport=transport,
+            **options,
+        )
+
+    def __repr__(self) -> str:
+        return f"OprfScheme(epoch={self._epoch}, fingerprint={self._fingerprint!r})"
+
+    def __enter__(self) -> OprfScheme:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections to the key service."""
+        self._http.close()
+
+    @property
+    def name(self) -> SchemeName:
+        return SchemeName.OPRF
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    @property
+    def public_key(self) -> bytes:
+        return self._public_key
+
+    def tokenize(self, keys: Sequence[MatchKey]) -> list[bytes]:
+        """Return one 32-byte token per key; equal keys cost one evaluation."""
+        unique = list(dict.fromkeys(keys))
+        inputs = [oprf_input(key, epoch=self._epoch) for key in unique]
+        outputs: list[bytes] = []
+        for start in range(0, len(inputs), self._batch_size):
+            outputs.extend(self._evaluate(inputs[start : start + self._batch_size]))
+        token_by_key = {key: token_of(output) for key, output in zip(unique, outputs, strict=True)}
+        return [token_by_key[key] for key in keys]
+
+    def _evaluate(self, inputs: list[bytes]) -> list[bytes]:
+        try:
+            blinds, blinded = protocol.blind(inputs)
+        except OprfError as error:
+            raise SchemeError(f"an input cannot be blinded ({error})") from error
+        request = EvaluateRequest(
+            suite=protocol.SUITE, epoch=self._epoch, blinded=[encode_bytes(e) for e in blinded]
+        )
+        answer = self._post(request)
+        if answer.epoch != self._epoch or len(answer.evaluated) != len(blinded):
+            raise SchemeError(PROOF_FAILS)
+        try:
+            evaluated = [decode_element(text) for text in answer.evaluated]
+            return protocol.finalize(
+                inputs,
+                blinds,
+                evaluated,
+                blinded=blinded,
+                public_key=self._public_key,
+                proof=decode_proof(answer.proof),
+            )
+        except (OprfError, ValueError) as error:
+            raise SchemeError(PROOF_FAILS) from error
+
+    def _post(self, request: EvaluateRequest) -> EvaluateResponse:
+        body = request.model_dump(mode="json")
+        for attempt in range(self._retries + 1):
+            last = attempt == self._retries
+            try:
+                response = self._http.post("/api/v1/evaluate", json=body)
+            except httpx.TransportError as error:
+                if last:
+                    raise SchemeError(f"the key service cannot be reached ({error!r})") from error
+                time.sleep(self._retry_backoff * 2**attempt)
+                continue
+            if response.status_code == 200:
+                try:
+                    return EvaluateResponse.model_validate_json(response.content)
+                except ValidationError as error:
+                    raise SchemeError("the key service sent a malformed answer") from error
+            if response.status_code in _RETRY_STATUSES and not last:
+                time.sleep(self._retry_backoff * 2**attempt)
+                continue
+            if response.status_code == 429:
+                wait = self._rate_limit_wait(response)
+                if wait is not None and not last:
+                    time.sleep(wait)
+                    continue
+                raise self._quota_error(response)
+            raise self._refusal(response)
+        raise SchemeError(
+            "the key service kept failing; try again later"
+        )  # the last attempt returns or raises above
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Return how long to wait before retrying a per-minute refusal, None for a quota."""
+        code, _ = _error_detail(response)
+        retry_after = response.headers.get("Retry-After", "")
+        if code != "rate_limited" or not retry_after.isdigit():
+            return None
+        wait = float(retry_after)
+        return wait if wait <= self._max_wait else None
+
+    def _quota_error(self, response: httpx.Response) -> KeyServiceQuotaExceeded:
+        code, message = _error_detail(response)
+        retry_after = response.headers.get("Retry-After", "")
+        return KeyServiceQuotaExceeded(
+            f"the key service refused more evaluations ({code}): {message}",
+            code=code,
+            retry_after=int(retry_after) if retry_after.isdigit() else None,
+            resets_at=_parse_time(response.headers.get("X-Quota-Reset")),
+        )
+
+    def _refusal(self, response: httpx.Response) -> SchemeError:
+        code, message = _error_detail(response)
+        if response.status_code == 401:
+            return SchemeError(
+                "the key service refused this agency's API token: check the configured token "
+                "or ask the key service operator"
+            )
+        return SchemeError(
+            f"the key service refused the request ({response.status_code} {code}): {message}"
+        )

@@ -1,0 +1,153 @@
+"""The operator's CLI, ``kruispunt-keyservice``: serve, keys, agencies, usage log.
+
+Settings come from the environment (see docs/keyservice.md); every command works on the same
+database and key folder as the running service. Commands call the same services as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from keyservice import agencies, create_app, db, keys, usage
+from keyservice.errors import KeyServiceError
+
+
+def _app() -> Flask:
+    app = click.get_current_context().find_object(Flask)
+    if app is None:
+        raise click.UsageError("no application")
+    return app
+
+
+def _key_dir() -> Path:
+    return Path(_app().config["KEYSERVICE_KEY_DIR"])
+
+
+class _Group(click.Group):
+    """Print a KeyServiceError's message and exit 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyServiceError as error:
+            raise click.ClickException(error.message) from error
+
+
+@click.group(cls=_Group)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Kruispunt's oblivious key service: evaluates the oprf scheme without seeing identifiers."""
+    if not isinstance(ctx.obj, Flask):  # tests pass their own app as obj
+        ctx.obj = create_app()
+    ctx.with_resource(ctx.obj.app_context())
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5100, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the development server (production: gunicorn 'keyservice:create_app()')."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _app().run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.group()
+def key() -> None:
+    """Generate, list, publish and retire key epochs."""
+
+
+def _print_key(item: keys.KeyEpoch) -> None:
+    click.echo(
+        f"epoch {item.epoch}  {item.status.value:7}  fingerprint {item.fingerprint}  "
+        f"public key {item.info().public_key}  created {item.created_at:%Y-%m-%d}"
+    )
+
+
+@key.command("generate")
+@click.option("--epoch", required=True, type=click.IntRange(min=1))
+def key_generate(epoch: int) -> None:
+    """Create the secret key of a new epoch (a 0600 file) and publish its public key."""
+    with db.get_engine().begin() as conn:
+        item = keys.generate_key(conn, _key_dir(), epoch=epoch)
+    click.echo(f"secret key written to {keys.key_file(_key_dir(), epoch)} (keep it off backups)")
+    _print_key(item)
+
+
+@key.command("list")
+def key_list() -> None:
+    """List every epoch: status, fingerprint, public key."""
+    with db.get_engine().connect() as conn:
+        for item in keys.list_keys(conn):
+            _print_key(item)
+
+
+@key.command("publish")
+@click.option("--epoch", required=True, type=click.IntRange(min=1))
+def key_publish(epoch: int) -> None:
+    """Print an epoch's public key document (JSON) for the federation to distribute and pin."""
+    with db.get_engine().connect() as conn:
+        item = keys.get_key(conn, epoch)
+    click.echo(json.dumps(item.info().model_dump(mode="json"), indent=2))
+
+
+@key.command("retire")
+@click.option("--epoch", required=True, type=click.IntRange(min=1))
+@click.option("--destroy-secret", is_flag=True, help="Also delete the epoch's key file.")
+def key_retire(epoch: int, destroy_secret: bool) -> None:
+    """Stop evaluating under an epoch; its public key stays published."""
+    with db.get_engine().begin() as conn:
+        item = keys.retire_key(conn, _key_dir(), epoch, destroy_secret=destroy_secret)
+    _print_key(item)
+
+
+@main.group()
+def agency() -> None:
+    """Add, list and revoke agencies."""
+
+
+@agency.command("add")
+@click.argument("name")
+@click.option("--daily-quota", required=True, type=click.IntRange(min=1))
+def agency_add(name: str, daily_quota: int) -> None:
+    """Register an agency and print its API token once (it is stored only as a hash)."""
+    with db.get_engine().begin() as conn:
+        item, token = agencies.add_agency(conn, name, daily_quota=daily_quota)
+    click.echo(f"agency {item.name!r} added, daily quota {item.daily_quota}")
+    click.echo("API token (shown once; hand it over on a secure channel):")
+    click.echo(token)
+
+
+@agency.command("list")
+def agency_list() -> None:
+    """List agencies with their quotas and status."""
+    with db.get_engine().connect() as conn:
+        for item in agencies.list_agencies(conn):
+            status = "active" if item.active else f"revoked {item.revoked_at:%Y-%m-%d}"
+            click.echo(f"{item.name}  daily quota {item.daily_quota}  {status}")
+
+
+@agency.command("revoke")
+@click.argument("name")
+def agency_revoke(name: str) -> None:
+    """Revoke an agency's token for good."""
+    with db.get_engine().begin() as conn:
+        item = agencies.revoke_agency(conn, name)
+    click.echo(f"agency {item.name!r} revoked")
+
+
+@main.command("log")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1))
+def log_command(days: int) -> None:
+    """Show evaluations per agency per day (counts only: the key service never sees inputs)."""
+    since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)
+    with db.get_engine().connect() as conn:
+        rows = usage.daily_usage(conn, since=since)
+    click.echo(f"{'day':10}  {'agency':30}  {'requests':>8}  {'evaluations':>11}")
+    for row in rows:
+        click.echo(f"{row.day:10}  {row.agency:30}  {row.requests:>8}  {row.evaluations:>11}")

@@ -1,0 +1,98 @@
+"""The key service's settings, declared once as data: the app, the CLI and the docs read this table.
+
+Every setting is read from the environment variable of the same name; ``create_app(test_config)``
+overrides them. ``docs/keyservice.md`` lists each one (a test checks that it does).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name (also its environment variable), default, parser and meaning."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "KEYSERVICE_DATABASE_URL",
+        None,
+        str,
+        "SQLAlchemy URL of the key service's own database (agencies, key epochs, evaluation "
+        "log). Default: a SQLite file keyservice.sqlite in the instance folder.",
+    ),
+    Setting(
+        "KEYSERVICE_KEY_DIR",
+        None,
+        str,
+        "Folder of the secret key files (one 0600 file per epoch), outside any database. "
+        "Default: keys/ in the instance folder.",
+    ),
+    Setting(
+        "KEYSERVICE_REDIS_URL",
+        "",
+        str,
+        "Redis URL for quotas and rate limits shared by all worker processes and hosts. Empty: "
+        "counters in memory, correct for one single-process server only.",
+    ),
+    Setting(
+        "KEYSERVICE_REDIS_PREFIX",
+        "kruispunt-keyservice:",
+        str,
+        "Prefix of every Redis key the key service writes.",
+    ),
+    Setting(
+        "KEYSERVICE_MAX_ELEMENTS",
+        5000,
+        int,
+        "Most blinded elements one evaluation request may carry.",
+    ),
+    Setting(
+        "KEYSERVICE_RATE_LIMIT_PER_MINUTE",
+        20000,
+        int,
+        "Most evaluations one agency may ask for within one clock minute (bursts).",
+    ),
+    Setting(
+        "KEYSERVICE_MAX_REQUEST_BYTES",
+        1024 * 1024,
+        int,
+        "Largest request body accepted, in bytes.",
+    ),
+)
+
+
+def _environment_value(setting: Setting) -> Any:
+    raw = os.environ.get(setting.name)
+    if raw is None or raw == "":
+        return setting.default
+    return setting.parse(raw)
+
+
+def init_app(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Load every setting from the environment, then the test overrides; fill path defaults."""
+    for setting in SETTINGS:
+        app.config[setting.name] = _environment_value(setting)
+    if test_config is not None:
+        app.config.update(test_config)
+    instance = Path(app.instance_path)
+    if not app.config["KEYSERVICE_DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["KEYSERVICE_DATABASE_URL"] = f"sqlite:///{instance / 'keyservice.sqlite'}"
+    if not app.config["KEYSERVICE_KEY_DIR"]:
+        app.config["KEYSERVICE_KEY_DIR"] = str(instance / "keys")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["KEYSERVICE_MAX_REQUEST_BYTES"]
+    # the key service answers JSON only; keep Flask from sorting keys on every response
+    app.json.sort_keys = False  # type: ignore[attr-defined]
