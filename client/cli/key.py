@@ -64,7 +64,9 @@ def _new_passphrase() -> bytes:
     from_env = os.environ.get(ENV_PASSPHRASE)
     if from_env:
         return from_env.encode("utf-8")
-    answer = click.prompt("New passphrase", hide_input=True, confirmation_prompt=True)
+    answer = click.prompt(
+        "New passphrase", hide_input=True, confirmation_prompt="Repeat the new passphrase"
+    )
     return str(answer).encode("utf-8")
 
 
@@ -103,7 +105,10 @@ def generate(out: Path, epoch: int, encrypt: bool, force: bool) -> None:
 @key.command()
 @click.argument("keyfile", type=_KEYFILE, required=False)
 def fingerprint(keyfile: Path | None) -> None:
-    """Verify a key and show its fingerprint (KEYFILE, else env KRUISPUNT_KEY_FILE or _KEY)."""
+    """Verify a key and show its fingerprint.
+
+    The key is KEYFILE, else the file named by env KRUISPUNT_KEY_FILE, else env KRUISPUNT_KEY.
+    """
     _describe(load_key_interactively(keyfile))
 
 
@@ -113,7 +118,10 @@ def fingerprint(keyfile: Path | None) -> None:
 @click.option("--encrypt", is_flag=True, help=_ENCRYPT_HELP)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def rotate(keyfile: Path, out: Path, encrypt: bool, force: bool) -> None:
-    """Generate the key of the next epoch into OUT, after the key in KEYFILE."""
+    """Generate the next epoch's key into OUT.
+
+    The new key follows the one in KEYFILE; the command prints the steps of the switch-over.
+    """
     old = load_key_interactively(keyfile)
     new = old.rotated()
     _write(new, out, encrypt=encrypt, force=force)
@@ -130,7 +138,10 @@ def rotate(keyfile: Path, out: Path, encrypt: bool, force: bool) -> None:
 @click.option("--shares", "-n", type=click.IntRange(min=2, max=custody.MAX_SHARES), required=True)
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 def split(keyfile: Path, threshold: int, shares: int, out_dir: Path) -> None:
-    """Split the key into SHARES custody shares of which any THRESHOLD rebuild it."""
+    """Split the key into custody shares.
+
+    Writes one share file per custodian into --out-dir; any --threshold of them rebuild it.
+    """
     if threshold > shares:
         raise click.BadParameter("must not exceed --shares", param_hint="--threshold")
     federation_key = load_key_interactively(keyfile)
@@ -158,7 +169,11 @@ def split(keyfile: Path, threshold: int, shares: int, out_dir: Path) -> None:
 @click.option("--encrypt", is_flag=True, help=_ENCRYPT_HELP)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def combine(share_files: tuple[Path, ...], out: Path, encrypt: bool, force: bool) -> None:
-    """Rebuild the key from custodians' SHARE files and write it to --out."""
+    """Rebuild the key from custodians' share files.
+
+    Needs at least the threshold number of SHARE files; the result is checked against the
+    key's fingerprint before it is written to --out.
+    """
     with key_errors():
         rebuilt = custody.combine(custody.read_share(path) for path in share_files)
     _write(rebuilt, out, encrypt=encrypt, force=force)
