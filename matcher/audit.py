@@ -150,39 +150,52 @@ def verify(session: Session, *, batch_size: int = 1000) -> AuditVerification:
     expected_prev = GENESIS
     count = 0
     last_id: int | None = None
+    # plain rows, not ORM objects: the session's identity map must not hide what is stored
+    columns = (
+        col(AuditEntry.id),
+        col(AuditEntry.at),
+        col(AuditEntry.actor),
+        col(AuditEntry.action),
+        col(AuditEntry.subject),
+        col(AuditEntry.details),
+        col(AuditEntry.prev_hash),
+        col(AuditEntry.hash),
+    )
     rows = session.execute(
-        select(AuditEntry).order_by(col(AuditEntry.id)).execution_options(yield_per=batch_size)
-    ).scalars()
-    for entry in rows:
-        count += 1
-        if entry.prev_hash != expected_prev:
-            return AuditVerification(
-                False, count, entry.id, "an entry before this one was removed or inserted"
+        select(*columns).order_by(col(AuditEntry.id)).execution_options(yield_per=batch_size)
+    )
+    try:
+        for entry_id, at, actor, action, subject, details, prev_hash, stored_hash in rows:
+            count += 1
+            if prev_hash != expected_prev:
+                return AuditVerification(
+                    False, count, entry_id, "an entry before this one was removed or inserted"
+                )
+            digest = entry_hash(
+                prev_hash, at=at, actor=actor, action=action, subject=subject, details=details
             )
-        digest = entry_hash(
-            entry.prev_hash,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            subject=entry.subject,
-            details=entry.details,
-        )
-        if digest != entry.hash:
-            return AuditVerification(False, count, entry.id, "this entry was changed")
-        expected_prev = entry.hash
-        last_id = entry.id
+            if digest != stored_hash:
+                return AuditVerification(False, count, entry_id, "this entry was changed")
+            expected_prev = stored_hash
+            last_id = entry_id
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL
     return _compare_with_head(session, count=count, last_hash=expected_prev, last_id=last_id)
 
 
 def _compare_with_head(
     session: Session, *, count: int, last_hash: str, last_id: int | None
 ) -> AuditVerification:
-    head = session.get(AuditHead, HEAD_ID)
+    head = session.execute(
+        select(col(AuditHead.last_hash), col(AuditHead.entries), col(AuditHead.last_id)).where(
+            col(AuditHead.id) == HEAD_ID
+        )
+    ).first()
     if head is None:
         if count == 0:
             return AuditVerification(True, 0, None, "the log is empty")
         return AuditVerification(False, count, None, "the chain's head row is missing")
-    if head.last_hash != last_hash or head.entries != count:
+    if head.last_hash != last_hash or head.entries != count or head.last_id != last_id:
         # the newest entries were removed (or the head was edited): name the last one recorded
         return AuditVerification(
             False, count, head.last_id, "the chain ends before its head: entries were removed"

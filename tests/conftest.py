@@ -260,3 +260,95 @@ def make_epoch(db_session: Session) -> Callable[..., Any]:
         return row
 
     return make
+
+
+@pytest.fixture
+def make_signal(db_session: Session) -> Callable[..., Any]:
+    """Store one signal of an agency directly (no tokens yet; make_alert attaches them)."""
+    import datetime as dt
+
+    from matcher.models import Signal
+
+    def make(
+        agency: Any,
+        category: str = "inspection",
+        observed_on: dt.date = dt.date(2026, 3, 1),
+        ref: str | None = None,
+    ) -> Any:
+        signal = Signal(
+            agency_id=agency.id,
+            ref=ref or secrets.token_urlsafe(16),
+            batch_id="00000000-0000-4000-8000-000000000000",
+            category=category,
+            observed_on=observed_on,
+            retain_until=observed_on + dt.timedelta(days=365),
+        )
+        db_session.add(signal)
+        db_session.commit()
+        return signal
+
+    return make
+
+
+@pytest.fixture
+def make_alert(db_session: Session) -> Callable[..., Any]:
+    """Give signals one shared token and store the alert ingest would raise for them.
+
+    Signals given to two alerts link those alerts into one cluster, as at ingest.
+    """
+    import datetime as dt
+
+    from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+
+    def make(
+        *signals: Any,
+        kind: str = "phone",
+        level: str = "e164",
+        status: str = "new",
+        seen: dt.datetime | None = None,
+    ) -> Any:
+        token = secrets.token_bytes(32)
+        moment = seen or dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+        db_session.add(TokenEntry(token=token, kind=kind, level=level, first_seen=moment))
+        per_agency: dict[int, int] = {}
+        for signal in signals:
+            db_session.add(
+                SignalToken(
+                    token=token,
+                    signal_id=signal.id,
+                    agency_id=signal.agency_id,
+                    kind=kind,
+                    level=level,
+                )
+            )
+            per_agency[signal.agency_id] = per_agency.get(signal.agency_id, 0) + 1
+        regions = {db_session.get(Agency, agency_id).region for agency_id in per_agency}  # type: ignore[union-attr]
+        alert = Alert(
+            token=token,
+            kind=kind,
+            level=level,
+            status=status,
+            agency_count=len(per_agency),
+            region_count=len(regions),
+            signal_count=len(signals),
+            first_seen=moment,
+            last_seen=moment,
+            created_at=moment,
+            updated_at=moment,
+        )
+        db_session.add(alert)
+        db_session.flush()
+        for agency_id, count in per_agency.items():
+            db_session.add(
+                AlertAgency(
+                    alert_id=alert.id,
+                    agency_id=agency_id,
+                    signal_count=count,
+                    first_seen=moment,
+                    last_seen=moment,
+                )
+            )
+        db_session.commit()
+        return alert
+
+    return make
