@@ -10,6 +10,7 @@ from client.errors import (
     StaleKeyError,
     UploadError,
 )
+from client.keys import FederationKey, generate_key, load_key, save_key
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
@@ -17,6 +18,7 @@ from client.schemes.hmac import HmacScheme
 __all__ = [
     "NORMALIZATION_VERSION",
     "ClientError",
+    "FederationKey",
     "HmacScheme",
     "InputFileError",
     "KeyFileError",
@@ -27,6 +29,9 @@ __all__ = [
     "SchemeError",
     "StaleKeyError",
     "UploadError",
+    "generate_key",
+    "load_key",
     "match_keys",
     "normalize",
+    "save_key",
 ]
