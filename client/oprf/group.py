@@ -70,7 +70,22 @@ def hash_to_scalar(message: bytes, dst: bytes) -> bytes:
 
 def is_element(data: bytes) -> bool:
     """Tell whether data is the canonical encoding of an element other than the identity."""
-    return len(data) == ELEMENT_BYTES and data != IDENTITY and _is_valid_point(data) == 1
+    # libsodium 1.0.18 ignores the top bit when decoding, so x and x + 2^255 would both pass
+    # (and 2^255 would decode to the identity): RFC 9496 refuses any value >= p.
+    return (
+        len(data) == ELEMENT_BYTES
+        and not data[31] & 0x80
+        and data != IDENTITY
+        and _is_valid_point(data) == 1
+    )
+
+
+def top_bits_clear(elements: Sequence[bytes]) -> bool:
+    """Tell whether every encoding is 32 bytes with the top bit clear, the check libsodium skips.
+
+    Where a multiplication follows, libsodium's own decoding does the rest of the validation.
+    """
+    return all(len(element) == ELEMENT_BYTES and not element[31] & 0x80 for element in elements)
 
 
 def deserialize_element(data: bytes, *, index: int | None = None) -> bytes:

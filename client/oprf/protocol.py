@@ -129,6 +129,8 @@ def finalize(
     """Return the 64-byte PRF output per input; in VOPRF mode only after the proof verifies."""
     if not len(inputs) == len(blinds) == len(evaluated):
         raise VerifyError("the key service answered a different number of elements")
+    if not group.top_bits_clear(evaluated):
+        raise VerifyError("an evaluated element is not canonically encoded")
     if mode is Mode.VOPRF:
         if blinded is None or public_key is None or proof is None:
             raise TypeError("VOPRF finalization needs the blinded elements, public key and proof")
