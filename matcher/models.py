@@ -107,7 +107,8 @@ class SignalToken(SQLModel, table=True):
     """A peppered token held by a signal. Deleted with the signal (retention by deletion)."""
 
     __tablename__ = "signal_token"
-    __table_args__ = (Index("ix_signal_token_signal", "signal_id"),)
+    # SQLite: the primary key is the table (no rowid b-tree beside it): half the writes per token
+    __table_args__ = (Index("ix_signal_token_signal", "signal_id"), {"sqlite_with_rowid": False})
 
     token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
     signal_id: int = Field(primary_key=True)
@@ -124,11 +125,17 @@ class TokenEntry(SQLModel, table=True):
     """
 
     __tablename__ = "token_entry"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
     kind: str = Field(max_length=10)
     level: str = Field(max_length=12)
     first_seen: dt.datetime = Field(default_factory=utcnow)
+    #: the agency of the first holder; 0 (no agency) makes the next holder count as shared
+    agency_id: int = 0
+    #: held by two or more agencies: the upsert's RETURNING tells ingest which tokens overlap.
+    #: A hint that may err towards True (the alert counts are always recounted from signals).
+    shared: bool = False
 
 
 class AlertStatus(StrEnum):
@@ -155,7 +162,9 @@ class Alert(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    token: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    #: None once no signal holds the token any more: the alert stays for its workflow history,
+    #: the token does not (retention by deletion)
+    token: bytes | None = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=True))
     kind: str = Field(max_length=10, index=True)
     level: str = Field(max_length=12)
     status: str = Field(default=AlertStatus.NEW, max_length=24)
