@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,11 @@ class FederationKey:
     def rotated(self) -> FederationKey:
         """Return a fresh key for the next epoch (see the module docstring for the procedure)."""
         return generate_key(epoch=self.epoch + 1, scheme=self.scheme)
+
+
+def passphrase_bytes(text: str) -> bytes:
+    """Encode a typed passphrase as NFC UTF-8, so 'é' typed on any system opens the same file."""
+    return unicodedata.normalize("NFC", text).encode("utf-8")
 
 
 def generate_key(*, epoch: int = 1, scheme: str = "hmac") -> FederationKey:
@@ -326,7 +332,7 @@ def _decrypt(
 ) -> bytes:
     """Open the encrypted secret; one message for every failure, so none tells which check."""
     if passphrase is None and environ.get(ENV_PASSPHRASE):
-        passphrase = environ[ENV_PASSPHRASE].encode("utf-8")
+        passphrase = passphrase_bytes(environ[ENV_PASSPHRASE])
     if passphrase is None and prompt is not None:
         passphrase = prompt()
     if passphrase is None:

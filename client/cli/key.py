@@ -23,6 +23,7 @@ from client.keys import (
     InsecureKeyFileWarning,
     generate_key,
     load_key,
+    passphrase_bytes,
     save_key,
 )
 
@@ -53,7 +54,7 @@ def load_key_interactively(path: Path | None) -> FederationKey:
     """Load the key as every command should: file or env, passphrase from env or a hidden prompt."""
 
     def ask() -> bytes:
-        return str(click.prompt("Key passphrase", hide_input=True)).encode("utf-8")
+        return passphrase_bytes(str(click.prompt("Key passphrase", hide_input=True)))
 
     with key_errors():
         return load_key(path, prompt=ask)
@@ -63,11 +64,11 @@ def _new_passphrase() -> bytes:
     """Take the new passphrase from env, else ask twice so a typo cannot lock the key away."""
     from_env = os.environ.get(ENV_PASSPHRASE)
     if from_env:
-        return from_env.encode("utf-8")
+        return passphrase_bytes(from_env)
     answer = click.prompt(
         "New passphrase", hide_input=True, confirmation_prompt="Repeat the new passphrase"
     )
-    return str(answer).encode("utf-8")
+    return passphrase_bytes(str(answer))
 
 
 def _write(key: FederationKey, out: Path, *, encrypt: bool, force: bool) -> None:

@@ -25,6 +25,7 @@ from client.keys import (
     dump_key,
     generate_key,
     load_key,
+    passphrase_bytes,
     save_key,
 )
 
@@ -215,6 +216,16 @@ def test_the_passphrase_comes_from_argument_env_or_prompt(
         load_key(path, environ={})
     with pytest.raises(TypeError):
         load_key(path, passphrase=PASSPHRASE.decode(), environ={})  # type: ignore[arg-type]
+
+
+def test_a_typed_passphrase_opens_the_file_however_its_accents_were_composed(
+    tmp_path: Path,
+) -> None:
+    composed, decomposed = "geheime café-zin", "geheime cafe\u0301-zin"
+    assert passphrase_bytes(composed) == passphrase_bytes(decomposed)
+    key = generate_key()
+    path = save_key(key, tmp_path / "k.json", passphrase=passphrase_bytes(composed), kdf=FAST_KDF)
+    assert load_key(path, environ={ENV_PASSPHRASE: decomposed}) == key
 
 
 def test_a_weak_passphrase_or_a_cheap_kdf_is_refused_when_saving(tmp_path: Path) -> None:
