@@ -342,6 +342,8 @@ def _decrypt(
     header = document.model_dump(mode="json", exclude={"secret", "encrypted"})
     params = envelope.model_dump(mode="json", exclude={"nonce", "ciphertext"})
     salt = _unb64(envelope.salt, "encrypted.salt", origin)
+    if len(salt) != primitives.SALT_BYTES:
+        raise KeyFileError(f"{origin}: field 'encrypted.salt' is not {primitives.SALT_BYTES} bytes")
     kdf = primitives.Argon2Params(
         memory_kib=envelope.memory_kib, time_cost=envelope.time_cost, lanes=envelope.lanes
     )

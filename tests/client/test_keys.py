@@ -181,6 +181,15 @@ def test_an_edited_encrypted_header_does_not_open(
     assert_secret_free(str(caught.value), key)
 
 
+def test_a_truncated_salt_is_a_key_file_error(
+    tmp_path: Path, sealed: tuple[FederationKey, str]
+) -> None:
+    document = json.loads(sealed[1])
+    document["encrypted"]["salt"] = base64.b64encode(bytes(4)).decode()
+    with pytest.raises(KeyFileError, match=r"encrypted\.salt"):
+        load_key(write(tmp_path, json.dumps(document)), passphrase=PASSPHRASE)
+
+
 def test_an_edited_fingerprint_is_caught(tmp_path: Path, sealed: tuple[FederationKey, str]) -> None:
     key, text = sealed
     plain = json.loads(dump_key(key))
