@@ -47,13 +47,15 @@ def query_text(name: str, *, choices: set[str] | None = None) -> str | None:
     return value
 
 
-def query_int(name: str, *, default: int | None = None, minimum: int = 1) -> int | None:
-    """Return a query parameter as a whole number of at least minimum."""
+def query_int(
+    name: str, *, default: int | None = None, minimum: int = 1, maximum: int = 999_999_999
+) -> int | None:
+    """Return a query parameter as a whole number from minimum to maximum."""
     value = request.args.get(name)
     if not value:
         return default
-    if not value.isdigit() or int(value) < minimum or len(value) > 9:
-        raise _bad_query(name, f"a whole number from {minimum}")
+    if not value.isdigit() or len(value) > 9 or not minimum <= int(value) <= maximum:
+        raise _bad_query(name, f"a whole number from {minimum} to {maximum}")
     return int(value)
 
 

@@ -35,7 +35,7 @@ def list_alerts() -> Response:
         filters=filters,
         sort=query_text("sort", choices=set(alerts.SORTS)) or "recent",
         page=query_int("page", default=1) or 1,
-        per_page=query_int("per_page", default=50) or 50,
+        per_page=query_int("per_page", default=50, maximum=alerts.MAX_PER_PAGE) or 50,
         viewer_regions=caller.viewer_regions,
     )
     audit.record(
