@@ -120,8 +120,8 @@ def transport(keyservice_app: Flask) -> httpx.WSGITransport:
 
 
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A unique Redis key prefix; every key under it is deleted after the test."""
+def redis_settings() -> Iterator[dict[str, str]]:
+    """Key service settings for Redis under a unique key prefix, deleted after the test."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
@@ -132,7 +132,7 @@ def redis_prefix() -> Iterator[str]:
         pytest.skip("Redis is not reachable at TEST_REDIS_URL")
     prefix = f"kp-test-{secrets.token_hex(6)}:"
     try:
-        yield prefix
+        yield {"KEYSERVICE_REDIS_URL": REDIS_URL, "KEYSERVICE_REDIS_PREFIX": prefix}
     finally:
         stale = list(client.scan_iter(match=prefix + "*"))
         if stale:
