@@ -14,6 +14,7 @@ from client.keys import FederationKey, generate_key, load_key, save_key
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
+from client.schemes.oprf import OprfScheme
 
 __all__ = [
     "NORMALIZATION_VERSION",
@@ -24,6 +25,7 @@ __all__ = [
     "KeyFileError",
     "MatchKey",
     "NormalizationError",
+    "OprfScheme",
     "QuotaExceeded",
     "Scheme",
     "SchemeError",
