@@ -1,18 +1,176 @@
-"""Placeholder: replaced by the address normalizer."""
+"""Addresses: a Dutch postcode with house number and addition is the canonical core.
+
+Canonical forms (the country code first, the addition after a dash):
+
+* Dutch with postcode: ``NL 3811AB 14-A``; street and city are left out, the postcode settles them.
+* foreign with postcode: ``DE 10115 invalidenstrasse 117``; postcodes abroad cover more streets.
+* without postcode: ``NL hoofdstraat 14-A, amersfoort``; street and city folded and joined.
+
+The country comes from the text (a leading or trailing upper-case ISO code, or a trailing country
+name), else from the ``country=`` context, else it is NL. Levels: ``unit`` (with the addition)
+and ``building`` (without it; the same as unit when there is no addition).
+"""
+
+from __future__ import annotations
+
+import re
 
 from client.errors import NormalizationError
+from client.normalizers import _countries, _place
+from client.normalizers._house import House, find_house
+from client.normalizers._text import check_context, check_text, context_value, fold, words
+
+KIND = "address"
+DEFAULT_COUNTRY = "NL"
+_CONTEXT = frozenset({"country"})
+
+_LEADING_CODE = re.compile(r"([A-Z]{2})[ -]+(?=[0-9a-z])")
+_TRAILING_CODE = re.compile(r",\s*([A-Z]{2})\s*$")
+#: 's-Hertogenbosch, 's Gravenhage, 't Zand: the article belongs to the name, not a house letter.
+_ARTICLE = re.compile(r"(?<![a-z0-9])'?([st])['\-] ?(?=[a-z])|(?<![a-z0-9])'([st]) (?=[a-z])")
+_SEGMENT_BREAKS = re.compile(r"[;|\n\r]")
+_NOISE = re.compile(r"[^a-z0-9,/\- ]+")
+_SPACES = re.compile(r" +")
+_UNIT = re.compile(
+    r"(?<![a-z0-9])(?:bus|bte|boite|apartament|appartement|app|apt|ap|bloc|bl|scara|sc|etaj"
+    r"|whg|wohnung|kamer|room|unit|flat|et(?= ?[0-9])) ?([a-z0-9]{1,4})(?![a-z0-9])"
+)
+_LETTERS = re.compile(r"[a-z]")
+_POSTCODE_NOISE = re.compile(r"[^0-9a-z]")
+_CANONICAL = re.compile(
+    r"[A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4}(?:-[0-9A-Z]+)?(?:, [a-z0-9]+)?"
+)
+_CANONICAL_ADDITION = re.compile(r"( [1-9][0-9]{0,4})-[0-9A-Z]+(?=,|$)")
+
+
+def _country_code_in_text(text: str) -> tuple[str | None, str]:
+    """Take a leading or trailing upper-case ISO code off the raw text (NL-3811AB, '..., RO')."""
+    for found in (_LEADING_CODE.match(text), _TRAILING_CODE.search(text)):
+        if found and found.group(1) in _countries.ISO_CODES:
+            rest = text[: found.start()] + " " + text[found.end() :]
+            return _countries.canonical_code(found.group(1)), rest
+    return None, text
+
+
+def _country_name_in_text(cleaned: str) -> tuple[str | None, str]:
+    """Take a trailing country name off cleaned text ('..., Roemenië', '... Nederland')."""
+    tail = cleaned.rstrip(" ,").rsplit(" ", 3)
+    if len(tail) < 2 or tail[-1].lstrip(",") not in _countries.LAST_WORDS:
+        return None, cleaned
+    for size in (3, 2, 1):
+        if len(tail) > size:
+            name = " ".join(tail[-size:]).lstrip(",").strip()
+            named = _countries.code_for_name(name)
+            if named and "," not in name:
+                return named, " ".join(tail[:-size])
+    return None, cleaned
+
+
+def _clean(folded: str) -> str:
+    """Keep letters, digits and the separators the grammar reads: comma, dash, slash, space."""
+    # The checks before each substitution keep the common, already tidy address cheap.
+    if "'" in folded or "s-" in folded or "t-" in folded:
+        folded = _ARTICLE.sub(r"\1\2", folded).replace("'", "")
+    if "\n" in folded or ";" in folded or "|" in folded or "\r" in folded:
+        folded = _SEGMENT_BREAKS.sub(",", folded)
+    folded = _NOISE.sub(" ", folded)
+    return _SPACES.sub(" ", folded) if "  " in folded else folded
+
+
+def _opens_segment(text: str, position: int) -> bool:
+    before = text[:position].rstrip(" ")
+    return not before or before.endswith(",")
+
+
+def _take_postcode(country: str, text: str) -> tuple[str | None, str]:
+    """Take the postcode out of the text; prefer one that opens a segment, else the last one."""
+    pattern = _countries.POSTCODE_PATTERNS.get(country)
+    if pattern is None:
+        return None, text
+    first = pattern.search(text)
+    if first is None:
+        return None, text
+    if pattern.search(text, first.end()) is None:
+        chosen = first
+    else:
+        found = list(pattern.finditer(text))
+        opening = [m for m in found if _opens_segment(text, m.start())]
+        chosen = opening[0] if opening else found[-1]
+    # 'l-1234' (LU), 'md-2001' (MD), '00-950' (PL), 'sw1a 2aa' (GB): digits and letters only.
+    postcode = _POSTCODE_NOISE.sub("", chosen.group(0).removeprefix("l-").removeprefix("md-"))
+    return postcode.upper(), text[: chosen.start()] + "," + text[chosen.end() :]
+
+
+def _take_units(text: str) -> tuple[str, str]:
+    """Take apartment, block and bus markers (ap. 34, bl. A, bus 3) out as addition parts."""
+    if not _UNIT.search(text):
+        return "", text
+    parts = "".join(m.upper() for m in _UNIT.findall(text))
+    return parts, _UNIT.sub(" ", text)
+
+
+def _locate_house(segments: list[str]) -> tuple[int, House]:
+    """Return the first segment holding a house number, and the number found in it."""
+    for index, segment in enumerate(segments):
+        house = find_house(segment)
+        if house is not None:
+            return index, house
+    raise NormalizationError(KIND, "no house number")
+
+
+def _street_and_city(segments: list[str], index: int, before: str, after: str) -> tuple[str, str]:
+    """Return the street text and the city text around the house number found in segment index."""
+    if _LETTERS.search(before):
+        street_text, rest = before, after
+    else:
+        street_text, rest = after, ""
+    if _LETTERS.search(rest):
+        return street_text, rest
+    others = segments[index + 1 :] + segments[:index]
+    for other in others:
+        if _LETTERS.search(other) and not any(c.isdigit() for c in other):
+            return street_text, other
+    return street_text, ""
 
 
 def normalize(raw: str, **context: str) -> str:
-    """Return the canonical form."""
-    value = raw.strip().lower()
-    if not value:
-        raise NormalizationError("address", "empty")
-    return value
+    """Return the canonical address; the country in the text wins over the country= context."""
+    text = check_text(KIND, raw)
+    if context:
+        check_context(KIND, context, _CONTEXT)
+    country, text = _country_code_in_text(text)
+    folded = _clean(fold(text))
+    if country is None:
+        country, folded = _country_name_in_text(folded)
+    if country is None:
+        hint = context_value(context, "country")
+        country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
+    postcode, folded = _take_postcode(country, folded)
+    # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.
+    units, folded = ("", folded) if country == "NL" else _take_units(folded)
+    segments = [segment.strip(" -/") for segment in folded.split(",")]
+    index, house = _locate_house(segments)
+    addition = house.addition + units
+    suffix = f"-{addition}" if addition else ""
+    if postcode and country == "NL":
+        return f"NL {postcode} {house.number}{suffix}"
+    segment = segments[index]
+    street_text, city_text = _street_and_city(
+        segments, index, segment[: house.start], segment[house.end :]
+    )
+    street = _place.street(country, words(street_text))
+    if not street:
+        raise NormalizationError(KIND, "no street name")
+    if postcode:
+        return f"{country} {postcode} {street} {house.number}{suffix}"
+    city = _place.city(words(city_text))
+    if not city:
+        raise NormalizationError(KIND, "no postcode and no city")
+    return f"{country} {street} {house.number}{suffix}, {city}"
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:
-    """Return (level, value) pairs."""
-    from client.wire import LEVELS, Kind
-
-    return [(LEVELS[Kind("address")][0], canonical)]
+    """Return the unit key and the building key (the address without its addition)."""
+    if not _CANONICAL.fullmatch(canonical):
+        raise NormalizationError(KIND, "not a canonical address")
+    return [("unit", canonical), ("building", _CANONICAL_ADDITION.sub(r"\1", canonical))]

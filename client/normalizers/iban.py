@@ -1,18 +1,54 @@
-"""Placeholder: replaced by the iban normalizer."""
+"""IBANs: compact upper case (``NL91ABNA0417164300``), mod-97 checked with python-stdnum."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 
 from client.errors import NormalizationError
+from client.normalizers._text import check_context, check_text
+
+KIND = "iban"
+_NO_CONTEXT: frozenset[str] = frozenset()
+_LABEL = re.compile(r"iban\s*:?\s*", re.IGNORECASE)
+_SHAPE = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 .\-]{8,40}")
+_CANONICAL = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
+_RULES: tuple[tuple[type[ValidationError], str], ...] = (
+    (InvalidChecksum, "mod-97 checksum fails"),
+    (InvalidLength, "wrong length for its country"),
+    (InvalidComponent, "unknown country or malformed account part"),
+    (InvalidFormat, "not in IBAN format"),
+)
 
 
 def normalize(raw: str, **context: str) -> str:
-    """Return the canonical form."""
-    value = raw.strip().lower()
-    if not value:
-        raise NormalizationError("iban", "empty")
-    return value
+    """Return the IBAN compact and upper-case, after checking its length, country and checksum."""
+    text = check_text(KIND, raw)
+    if context:
+        check_context(KIND, context, _NO_CONTEXT)
+    label = _LABEL.match(text)
+    if label:
+        text = text[label.end() :]
+    if not _SHAPE.fullmatch(text):
+        raise NormalizationError(KIND, "not in IBAN format (country code, check digits, account)")
+    try:
+        compact: str = stdnum_iban.validate(text)
+    except ValidationError as error:
+        rule = next((r for kind, r in _RULES if isinstance(error, kind)), "not a valid IBAN")
+        raise NormalizationError(KIND, rule) from None
+    return compact
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:
-    """Return (level, value) pairs."""
-    from client.wire import LEVELS, Kind
-
-    return [(LEVELS[Kind("iban")][0], canonical)]
+    """Return the one key of an IBAN: its compact form."""
+    if not _CANONICAL.fullmatch(canonical):
+        raise NormalizationError(KIND, "not a canonical IBAN")
+    return [("iban", canonical)]

@@ -1,18 +1,76 @@
-"""Placeholder: replaced by the operator normalizer."""
+"""Operators (businesses): names folded, legal forms stripped, legal and trade name both kept.
+
+``Club Rood B.V. h.o.d.n. Velvet Lounge`` becomes ``clubrood|velvetlounge``: the legal name first,
+then each trade name, each folded to lower-case letters and digits and written as one word (so
+``Club Rood`` and ``ClubRood`` agree). Legal forms (B.V., V.O.F., stichting, SRL, GmbH, Ltd, ...)
+are dropped; ``&``, ``en``, ``and``, ``und`` and ``et`` between words are dropped, so
+``Jansen & Zn`` equals ``Jansen en Zn``.
+
+Levels: ``legal_name`` for the first name, and ``trade_name`` for every name the business is
+known by, its legal name included, so that a trade name one agency records matches the same
+name recorded as the legal name by another.
+"""
+
+from __future__ import annotations
+
+import re
 
 from client.errors import NormalizationError
+from client.normalizers._legal_forms import (
+    JOINED_FORMS,
+    JOINED_MARKERS,
+    TRADING_AS,
+    strip_forms,
+)
+from client.normalizers._text import check_context, check_text, drop_apostrophes, fold
+
+KIND = "operator"
+MAX_TRADE_NAMES = 3
+_NO_CONTEXT: frozenset[str] = frozenset()
+_WORDS = re.compile(r"[a-z0-9]+|&")
+_CONJUNCTIONS = frozenset({"&", "en", "and", "und", "et"})
+_CANONICAL = re.compile(rf"[a-z0-9]+(?:\|[a-z0-9]+){{0,{MAX_TRADE_NAMES}}}")
+
+
+def _name(text: str) -> str:
+    """Return one name folded to a single word, without legal forms and conjunctions."""
+    found = _WORDS.findall(text)
+    if len(found) > 2:
+        inner = [word for word in found[1:-1] if word not in _CONJUNCTIONS]
+        found = [found[0], *inner, found[-1]]
+    joined = "".join(strip_forms([word for word in found if word != "&"]))
+    if joined in JOINED_FORMS or joined in JOINED_MARKERS:
+        return ""
+    return joined
 
 
 def normalize(raw: str, **context: str) -> str:
-    """Return the canonical form."""
-    value = raw.strip().lower()
-    if not value:
-        raise NormalizationError("operator", "empty")
-    return value
+    """Return 'legal' or 'legal|trade|...' for a business name, with or without h.o.d.n."""
+    text = check_text(KIND, raw)
+    if context:
+        check_context(KIND, context, _NO_CONTEXT)
+    folded = drop_apostrophes(fold(text))
+    # '|' separates the names in the canonical form, so reading it back gives the same names.
+    if "|" in folded or TRADING_AS.search(folded):
+        parts = TRADING_AS.sub("|", folded).split("|")
+    else:
+        parts = [folded]
+    legal = _name(parts[0])
+    if not legal:
+        raise NormalizationError(KIND, "the (legal) name is empty or only a legal form")
+    names = [legal]
+    for part in parts[1:]:
+        trade = _name(part)
+        if trade and trade not in names:
+            names.append(trade)
+    if len(names) > 1 + MAX_TRADE_NAMES:
+        raise NormalizationError(KIND, f"more than {MAX_TRADE_NAMES} trade names")
+    return "|".join(names)
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:
-    """Return (level, value) pairs."""
-    from client.wire import LEVELS, Kind
-
-    return [(LEVELS[Kind("operator")][0], canonical)]
+    """Return the legal name key and one trade name key per name, the legal name included."""
+    if not _CANONICAL.fullmatch(canonical):
+        raise NormalizationError(KIND, "not a canonical operator name")
+    names = canonical.split("|")
+    return [("legal_name", names[0]), *(("trade_name", name) for name in names)]

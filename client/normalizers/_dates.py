@@ -1,0 +1,90 @@
+"""Dates of birth as analysts write them: ISO, Dutch day-first, with month names, or as digits.
+
+The result is always ISO (``1990-03-07``). Day-first is the Dutch convention, so ``07-03-1990``
+is 7 March. Two-digit years are refused rather than guessed, and so are years outside 1900-2099
+(a fixed range keeps normalization deterministic: it never depends on today's date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from client.errors import NormalizationError
+
+_ISO = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ t]00:00(?::00)?)?")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[-/. ]([0-9]{1,2})[-/. ]([0-9]{4})")
+_WRITTEN = re.compile(r"([0-9]{1,2})\.? ?([a-z]+)\.? ?([0-9]{4})")
+_COMPACT = re.compile(r"[0-9]{8}")
+_TWO_DIGIT_YEAR = re.compile(r"[0-9]{1,2}[-/. ][0-9a-z]{1,9}\.?[-/. ][0-9]{2}")
+_MONTHS = {
+    "jan": 1,
+    "januari": 1,
+    "january": 1,
+    "feb": 2,
+    "februari": 2,
+    "february": 2,
+    "mrt": 3,
+    "maart": 3,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "mei": 5,
+    "may": 5,
+    "jun": 6,
+    "juni": 6,
+    "june": 6,
+    "jul": 7,
+    "juli": 7,
+    "july": 7,
+    "aug": 8,
+    "augustus": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "okt": 10,
+    "oct": 10,
+    "oktober": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
+FIRST_YEAR = 1900
+LAST_YEAR = 2099
+
+
+def _date(kind: str, year: int, month: int, day: int) -> str:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NormalizationError(kind, f"date of birth outside {FIRST_YEAR}-{LAST_YEAR}")
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise NormalizationError(kind, "date of birth does not exist") from None
+
+
+def _compact(kind: str, digits: str) -> str:
+    """Read yyyymmdd, else ddmmyyyy (a month is never 19 or 20, so the two rarely collide)."""
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12:
+        return _date(kind, year, month, day)
+    return _date(kind, int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+
+
+def parse_date(kind: str, text: str) -> str:
+    """Return a date of birth in ISO form, or refuse it naming the rule."""
+    value = text.strip().lower()
+    if found := _ISO.fullmatch(value):
+        return _date(kind, int(found[1]), int(found[2]), int(found[3]))
+    if found := _DAY_FIRST.fullmatch(value):
+        return _date(kind, int(found[3]), int(found[2]), int(found[1]))
+    if (found := _WRITTEN.fullmatch(value)) and found[2] in _MONTHS:
+        return _date(kind, int(found[3]), _MONTHS[found[2]], int(found[1]))
+    if _COMPACT.fullmatch(value):
+        return _compact(kind, value)
+    if _TWO_DIGIT_YEAR.fullmatch(value):
+        raise NormalizationError(kind, "date of birth has a two-digit year")
+    raise NormalizationError(kind, "date of birth is not a date (use yyyy-mm-dd or dd-mm-yyyy)")

@@ -1,0 +1,70 @@
+"""House numbers and additions: ``14A``, ``14-a``, ``100-2``, ``100 II``, ``263-H``, ``14 hs``.
+
+Works on folded (lower-case ASCII) text. An addition is a run of parts after the number; each part
+becomes one canonical token and the tokens are joined: ``14 A 2 hoog`` gives number 14, addition
+``A2``. Ground-floor words (``hs``, ``huis``, ``bg``) and the letter H all mean the ground floor
+and become ``H``; roman floors I to IV become digits (so ``100 II`` is ``100-2``); a lone letter
+is kept as a letter (V and X included, since those are house letters far more often than floors).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_PART = (
+    r"(?:huis|hs|bg|bis|iv|iii|ii|i|h)(?![a-z])"
+    r"|[0-9]{1,2} ?(?:e ?)?(?:hoog|verdieping|etage)(?![a-z])"
+    r"|[0-9]{1,4}(?![0-9])"
+    r"|[a-z](?![a-z])"
+)
+_HOUSE = re.compile(
+    r"(?<![a-z0-9])(?:(?:huisnummer|nummer|numar|nr|no) ?)?"  # 'nr. 12' is number 12
+    r"0*([1-9][0-9]{0,4})"
+    rf"((?: ?[-/]? ?(?:{_PART}))*)(?![a-z0-9])"
+)
+_PARTS = re.compile(
+    r"(huis|hs|bg|h)(?![a-z])"
+    r"|(bis)(?![a-z])"
+    r"|(iv|iii|ii|i)(?![a-z])"
+    r"|([0-9]{1,2}) ?(?:e ?)?(?:hoog|verdieping|etage)(?![a-z])"
+    r"|([0-9]{1,4})(?![0-9])"
+    r"|([a-z])(?![a-z])"
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+
+class House(NamedTuple):
+    """Where a house number was found in a text, and its canonical number and addition."""
+
+    start: int
+    end: int
+    number: str
+    addition: str
+
+
+def _addition(text: str) -> str:
+    """Return the canonical addition for the parts after a house number."""
+    tokens: list[str] = []
+    for ground, bis, roman, floor, digits, letter in _PARTS.findall(text):
+        if ground:
+            tokens.append("H")
+        elif bis:
+            tokens.append("BIS")
+        elif roman:
+            tokens.append(_ROMAN[roman])
+        elif floor or digits:
+            tokens.append(str(int(floor or digits)))
+        else:
+            tokens.append(letter.upper())
+    return "".join(tokens)
+
+
+def find_house(segment: str) -> House | None:
+    """Return the last house number in a segment (street names may hold numbers before it)."""
+    last = None
+    for found in _HOUSE.finditer(segment):
+        last = found
+    if last is None:
+        return None
+    return House(last.start(), last.end(), last.group(1), _addition(last.group(2)))

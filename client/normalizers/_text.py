@@ -1,0 +1,80 @@
+"""Shared text handling for the normalizers: input checks and folding to lower-case ASCII.
+
+Every kind module calls ``check_text`` and ``check_context`` first, so that the rules for what
+counts as input (text, not empty, not absurdly long, only known context keys) are the same for
+every kind and never echo the value they reject.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from anyascii import anyascii
+
+from client.errors import NormalizationError
+
+#: Longer inputs are pasted text, not identifiers; the cap also bounds the regex work per value.
+MAX_INPUT_CHARS = 500
+
+_APOSTROPHES = re.compile(r"['`´ʼ’‘]")
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def check_text(kind: str, raw: object) -> str:
+    """Return raw stripped of surrounding whitespace, or refuse non-text, empty or huge input."""
+    if not isinstance(raw, str):
+        raise NormalizationError(kind, "input must be text")
+    if len(raw) > MAX_INPUT_CHARS:
+        raise NormalizationError(kind, f"longer than {MAX_INPUT_CHARS} characters")
+    text = raw.strip()
+    if not text:
+        raise NormalizationError(kind, "empty")
+    return text
+
+
+def check_context(kind: str, context: Mapping[str, object], allowed: frozenset[str]) -> None:
+    """Refuse context keys the kind does not know and context values that are not text."""
+    for key, value in context.items():
+        if key not in allowed:
+            raise NormalizationError(kind, f"unknown context key {str(key)[:30]!r}")
+        if not isinstance(value, str):
+            raise NormalizationError(kind, f"context {key!r} must be text")
+
+
+def context_value(context: Mapping[str, str], key: str) -> str | None:
+    """Return a stripped context value, treating an empty one (an empty cell) as absent."""
+    value = context.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """Transliterate one non-ASCII character; drop symbols and invisible characters."""
+    # Emoji and other symbols would otherwise become words (anyascii writes ':kiss:').
+    if unicodedata.category(char)[0] in "SCZ":
+        return " "
+    return anyascii(char)
+
+
+def fold(text: str) -> str:
+    """Return text in lower-case ASCII: diacritics dropped, other scripts transliterated."""
+    if not text.isascii():
+        # ș ş → s, ț ţ → t, ő → o, ß → ss, Cyrillic → Latin: one spelling per name.
+        text = "".join(map(_fold_char, text))
+    return text.lower()
+
+
+def drop_apostrophes(text: str) -> str:
+    """Remove apostrophes so that O'Neil and ONeil, 's-Gravenhage and s-Gravenhage agree."""
+    return _APOSTROPHES.sub("", text)
+
+
+def words(folded: str) -> list[str]:
+    """Split folded text into its alphanumeric words, ignoring punctuation."""
+    return _WORDS.findall(drop_apostrophes(folded))
