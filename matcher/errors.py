@@ -119,21 +119,32 @@ class Unavailable(MatcherError):
     code = "unavailable"
 
 
+def _location(parts: tuple[int | str, ...], rule: str) -> str:
+    if rule == "extra_forbidden" and parts:
+        # an unknown field's name is the sender's text and could be anything: do not echo it
+        parts = (*parts[:-1], "*")
+    return ".".join(str(part) for part in parts) or "body"
+
+
 def validation_fields(error: ValidationError) -> list[dict[str, str]]:
     """Return where and which rule failed for each pydantic error, never the input or message."""
     return [
-        {"location": ".".join(str(part) for part in item["loc"]) or "body", "rule": item["type"]}
+        {"location": _location(item["loc"], item["type"]), "rule": item["type"]}
         for item in error.errors(include_url=False, include_input=False, include_context=False)
     ]
+
+
+MAX_FIELDS = 100
 
 
 def from_validation_error(error: ValidationError, *, code: str = "invalid_batch") -> InvalidRequest:
     """Turn a pydantic ValidationError into an InvalidRequest holding locations and rules only."""
     fields = validation_fields(error)
+    listed = "see fields" if len(fields) <= MAX_FIELDS else f"the first {MAX_FIELDS} are listed"
     return InvalidRequest(
-        f"The request does not match the schema ({len(fields)} problem(s)); see fields.",
+        f"The request does not match the schema ({len(fields)} problem(s); {listed}).",
         code=code,
-        fields=fields,
+        fields=fields[:MAX_FIELDS],
     )
 
 
