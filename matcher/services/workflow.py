@@ -451,6 +451,8 @@ def mark_benign_hub(session: Session, *, alert_id: int, actor: Actor, reason: st
     """Mark an alert's token as a harmless shared hub: ingest skips it, the alert stops."""
     alert = _coordinator_alert(session, alert_id, actor)
     checked = noteguard.check_text(reason, location="reason", max_chars=200)
+    if alert.token is None:
+        raise Conflict("No signal holds this alert's token any more.", code="no_token")
     if session.get(BenignHub, alert.token) is not None:
         raise Conflict("This token is marked as a benign hub already.", code="hub_exists")
     if alert.status not in (S.NEW, S.TRIAGE, S.DISMISSED, S.NO_ACTION):
@@ -468,7 +470,7 @@ def mark_benign_hub(session: Session, *, alert_id: int, actor: Actor, reason: st
 def unmark_benign_hub(session: Session, *, alert_id: int, actor: Actor) -> Alert:
     """Undo a hub marking: the token raises alerts again and the alert returns to triage."""
     alert = _coordinator_alert(session, alert_id, actor)
-    hub = session.get(BenignHub, alert.token)
+    hub = session.get(BenignHub, alert.token) if alert.token is not None else None
     if hub is None:
         raise Conflict("This token is not marked as a benign hub.", code="no_hub")
     session.delete(hub)
@@ -480,7 +482,7 @@ def unmark_benign_hub(session: Session, *, alert_id: int, actor: Actor) -> Alert
 
 def is_benign_hub(session: Session, alert: Alert) -> BenignHub | None:
     """Return the hub marking of the alert's token, if any."""
-    return session.get(BenignHub, alert.token)
+    return session.get(BenignHub, alert.token) if alert.token is not None else None
 
 
 @dataclass(frozen=True)
@@ -517,3 +519,23 @@ def list_benign_hubs(session: Session, actor: Actor, *, limit: int = 200) -> lis
         )
         for alert, hub in rows
     ]
+
+
+def actor_names(session: Session, actors: Sequence[str]) -> dict[str, str]:
+    """Return usernames for audit actors of the form 'user:<id>' (others keep their name)."""
+    ids = {int(name[5:]) for name in actors if name.startswith("user:") and name[5:].isdigit()}
+    names = {name: name for name in actors}
+    if ids:
+        rows = session.exec(select(UserAccount).where(col(UserAccount.id).in_(sorted(ids))))
+        names.update({audit.user_actor(user.id or 0): user.username for user in rows})
+    return names
+
+
+def coordinators_for(session: Session, actor: Actor) -> list[UserAccount]:
+    """Return the active coordinators an alert can be assigned to by this coordinator."""
+    rows = session.exec(
+        select(UserAccount)
+        .where(col(UserAccount.role) == UserRole.COORDINATOR, col(UserAccount.active))
+        .order_by(col(UserAccount.username))
+    )
+    return [user for user in rows if user_regions(user) & set(actor.regions)]
