@@ -132,9 +132,11 @@ def check_text(text: str, *, location: str = "note", max_chars: int = MAX_NOTE_C
     """Return the text stripped, or raise NoteRefused/InvalidRequest without echoing it."""
     cleaned = text.strip()
     if not cleaned:
-        raise InvalidRequest("The text is empty.", code="note_empty", fields=[
-            {"location": location, "rule": "required"}
-        ])
+        raise InvalidRequest(
+            "The text is empty.",
+            code="note_empty",
+            fields=[{"location": location, "rule": "required"}],
+        )
     if len(cleaned) > max_chars:
         raise InvalidRequest(
             f"The text is longer than {max_chars} characters.",
