@@ -1,0 +1,189 @@
+"""Bulk writes through each database's fast path, inside the session's transaction.
+
+Ingest writes tens of thousands of rows per batch; the ORM's unit of work would spend more time
+on bookkeeping than the database spends writing. Rows go through the raw driver connection
+instead: binary ``COPY`` on PostgreSQL, ``executemany`` on SQLite. Both run in the session's
+transaction, so a failed batch still adds nothing. Raw driver errors are re-raised as
+SQLAlchemy's, so callers catch one ``IntegrityError`` whichever path failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from matcher.models import TokenEntry
+
+Row = tuple[Any, ...]
+
+#: rows per multi-row statement on SQLite (6 columns x 1000 stays far below its variable limit)
+SQLITE_CHUNK = 1000
+
+
+def dialect_name(session: Session) -> str:
+    """Return 'postgresql' or 'sqlite' for the session's database."""
+    return session.get_bind().dialect.name
+
+
+def _driver(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+@contextmanager
+def _driver_errors(session: Session, statement: str) -> Iterator[None]:
+    """Wrap the driver's own errors as SQLAlchemy's, as if the ORM had run the statement."""
+    dialect = session.get_bind().dialect
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+
+
+def _postgres_type(column: Any) -> str:
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    for sa_type, name in (
+        (LargeBinary, "bytea"),
+        (Boolean, "bool"),
+        (BigInteger, "int8"),
+        (Integer, "int4"),
+        (Date, "date"),
+        (String, "text"),
+    ):
+        if isinstance(kind, sa_type):
+            return name
+    raise TypeError(f"no COPY type for column {column.name} ({kind})")
+
+
+def _sqlite_converter(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """Return the model's own conversion of a date column (SQLite stores dates as text)."""
+    kind = column.type
+    base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    if not isinstance(base, Date | DateTime):
+        return None
+    converter: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
+    return converter
+
+
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """Insert rows (tuples in the order of columns) into table in the session's transaction."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if dialect_name(session) == "postgresql":
+        statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+        types = [_postgres_type(table.c[name]) for name in columns]
+        with (
+            _driver_errors(session, statement),
+            _driver(session).cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+        return
+    dialect = session.get_bind().dialect
+    converters = [_sqlite_converter(table.c[name], dialect) for name in columns]
+    if any(converters):
+        rows = [
+            tuple(
+                value if convert is None else convert(value)
+                for convert, value in zip(converters, row, strict=True)
+            )
+            for row in rows
+        ]
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
+    with _driver_errors(session, statement):
+        _driver(session).executemany(statement, rows)
+
+
+_POSTGRES_ENTRY_UPSERT = """
+WITH upserted AS (
+    INSERT INTO token_entry (token, kind, level, first_seen, agency_id, shared)
+    SELECT entry.token, entry.kind, entry.level, %(now)s, %(agency_id)s, false
+    FROM unnest(%(tokens)b::bytea[], %(kinds)b::text[], %(levels)b::text[])
+        AS entry(token, kind, level)
+    ORDER BY entry.token
+    ON CONFLICT (token) DO UPDATE
+        SET shared = token_entry.shared OR token_entry.agency_id <> excluded.agency_id
+    RETURNING token, shared
+)
+SELECT token FROM upserted WHERE shared
+"""
+
+_SQLITE_ENTRY_UPSERT = """
+INSERT INTO token_entry (token, kind, level, first_seen, agency_id, shared)
+VALUES {values}
+ON CONFLICT (token) DO UPDATE
+    SET shared = token_entry.shared OR token_entry.agency_id <> excluded.agency_id
+RETURNING token, shared
+"""
+
+
+def upsert_token_entries(
+    session: Session,
+    entries: Sequence[tuple[bytes, str, str]],
+    *,
+    agency_id: int,
+    now: dt.datetime,
+) -> list[bytes]:
+    """Upsert one token_entry per (token, kind, level), sorted; return the tokens now shared.
+
+    On PostgreSQL the upsert locks each token's row in token order and evaluates ``shared``
+    on the newest committed version, so concurrent batches on one token run one after the
+    other and the later one sees the earlier one's signals; sorted order rules out deadlocks.
+    """
+    ordered = sorted(entries)
+    if not ordered:
+        return []
+    if dialect_name(session) == "postgresql":
+        parameters = {
+            "now": now,
+            "agency_id": agency_id,
+            "tokens": [entry[0] for entry in ordered],
+            "kinds": [entry[1] for entry in ordered],
+            "levels": [entry[2] for entry in ordered],
+        }
+        with _driver_errors(session, _POSTGRES_ENTRY_UPSERT), _driver(session).cursor() as cursor:
+            cursor.execute(_POSTGRES_ENTRY_UPSERT, parameters)
+            return [bytes(row[0]) for row in cursor.fetchall()]
+    stamp = _sqlite_converter(TokenEntry.__table__.c.first_seen, session.get_bind().dialect)  # type: ignore[attr-defined]
+    seen = stamp(now) if stamp else now
+    shared: list[bytes] = []
+    connection = _driver(session)
+    for start in range(0, len(ordered), SQLITE_CHUNK):
+        chunk = ordered[start : start + SQLITE_CHUNK]
+        statement = _SQLITE_ENTRY_UPSERT.format(
+            values=", ".join(["(?, ?, ?, ?, ?, 0)"] * len(chunk))
+        )
+        values = [
+            value for token, kind, level in chunk for value in (token, kind, level, seen, agency_id)
+        ]
+        with _driver_errors(session, statement):
+            shared.extend(
+                token for token, is_shared in connection.execute(statement, values) if is_shared
+            )
+    return shared
