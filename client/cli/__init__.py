@@ -1,10 +1,17 @@
-"""The ``kruispunt`` command: one CLI for agency analysts."""
+"""The ``kruispunt`` command: one CLI for agency analysts.
+
+Exit codes: 0 done, 1 a failure (message on stderr, no traceback), 2 a usage error.
+"""
 
 from __future__ import annotations
 
 import click
 
+from client.cli.alerts import alerts
 from client.cli.key import key
+from client.cli.prepare import prepare
+from client.cli.submit import submit
+from client.cli.withdraw import withdraw
 
 
 @click.group()
@@ -14,3 +21,7 @@ def main() -> None:
 
 
 main.add_command(key)
+main.add_command(prepare)
+main.add_command(submit)
+main.add_command(withdraw)
+main.add_command(alerts)

@@ -1,0 +1,121 @@
+"""``kruispunt submit``: send a batch file, or prepare an export and send it, to the matcher."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from client import wire
+from client.batchfile import BATCH_FILE_SUFFIXES, read_batch_file, read_own_payloads
+from client.cli.options import (
+    failures,
+    mapping_options,
+    matcher_client,
+    matcher_options,
+    open_ledger,
+    preparation_options,
+)
+from client.cli.prepare import dry_run, prepare_into_file
+from client.cli.report import show_receipt, show_report
+from client.errors import UploadError
+from client.http import MatcherClient, SerializedBatch
+from client.ledger import Ledger
+
+_SOURCE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _send(
+    client: MatcherClient, ledger: Ledger, batches: Iterable[wire.Batch | SerializedBatch]
+) -> tuple[int, int]:
+    """Send batches in order; stop at the first refusal. Return (batches, signals) received."""
+    sent = signals = 0
+    for batch in batches:
+        try:
+            receipt = client.submit(batch)
+        except UploadError as error:
+            note = f" ({sent} batch(es) before it were received)" if sent else ""
+            raise type(error)(f"{error}{note}", status=error.status, code=error.code) from None
+        ledger.mark_submitted(batch.batch_id, receipt)
+        show_receipt(receipt)
+        sent += 1
+        signals += receipt.signals
+    return sent, signals
+
+
+def _dry_run_file(path: Path) -> None:
+    """Print a batch file's payloads (validated) and their counts; send nothing."""
+    batches = signals = 0
+    kinds: Counter[str] = Counter()
+    with failures():
+        for batch in read_batch_file(path):
+            click.echo(batch.model_dump_json())
+            batches += 1
+            signals += len(batch.signals)
+            kinds.update(token.kind.value for item in batch.signals for token in item.tokens)
+    click.echo(f"{path.name}: {signals:,} signals in {batches} batch(es).", err=True)
+    for kind, count in sorted(kinds.items()):
+        click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)
+    click.echo("Dry run: nothing was sent.", err=True)
+
+
+def _outbox(ledger: Ledger) -> Path:
+    """Return a fresh path next to the ledger for the batches of one submission."""
+    folder = ledger.path.parent / "outbox"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return folder / f"{stamp}-{secrets.token_hex(3)}.jsonl"
+
+
+@click.command()
+@click.argument("source", metavar="BATCHFILE|EXPORT", type=_SOURCE)
+@click.option("--dry-run", is_flag=True, help="Print the payload instead of sending it.")
+@mapping_options
+@preparation_options
+@matcher_options
+def submit(**options: Any) -> None:
+    """Send a batch file (.jsonl), or prepare an export (.csv/.xlsx) and send it.
+
+    A batch that fails for a passing reason is retried; sending the same batch file again is
+    safe: the matcher recognizes batches it already has and adds nothing twice.
+    """
+    source: Path = options["source"]
+    from_file = source.suffix.lower() in BATCH_FILE_SUFFIXES
+    if options["dry_run"]:
+        if from_file:
+            _dry_run_file(source)
+        else:
+            dry_run({**options, "export": source})
+        return
+    with matcher_client(options) as client, open_ledger(options["ledger_path"]) as ledger:
+        if from_file:
+            with failures():
+                sent, signals = _send(client, ledger, read_batch_file(source))
+        else:
+            sent, signals = _submit_export({**options, "export": source}, client, ledger)
+    click.echo(f"Submitted {signals:,} signals in {sent} batch(es).")
+
+
+def _submit_export(
+    options: dict[str, Any], client: MatcherClient, ledger: Ledger
+) -> tuple[int, int]:
+    """Prepare into an outbox file, send it, and delete it once every batch was received."""
+    outbox = _outbox(ledger)
+    report = prepare_into_file(options, ledger, outbox, overwrite=False)
+    show_report(report, source=options["export"].name)
+    try:
+        with failures():
+            result = _send(client, ledger, read_own_payloads(outbox))
+    except click.ClickException as error:
+        raise click.ClickException(
+            f"{error.message}\nThe prepared batches are kept in {outbox}: run"
+            f" 'kruispunt submit {outbox}' to send them again (batches already received are"
+            " recognized)."
+        ) from None
+    outbox.unlink()
+    return result

@@ -1,0 +1,196 @@
+"""The local ledger: which opaque reference stands for which of the agency's own cases and rows.
+
+The matcher only ever sees references. When a coordinator releases an alert, the agency looks its
+references up here to find its own case numbers. The ledger never leaves this machine; it is a
+SQLite file readable by its owner only, at ``--ledger PATH``, env ``KRUISPUNT_LEDGER``, or
+``$XDG_DATA_HOME/kruispunt/ledger.sqlite3`` (``~/.local/share/kruispunt/ledger.sqlite3``).
+It holds references, case numbers, row numbers, dates and batch ids: no identifier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import NamedTuple
+from uuid import UUID
+
+from client import wire
+from client.batches import PreparedBatch
+from client.errors import ClientError
+
+ENV_LEDGER = "KRUISPUNT_LEDGER"
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    signals INTEGER NOT NULL,
+    prepared_at TEXT NOT NULL,
+    submitted_at TEXT,
+    replay INTEGER
+);
+CREATE TABLE IF NOT EXISTS signals (
+    ref TEXT PRIMARY KEY,
+    batch_id TEXT NOT NULL REFERENCES batches (batch_id),
+    row_number INTEGER NOT NULL,
+    case_number TEXT,
+    withdrawn_at TEXT
+);
+CREATE INDEX IF NOT EXISTS signals_by_case ON signals (case_number);
+"""
+_CHUNK = 500  # SQLite's limit on bound parameters is at least 999
+
+
+class LedgerEntry(NamedTuple):
+    """One of the agency's own signals: its reference, case number and where it came from."""
+
+    ref: str
+    batch_id: str
+    row_number: int
+    case_number: str | None
+    source: str
+    submitted: bool
+    withdrawn: bool
+
+
+def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """Return the ledger path from env KRUISPUNT_LEDGER, else the user's data directory."""
+    if environ.get(ENV_LEDGER):
+        return Path(environ[ENV_LEDGER]).expanduser()
+    data_home = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "kruispunt" / "ledger.sqlite3"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class Ledger:
+    """The ledger file; use as a context manager. Writes are committed per call or transaction."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as error:
+            raise ClientError(f"cannot open the ledger at {self.path}: {error}") from None
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Ledger:
+        """Open the ledger at path, or at the default place."""
+        return cls(path if path is not None else default_ledger_path())
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all of them are kept, or none (nested calls join the outer one)."""
+        if self._depth == 0:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self._db.execute("COMMIT")
+
+    def record(self, prepared: PreparedBatch, *, source: str) -> None:
+        """Remember a prepared batch's references with their rows and case numbers."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO batches (batch_id, source, signals, prepared_at) VALUES (?, ?, ?, ?)",
+                (str(prepared.batch_id), source, prepared.signals, _now()),
+            )
+            self._db.executemany(
+                "INSERT INTO signals (ref, batch_id, row_number, case_number) VALUES (?, ?, ?, ?)",
+                (
+                    (origin.ref, str(prepared.batch_id), origin.row, origin.case_number)
+                    for origin in prepared.origins
+                ),
+            )
+
+    def mark_submitted(self, batch_id: UUID, receipt: wire.Receipt) -> None:
+        """Note that the matcher received a batch (a replay keeps the first time)."""
+        self._db.execute(
+            "UPDATE batches SET submitted_at = COALESCE(submitted_at, ?), replay = ?"
+            " WHERE batch_id = ?",
+            (receipt.received_at.isoformat(), int(receipt.replay), str(batch_id)),
+        )
+
+    def mark_withdrawn(self, refs: Iterable[str]) -> None:
+        """Note that these references were withdrawn at the matcher."""
+        now = _now()
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE signals SET withdrawn_at = COALESCE(withdrawn_at, ?) WHERE ref = ?",
+                ((now, ref) for ref in refs),
+            )
+
+    def refs_for_cases(self, case_numbers: Iterable[str]) -> dict[str, list[str]]:
+        """Return the live (not withdrawn) references of each case; an unknown case gets []."""
+        wanted = list(dict.fromkeys(case_numbers))
+        found: dict[str, list[str]] = {case: [] for case in wanted}
+        for part in _chunks(wanted):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT case_number, ref FROM signals WHERE withdrawn_at IS NULL"  # noqa: S608
+                f" AND case_number IN ({marks}) ORDER BY row_number",
+                tuple(part),
+            )
+            for case, ref in rows:
+                found[case].append(ref)
+        return found
+
+    def lookup(self, refs: Iterable[str]) -> dict[str, LedgerEntry]:
+        """Return what the ledger knows about these references (unknown ones are left out)."""
+        wanted = list(dict.fromkeys(refs))
+        found: dict[str, LedgerEntry] = {}
+        for part in _chunks(wanted):
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                "SELECT s.ref, s.batch_id, s.row_number, s.case_number, b.source,"  # noqa: S608
+                " b.submitted_at IS NOT NULL, s.withdrawn_at IS NOT NULL"
+                f" FROM signals s JOIN batches b USING (batch_id) WHERE s.ref IN ({marks})",
+                tuple(part),
+            )
+            for row in rows:
+                entry = LedgerEntry(
+                    row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6])
+                )
+                found[entry.ref] = entry
+        return found

@@ -1,0 +1,194 @@
+"""Do the row work (normalize, match keys, tokens, signal JSON) here or on worker processes.
+
+Small exports run in-process. From ``parallel_threshold`` rows on, chunks of rows go to a
+process pool, one worker per core, a bounded number of chunks in flight, results in row order.
+The ``hmac`` scheme reaches the workers through the pool's initializer (inherited on fork, or sent
+over the pool's pipe): the secret is never written to disk nor put on a command line. A remote
+scheme (``oprf``) stays in this process: workers return match keys and this process asks the key
+service for the tokens, one request per many keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from typing import NamedTuple
+
+from client import wire
+from client.errors import ClientError
+from client.schemes.base import MatchKey, Scheme
+from client.signals import Rejection, RowPlan, RowReader, RowSignal, new_ref
+
+Chunk = list[tuple[int, tuple[str, ...]]]
+_TOKEN_PREFIX = {
+    (kind, level): f'{{"kind":"{kind.value}","level":"{level}","token":"'
+    for kind, levels in wire.LEVELS.items()
+    for level in levels
+}
+
+
+class ChunkResult(NamedTuple):
+    """What a chunk of rows became; signals are JSON texts, in the order of origins."""
+
+    rows: int
+    origins: list[tuple[str, int, str | None]]
+    signals: list[str]
+    kind_counts: list[tuple[str, ...]]
+    rejected: list[Rejection]
+    skipped: list[Rejection]
+    identifiers: Counter[str]
+    pending: list[RowSignal]
+
+
+def signal_json(ref: str, row: RowSignal, tokens: list[bytes], offset: int) -> str:
+    """Return one wire.SignalItem as compact JSON, field for field as pydantic writes it."""
+    parts = [
+        _TOKEN_PREFIX[key.kind, key.level] + wire.encode_token(tokens[offset + index]) + '"}'
+        for index, key in enumerate(row.keys)
+    ]
+    return (
+        f'{{"ref":"{ref}","category":"{row.category.value}",'
+        f'"observed_on":"{row.observed_on.isoformat()}",'
+        f'"retain_until":"{row.retain_until.isoformat()}","tokens":[{",".join(parts)}]}}'
+    )
+
+
+def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
+    """Compute the tokens of a chunk's pending rows in one call and write their signals."""
+    keys: list[MatchKey] = [key for row in result.pending for key in row.keys]
+    tokens = scheme.tokenize(keys)
+    if len(tokens) != len(keys):
+        raise ClientError("the scheme returned a different number of tokens than keys")
+    offset = 0
+    for row in result.pending:
+        ref = new_ref()
+        result.origins.append((ref, row.row, row.case_number))
+        result.signals.append(signal_json(ref, row, tokens, offset))
+        result.kind_counts.append(tuple(key.kind.value for key in row.keys))
+        offset += len(row.keys)
+    return result._replace(pending=[])
+
+
+class ChunkWorker:
+    """Read chunks of rows under one plan; tokenize too when given a scheme."""
+
+    def __init__(self, plan: RowPlan, scheme: Scheme | None) -> None:
+        self._reader = RowReader(plan)
+        self._scheme = scheme
+
+    def __call__(self, chunk: Chunk) -> ChunkResult:
+        pending: list[RowSignal] = []
+        rejected: list[Rejection] = []
+        skipped: list[Rejection] = []
+        identifiers: Counter[str] = Counter()
+        read = self._reader.read
+        for number, cells in chunk:
+            outcome = read(number, cells, skipped)
+            if isinstance(outcome, list):
+                rejected.extend(outcome)
+            else:
+                pending.append(outcome)
+                identifiers.update(outcome.identifiers)
+        result = ChunkResult(len(chunk), [], [], [], rejected, skipped, identifiers, pending)
+        return tokenize(result, self._scheme) if self._scheme is not None else result
+
+
+_worker: ChunkWorker | None = None
+
+
+def _start_worker(plan: RowPlan, scheme: Scheme | None) -> None:
+    global _worker
+    # Ctrl-C is the parent's to handle: it stops the pool; workers print no tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = ChunkWorker(plan, scheme)
+
+
+def _work(chunk: Chunk) -> ChunkResult:
+    if _worker is None:
+        raise RuntimeError("worker not started")
+    return _worker(chunk)
+
+
+def available_cores() -> int:
+    """Return the cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def _context() -> BaseContext:
+    # fork is fast and safe while this process has one thread; otherwise start clean workers.
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
+def chunk_results(
+    chunks: Iterable[Chunk],
+    *,
+    plan: RowPlan,
+    scheme: Scheme,
+    workers: int | None,
+    parallel_threshold: int,
+) -> Iterator[ChunkResult]:
+    """Yield each chunk's result in order, on worker processes once the export is large."""
+    workers = workers or available_cores()
+    local = scheme.name is wire.SchemeName.HMAC
+    chunks = iter(chunks)
+    buffered: list[Chunk] = []
+    seen = 0
+    for chunk in chunks:
+        buffered.append(chunk)
+        seen += len(chunk)
+        if workers > 1 and seen >= parallel_threshold:
+            break
+    else:
+        work = ChunkWorker(plan, scheme)
+        for chunk in buffered:
+            yield work(chunk)
+        return
+    yield from _pooled(
+        itertools.chain(buffered, chunks), plan, scheme, scheme if local else None, workers
+    )
+
+
+def _pooled(
+    chunks: Iterator[Chunk],
+    plan: RowPlan,
+    scheme: Scheme,
+    worker_scheme: Scheme | None,
+    workers: int,
+) -> Iterator[ChunkResult]:
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(plan, worker_scheme),
+    )
+    pending: deque[Future[ChunkResult]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(_work, chunk))
+            if len(pending) > 2 * workers:
+                yield _finished(pending.popleft(), scheme)
+        while pending:
+            yield _finished(pending.popleft(), scheme)
+    except BrokenProcessPool:
+        raise ClientError(
+            "a worker process stopped unexpectedly (out of memory?); try again with --workers 1"
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finished(future: Future[ChunkResult], scheme: Scheme) -> ChunkResult:
+    result = future.result()
+    return tokenize(result, scheme) if result.pending else result

@@ -1,0 +1,251 @@
+"""Read an agency's export (CSV or XLSX) as rows of text, numbered as the analyst sees them.
+
+CSV files are sniffed: delimiter ``,`` ``;`` or tab (or an Excel ``sep=`` first line), encoding
+UTF-8 with or without BOM, else Windows-1252 (what Dutch Excel writes). XLSX files are read with
+openpyxl in read-only mode. Both stream: one row is in memory at a time, never the whole file.
+
+Row numbers follow Excel: the header is row 1, the first data row is row 2. Errors name the file,
+the line or row and what is wrong, never a cell's content.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from client.errors import InputFileError
+
+CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+DELIMITERS = (",", ";", "\t")
+_CHUNK_BYTES = 1 << 20
+_SAMPLE_BYTES = 64 * 1024
+
+
+def detect_encoding(path: Path) -> str:
+    """Return 'utf-8-sig' for a BOM, 'utf-8' if every byte decodes as UTF-8, else 'cp1252'."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        head = handle.read(len(codecs.BOM_UTF8))
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        try:
+            while chunk := handle.read(_CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Return the delimiter that splits the header line most often (quoted text does not count)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _header_names(cells: list[Any], origin: str) -> list[str]:
+    """Return stripped header names; a blank one becomes 'column N'; duplicates are refused."""
+    names = [
+        cell_text(cell).strip() or f"column {number}" for number, cell in enumerate(cells, start=1)
+    ]
+    while names and names[-1].startswith("column ") and not cell_text(cells[len(names) - 1]):
+        names.pop()  # trailing empty header cells are Excel's formatting, not columns
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InputFileError(f"{origin}: the header names these columns twice: {duplicates}")
+    if not names:
+        raise InputFileError(f"{origin}: row 1 must name the columns, but it is empty")
+    return names
+
+
+def cell_text(value: object) -> str:
+    """Return a cell's value as the text an analyst sees (dates as YYYY-MM-DD, 12.0 as 12)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _CountingReader(io.RawIOBase):
+    """Pass bytes through and count them, so progress can be shown on a file of unknown rows."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.consumed += len(data)
+        return len(data)
+
+
+class Export:
+    """An open export: ``headers``, then iterate ``(row_number, {column: text})`` once.
+
+    Use as a context manager (``with open_export(path) as export:``) so the file is closed.
+    Rows whose every cell is blank are skipped; their numbers are not reused.
+    """
+
+    headers: list[str]
+
+    def __init__(self, path: Path, *, sheet: str | None = None) -> None:
+        self.path = path
+        self._origin = path.name
+        self._closers: list[Any] = []
+        self._counter: _CountingReader | None = None
+        #: what was sniffed, for the analyst's information (None for XLSX)
+        self.delimiter: str | None = None
+        self.encoding: str | None = None
+        self._done = 0
+        self._total = 1
+        suffix = path.suffix.lower()
+        if suffix in XLSX_SUFFIXES:
+            self._rows = self._open_xlsx(sheet)
+        elif suffix in CSV_SUFFIXES:
+            self._rows = self._open_csv()
+        else:
+            raise InputFileError(
+                f"{self._origin}: cannot read '{suffix or 'no suffix'}' files;"
+                " save the export as .csv or .xlsx"
+            )
+
+    def __enter__(self) -> Export:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the file."""
+        for closer in reversed(self._closers):
+            closer.close()
+        self._closers.clear()
+
+    def progress(self) -> tuple[int, int]:
+        """Return (done, total) in bytes (CSV) or rows (XLSX), for a progress bar."""
+        if self._counter is not None:
+            return self._counter.consumed, self._total
+        return self._done, self._total
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return self._rows
+
+    def _open_csv(self) -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            encoding = detect_encoding(self.path)
+            binary = self.path.open("rb")
+        except OSError as error:
+            raise InputFileError(f"cannot read {self._origin}: {error.strerror}") from None
+        self._closers.append(binary)
+        self._total = max(os.fstat(binary.fileno()).st_size, 1)
+        self._counter = _CountingReader(binary)
+        buffered = io.BufferedReader(self._counter, buffer_size=_SAMPLE_BYTES)
+        text = io.TextIOWrapper(buffered, encoding=encoding, newline="")
+        self._closers.append(text)
+        first = self._read_line(text)
+        delimiter = None
+        if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+            delimiter = first.strip()[4]  # Excel's own hint; Excel hides this line
+            first = self._read_line(text)
+        delimiter = delimiter or sniff_delimiter(first)
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        self.headers = _header_names(list(header), self._origin)
+        self.delimiter = delimiter
+        self.encoding = encoding
+        reader = csv.reader(text, delimiter=delimiter)
+        return self._csv_rows(reader)
+
+    def _read_line(self, text: io.TextIOWrapper) -> str:
+        try:
+            return text.readline()
+        except UnicodeDecodeError:
+            raise InputFileError(f"{self._origin}: the header is not readable text") from None
+
+    def _csv_rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
+        headers = self.headers
+        width = len(headers)
+        row_number = 1
+        try:
+            for cells in reader:
+                row_number += 1
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                if any(cells):
+                    yield row_number, dict(zip(headers, cells, strict=False))
+        except csv.Error as error:
+            # csv's messages name the problem (e.g. a NUL byte), never the field's content
+            raise InputFileError(f"{self._origin}: row {row_number + 1}: {error}") from None
+        except UnicodeDecodeError:
+            where = f"near row {row_number + 1}"
+            raise InputFileError(f"{self._origin}: {where} is not readable text") from None
+
+    def _open_xlsx(self, sheet: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        from openpyxl import load_workbook  # imported here: slow, and only XLSX needs it
+
+        self._counter = None
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many types; none of them is expected here
+            raise InputFileError(
+                f"cannot open {self._origin} as an Excel workbook ({type(error).__name__})"
+            ) from None
+        self._closers.append(workbook)
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise InputFileError(f"{self._origin} has no sheet {sheet!r}: {workbook.sheetnames}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        self._total = max(getattr(worksheet, "max_row", None) or 1, 1)
+        rows = worksheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        self.headers = _header_names(list(first or []), self._origin)
+        return self._xlsx_rows(rows)
+
+    def _xlsx_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, str]]]:
+        headers = self.headers
+        # read-only openpyxl yields empty tuples for missing rows, so the count stays Excel's
+        for row_number, values in enumerate(rows, start=2):
+            self._done = row_number
+            cells = [cell_text(value) for value in values[: len(headers)]]
+            if len(cells) < len(headers):
+                cells += [""] * (len(headers) - len(cells))
+            if any(cells):
+                yield row_number, dict(zip(headers, cells, strict=False))
+
+
+def open_export(path: str | os.PathLike[str], *, sheet: str | None = None) -> Export:
+    """Open an export for streaming; InputFileError if it is missing or not CSV/XLSX."""
+    target = Path(path)
+    if not target.is_file():
+        raise InputFileError(f"no export file at {target}")
+    return Export(target, sheet=sheet)

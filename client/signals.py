@@ -1,0 +1,234 @@
+"""Turn one export row into one signal's match keys and metadata, or into reasons to reject it.
+
+One row is one signal. Each mapped cell is normalized on its own: a cell that fails is reported
+(row, column, rule) and skipped, and the row keeps the keys of its other cells; a row left with no
+valid identifier is rejected. A row whose metadata is unusable (no observation date, an unknown
+category, a retention period already over) is rejected whole. A date of birth that fails makes
+the person cell fall back to its name-only key, and the date column is reported.
+
+Nothing here ever puts a cell's content in a message: rules come from NormalizationError.rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from client.errors import NormalizationError
+from client.mapping import ColumnMapping, category_of
+from client.normalizers import REGISTRY
+from client.schemes.base import MatchKey
+from client.wire import Category, Kind
+
+log = logging.getLogger(__name__)
+
+_DUTCH_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?")
+
+
+class Rejection(NamedTuple):
+    """Why a row or a cell was not used: where (row, column) and which rule, never the value."""
+
+    row: int
+    column: str | None
+    rule: str
+
+
+class RowSignal(NamedTuple):
+    """What one accepted row becomes before tokens: its keys and its metadata."""
+
+    row: int
+    case_number: str | None
+    category: Category
+    observed_on: dt.date
+    retain_until: dt.date
+    keys: list[MatchKey]
+    identifiers: tuple[str, ...]  # the kind of each accepted cell, for the report
+
+
+def new_ref() -> str:
+    """Return a random opaque reference: 16 random bytes, 22 base64url characters."""
+    return secrets.token_urlsafe(16)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Read YYYY-MM-DD (optionally with a time) or DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY."""
+    text = text.strip()
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _DUTCH_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    else:
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowPlan:
+    """A checked mapping as positions in a row's cell tuple; small and picklable for workers."""
+
+    columns: tuple[str, ...]
+    identifiers: tuple[tuple[int, str, Kind, str | None], ...]
+    case: int | None
+    dob: int | None
+    category: int | None
+    observed: int | None
+    region: int | None
+    default_category: Category | None
+    category_labels: Mapping[str, Category] = field(default_factory=dict)
+    retention: dt.timedelta
+    today: dt.date
+
+    @classmethod
+    def from_mapping(cls, mapping: ColumnMapping, *, today: dt.date) -> RowPlan:
+        """Lay out the cells that the mapping needs, in a fixed order."""
+        columns: list[str] = []
+
+        def index(column: str) -> int:
+            if column not in columns:
+                columns.append(column)
+            return columns.index(column)
+
+        def position(column: str | None) -> int | None:
+            return None if column is None else index(column)
+
+        identifiers = tuple(
+            (index(item.column), item.column, item.kind, item.region)
+            for item in mapping.identifiers
+        )
+        return cls(
+            identifiers=identifiers,
+            case=position(mapping.case_column),
+            dob=position(mapping.dob_column),
+            category=position(mapping.category_column),
+            observed=position(mapping.observed_column),
+            region=position(mapping.region_column),
+            columns=tuple(columns),
+            default_category=mapping.category,
+            category_labels=dict(mapping.category_values),
+            retention=dt.timedelta(days=mapping.retention_days),
+            today=today,
+        )
+
+    def cells(self, row: Mapping[str, str]) -> tuple[str, ...]:
+        """Pick the cells this plan reads from a row of the export."""
+        return tuple(row.get(column, "") for column in self.columns)
+
+
+_Normalizer = Callable[..., str]
+
+
+def _normalize(kind: Kind, raw: str, context: dict[str, str]) -> str:
+    function: _Normalizer = REGISTRY[kind].normalize
+    return function(raw, **context)
+
+
+class RowReader:
+    """Apply a plan to rows: metadata first, then each identifier cell."""
+
+    def __init__(self, plan: RowPlan) -> None:
+        self.plan = plan
+        self._match_keys = {kind: REGISTRY[kind].match_keys for kind in Kind}
+
+    def read(
+        self, row: int, cells: tuple[str, ...], skipped: list[Rejection]
+    ) -> RowSignal | list[Rejection]:
+        """Return the row's signal (adding skipped cells to skipped), or why it is rejected."""
+        plan = self.plan
+        metadata = self._metadata(row, cells)
+        if isinstance(metadata, Rejection):
+            return [metadata]
+        category, observed_on, retain_until = metadata
+        keys: list[MatchKey] = []
+        accepted: list[str] = []
+        problems: list[Rejection] = []
+        for index, column, kind, region in plan.identifiers:
+            raw = cells[index]
+            if not raw or raw.isspace():
+                continue
+            canonical = self._canonical(row, cells, raw, column, kind, region, problems)
+            if canonical is not None:
+                pairs = self._match_keys[kind](canonical)
+                keys.extend(MatchKey(kind, level, value) for level, value in pairs)
+                accepted.append(kind.value)
+        if not keys:
+            return problems or [Rejection(row, None, "no identifier in the mapped columns")]
+        skipped.extend(problems)
+        case_number = (cells[plan.case].strip() or None) if plan.case is not None else None
+        unique = list(dict.fromkeys(keys))  # two columns holding the same phone: one token
+        return RowSignal(
+            row, case_number, category, observed_on, retain_until, unique, tuple(accepted)
+        )
+
+    def _metadata(
+        self, row: int, cells: tuple[str, ...]
+    ) -> tuple[Category, dt.date, dt.date] | Rejection:
+        plan = self.plan
+        category = plan.default_category
+        if plan.category is not None and cells[plan.category].strip():
+            category = category_of(cells[plan.category], plan.category_labels)
+        if category is None:
+            column = plan.columns[plan.category] if plan.category is not None else None
+            return Rejection(row, column, "category is empty or not in the list of categories")
+        observed_on = plan.today
+        if plan.observed is not None:
+            column = plan.columns[plan.observed]
+            parsed = parse_date(cells[plan.observed])
+            if parsed is None:
+                return Rejection(row, column, "observation date is not a date (YYYY-MM-DD)")
+            if parsed > plan.today:
+                return Rejection(row, column, "observation date is in the future")
+            observed_on = parsed
+        retain_until = observed_on + plan.retention
+        if retain_until < plan.today:
+            column = plan.columns[plan.observed] if plan.observed is not None else None
+            return Rejection(row, column, "retention period is already over")
+        return category, observed_on, retain_until
+
+    def _canonical(
+        self,
+        row: int,
+        cells: tuple[str, ...],
+        raw: str,
+        column: str,
+        kind: Kind,
+        region: str | None,
+        problems: list[Rejection],
+    ) -> str | None:
+        """Normalize one cell; on failure record the rule and return None."""
+        plan = self.plan
+        context: dict[str, str] = {}
+        if kind is Kind.PHONE:
+            hint = cells[plan.region].strip() if plan.region is not None else ""
+            if hint or region:
+                context["region"] = hint or region or ""
+        elif kind is Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
+            context["dob"] = cells[plan.dob]
+        try:
+            return _normalize(kind, raw, context)
+        except NormalizationError as error:
+            if "dob" not in context:
+                problems.append(Rejection(row, column, error.rule))
+                return None
+            dob_rule = error.rule
+        except Exception as error:  # a normalizer bug must not stop the export, nor leak a value
+            log.warning("the %s normalizer raised %s", kind.value, type(error).__name__)
+            problems.append(Rejection(row, column, f"{kind.value} normalizer failed"))
+            return None
+        # The name may be fine and only the date of birth wrong: keep the name-only key.
+        try:
+            canonical = _normalize(kind, raw, {})
+        except NormalizationError as error:
+            problems.append(Rejection(row, column, error.rule))
+            return None
+        if plan.dob is not None:
+            problems.append(Rejection(row, plan.columns[plan.dob], dob_rule))
+        return canonical
