@@ -8,14 +8,12 @@ from client import wire
 from matcher import audit, config, db
 from matcher.api.bodies import model_response, parse
 from matcher.auth import agency_required, current_caller
-from matcher.services import alerts
+from matcher.services import alerts, ingest, retention
 
 
 @agency_required("submit")
 def submit_batch() -> tuple[Response, int]:
     """Store a batch of tokens; a replay of the same batch_id returns the first receipt."""
-    from matcher.services import ingest  # TEMPORARY until INGEST lands
-
     batch = parse(wire.Batch, code="invalid_batch")
     session = db.session()
     receipt = ingest.submit_batch(
@@ -28,8 +26,6 @@ def submit_batch() -> tuple[Response, int]:
 @agency_required("withdraw")
 def withdraw() -> tuple[Response, int]:
     """Delete the agency's own signals by reference; others' references count as unknown."""
-    from matcher.services import retention  # TEMPORARY until INGEST lands
-
     withdrawal = parse(wire.Withdrawal, code="invalid_withdrawal")
     session = db.session()
     receipt = retention.withdraw(

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from matcher import audit, config
 from matcher.cli import actor, reports_errors, transaction
+from matcher.services import retention
 
 
 @click.command("purge")
@@ -22,8 +23,6 @@ from matcher.cli import actor, reports_errors, transaction
 @reports_errors
 def purge(today: dt.datetime | None) -> None:
     """Delete signals whose retention has ended, with their tokens (safe to run from cron)."""
-    from matcher.services import retention
-
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
     with transaction() as session:
         result = retention.purge(session, today=day)
