@@ -86,7 +86,7 @@ def _start_server(settings: dict[str, str], port: int) -> subprocess.Popen[bytes
         "--log-level=warning",
         "keyservice:create_app()",
     ]
-    server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
