@@ -41,10 +41,11 @@ REGISTRY: dict[Kind, ModuleType] = {
 
 
 def _kind(kind: str) -> Kind:
-    try:
-        return Kind(kind)
-    except ValueError:
-        raise NormalizationError(str(kind)[:20], "unknown kind") from None
+    """Return the Kind named by kind; the refusal does not echo the name (it could be anything)."""
+    known = Kind.__members__.get(str(kind).upper()) if isinstance(kind, str) else None
+    if known is None or known.value != kind:
+        raise NormalizationError("kind", "unknown kind")
+    return known
 
 
 def normalize(kind: str, raw: str, **context: str) -> str:

@@ -60,10 +60,12 @@ LAST_YEAR = 2099
 def _date(kind: str, year: int, month: int, day: int) -> str:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise NormalizationError(kind, f"date of birth outside {FIRST_YEAR}-{LAST_YEAR}")
+    # Raised outside the except block, so no library exception hangs on as __context__.
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
-        raise NormalizationError(kind, "date of birth does not exist") from None
+        pass
+    raise NormalizationError(kind, "date of birth does not exist")
 
 
 def _compact(kind: str, digits: str) -> str:

@@ -22,6 +22,18 @@ def _ipv4(host: str) -> str | None:
         return None
 
 
+def _idna(host: str) -> str:
+    """Return the IDNA (punycode) form, or '' when there is none.
+
+    The library's error quotes the offending label, so it is swallowed here rather than chained
+    to the NormalizationError (where it would travel on as __context__).
+    """
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return ""
+
+
 def canonical_host(kind: str, host: str, *, allow_ip: bool) -> str:
     """Return the host in lower-case ASCII (IDNA for other scripts) or refuse it."""
     host = host.lower().removesuffix(".")
@@ -36,10 +48,9 @@ def canonical_host(kind: str, host: str, *, allow_ip: bool) -> str:
         raise NormalizationError(kind, "host name longer than 253 characters")
     # Plain ASCII names skip the IDNA codec (slow); punycode labels go through it to be checked.
     if not host.isascii() or "xn--" in host:
-        try:
-            host = idna.encode(host, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError):
-            raise NormalizationError(kind, "host is not a valid domain name") from None
+        host = _idna(host)
+        if not host:
+            raise NormalizationError(kind, "host is not a valid domain name")
     if "." not in host:
         raise NormalizationError(kind, "host name has no dot")
     if not _PLAIN_HOST.fullmatch(host):

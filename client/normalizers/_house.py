@@ -1,8 +1,8 @@
 """House numbers and additions: ``14A``, ``14-a``, ``100-2``, ``100 II``, ``263-H``, ``14 hs``.
 
 Works on folded (lower-case ASCII) text. An addition is a run of parts after the number; each part
-becomes one canonical token and the tokens are joined: ``14 A 2 hoog`` gives number 14, addition
-``A2``. Ground-floor words (``hs``, ``huis``, ``bg``) and the letter H all mean the ground floor
+becomes one canonical token and the tokens are joined by dashes: ``14 A 2 hoog`` gives number 14,
+addition ``A-2``; reading ``14-A-2`` back gives the same tokens. Ground-floor words (``hs``, ``huis``, ``bg``) and the letter H all mean the ground floor
 and become ``H``; roman floors I to IV become digits (so ``100 II`` is ``100-2``); a lone letter
 is kept as a letter (V and X included, since those are house letters far more often than floors).
 """
@@ -40,11 +40,11 @@ class House(NamedTuple):
     start: int
     end: int
     number: str
-    addition: str
+    addition: list[str]
 
 
-def _addition(text: str) -> str:
-    """Return the canonical addition for the parts after a house number."""
+def addition_tokens(text: str) -> list[str]:
+    """Return the canonical tokens of the addition parts in text."""
     tokens: list[str] = []
     for ground, bis, roman, floor, digits, letter in _PARTS.findall(text):
         if ground:
@@ -57,7 +57,7 @@ def _addition(text: str) -> str:
             tokens.append(str(int(floor or digits)))
         else:
             tokens.append(letter.upper())
-    return "".join(tokens)
+    return tokens
 
 
 def find_house(segment: str) -> House | None:
@@ -67,4 +67,4 @@ def find_house(segment: str) -> House | None:
         last = found
     if last is None:
         return None
-    return House(last.start(), last.end(), last.group(1), _addition(last.group(2)))
+    return House(last.start(), last.end(), last.group(1), addition_tokens(last.group(2)))

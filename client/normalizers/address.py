@@ -17,7 +17,7 @@ import re
 
 from client.errors import NormalizationError
 from client.normalizers import _countries, _place
-from client.normalizers._house import House, find_house
+from client.normalizers._house import House, addition_tokens, find_house
 from client.normalizers._text import check_context, check_text, context_value, fold, words
 
 KIND = "address"
@@ -33,14 +33,16 @@ _NOISE = re.compile(r"[^a-z0-9,/\- ]+")
 _SPACES = re.compile(r" +")
 _UNIT = re.compile(
     r"(?<![a-z0-9])(?:bus|bte|boite|apartament|appartement|app|apt|ap|bloc|bl|scara|sc|etaj"
-    r"|whg|wohnung|kamer|room|unit|flat|et(?= ?[0-9])) ?([a-z0-9]{1,4})(?![a-z0-9])"
+    r"|whg|wohnung|kamer|room|unit|flat|et(?= ?[0-9])) ?([0-9]{1,4}|[a-z][0-9]{0,3})(?![a-z0-9])"
 )
 _LETTERS = re.compile(r"[a-z]")
+#: A city is its letters: digits there are district numbers or stray parts of other fields.
+_CITY_WORDS = re.compile(r"[a-z]+")
 _POSTCODE_NOISE = re.compile(r"[^0-9a-z]")
 _CANONICAL = re.compile(
-    r"[A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4}(?:-[0-9A-Z]+)?(?:, [a-z0-9]+)?"
+    r"[A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4}(?:-[0-9A-Z]+)*(?:, [a-z]+)?"
 )
-_CANONICAL_ADDITION = re.compile(r"( [1-9][0-9]{0,4})-[0-9A-Z]+(?=,|$)")
+_CANONICAL_ADDITION = re.compile(r"( [1-9][0-9]{0,4})(?:-[0-9A-Z]+)+(?=,|$)")
 
 
 def _country_code_in_text(text: str) -> tuple[str | None, str]:
@@ -101,12 +103,12 @@ def _take_postcode(country: str, text: str) -> tuple[str | None, str]:
     return postcode.upper(), text[: chosen.start()] + "," + text[chosen.end() :]
 
 
-def _take_units(text: str) -> tuple[str, str]:
-    """Take apartment, block and bus markers (ap. 34, bl. A, bus 3) out as addition parts."""
+def _take_units(text: str) -> tuple[list[str], str]:
+    """Take apartment, block and bus markers (ap. 34, bl. A, bus 3) out as addition tokens."""
     if not _UNIT.search(text):
-        return "", text
-    parts = "".join(m.upper() for m in _UNIT.findall(text))
-    return parts, _UNIT.sub(" ", text)
+        return [], text
+    tokens = [token for value in _UNIT.findall(text) for token in addition_tokens(value)]
+    return tokens, _UNIT.sub(" ", text)
 
 
 def _locate_house(segments: list[str]) -> tuple[int, House]:
@@ -147,11 +149,10 @@ def normalize(raw: str, **context: str) -> str:
         country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
     postcode, folded = _take_postcode(country, folded)
     # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.
-    units, folded = ("", folded) if country == "NL" else _take_units(folded)
+    units, folded = ([], folded) if country == "NL" else _take_units(folded)
     segments = [segment.strip(" -/") for segment in folded.split(",")]
     index, house = _locate_house(segments)
-    addition = house.addition + units
-    suffix = f"-{addition}" if addition else ""
+    suffix = "".join(f"-{token}" for token in house.addition + units)
     if postcode and country == "NL":
         return f"NL {postcode} {house.number}{suffix}"
     segment = segments[index]
@@ -163,7 +164,7 @@ def normalize(raw: str, **context: str) -> str:
         raise NormalizationError(KIND, "no street name")
     if postcode:
         return f"{country} {postcode} {street} {house.number}{suffix}"
-    city = _place.city(words(city_text))
+    city = _place.city(_CITY_WORDS.findall(city_text))
     if not city:
         raise NormalizationError(KIND, "no postcode and no city")
     return f"{country} {street} {house.number}{suffix}, {city}"

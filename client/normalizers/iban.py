@@ -29,6 +29,14 @@ _RULES: tuple[tuple[type[ValidationError], str], ...] = (
 )
 
 
+def _validate(text: str) -> tuple[str, str]:
+    """Return (compact IBAN, '') or ('', the rule it breaks); no library error leaves here."""
+    try:
+        return stdnum_iban.validate(text), ""
+    except ValidationError as error:
+        return "", next((r for kind, r in _RULES if isinstance(error, kind)), "not a valid IBAN")
+
+
 def normalize(raw: str, **context: str) -> str:
     """Return the IBAN compact and upper-case, after checking its length, country and checksum."""
     text = check_text(KIND, raw)
@@ -39,11 +47,9 @@ def normalize(raw: str, **context: str) -> str:
         text = text[label.end() :]
     if not _SHAPE.fullmatch(text):
         raise NormalizationError(KIND, "not in IBAN format (country code, check digits, account)")
-    try:
-        compact: str = stdnum_iban.validate(text)
-    except ValidationError as error:
-        rule = next((r for kind, r in _RULES if isinstance(error, kind)), "not a valid IBAN")
-        raise NormalizationError(KIND, rule) from None
+    compact, rule = _validate(text)
+    if rule:
+        raise NormalizationError(KIND, rule)
     return compact
 
 

@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 from phonenumbers.phonenumber import CountryCodeSource
 
 from client.errors import NormalizationError
@@ -76,14 +76,20 @@ def _strip_link(text: str) -> str:
     return text
 
 
+def _library_parse(text: str, region: str) -> tuple[PhoneNumber | None, str]:
+    """Return (number, '') or (None, the rule); the library's exception does not leave here."""
+    try:
+        return phonenumbers.parse(text, region, keep_raw_input=True), ""
+    except NumberParseException as error:
+        return None, _PARSE_ERRORS.get(error.error_type, "not a phone number")
+
+
 @functools.lru_cache(maxsize=8192)
 def _parse_with_library(text: str, region: str) -> tuple[str, bool]:
     """Return (E.164, written with a country code) using libphonenumber; cached for repeats."""
-    try:
-        number = phonenumbers.parse(text, region, keep_raw_input=True)
-    except NumberParseException as error:
-        rule = _PARSE_ERRORS.get(error.error_type, "not a phone number")
-        raise NormalizationError(KIND, rule) from None
+    number, rule = _library_parse(text, region)
+    if number is None:
+        raise NormalizationError(KIND, rule)
     international = number.country_code_source in _WRITTEN_INTERNATIONALLY
     if not phonenumbers.is_valid_number(number):
         where = "" if international else f" in region {region}"
