@@ -1,10 +1,11 @@
 """House numbers and additions: ``14A``, ``14-a``, ``100-2``, ``100 II``, ``263-H``, ``14 hs``.
 
-Works on folded (lower-case ASCII) text. An addition is a run of parts after the number; each part
-becomes one canonical token and the tokens are joined by dashes: ``14 A 2 hoog`` gives number 14,
-addition ``A-2``; reading ``14-A-2`` back gives the same tokens. Ground-floor words (``hs``, ``huis``, ``bg``) and the letter H all mean the ground floor
-and become ``H``; roman floors I to IV become digits (so ``100 II`` is ``100-2``); a lone letter
-is kept as a letter (V and X included, since those are house letters far more often than floors).
+Works on folded (lower-case ASCII) text. An addition is a run of parts after the number; each
+part becomes one canonical token and the tokens are joined by dashes: ``14 A 2 hoog`` gives
+number 14, addition ``A-2``, and reading ``14-A-2`` back gives the same tokens. Ground-floor
+words (``hs``, ``huis``, ``bg``) and the letter H all mean the ground floor and become ``H``;
+roman floors I to IV become digits (so ``100 II`` is ``100-2``); a lone letter is kept as a
+letter (V and X included: those are house letters far more often than floors).
 """
 
 from __future__ import annotations
