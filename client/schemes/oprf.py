@@ -13,10 +13,12 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from pydantic import ValidationError
@@ -56,6 +58,15 @@ class KeyServiceQuotaExceeded(QuotaExceeded):
         self.code = code
         self.retry_after = retry_after
         self.resets_at = resets_at
+
+
+class _Blinded(NamedTuple):
+    """A batch ready to send, and what finalizing its answer needs."""
+
+    inputs: list[bytes]
+    blinds: list[bytes]
+    blinded: list[bytes]
+    request: EvaluateRequest
 
 
 def _framed(data: bytes) -> bytes:
@@ -237,13 +248,39 @@ class OprfScheme:
         """Return one 32-byte token per key; equal keys cost one evaluation."""
         unique = list(dict.fromkeys(keys))
         inputs = [oprf_input(key, epoch=self._epoch) for key in unique]
-        outputs: list[bytes] = []
-        for start in range(0, len(inputs), self._batch_size):
-            outputs.extend(self._evaluate(inputs[start : start + self._batch_size]))
+        batches = [
+            inputs[start : start + self._batch_size]
+            for start in range(0, len(inputs), self._batch_size)
+        ]
+        if len(batches) == 1:
+            blinded = self._blind(batches[0])
+            outputs = self._finalize(blinded, self._post(blinded.request))
+        else:
+            outputs = self._evaluate_pipelined(batches)
         token_by_key = {key: token_of(output) for key, output in zip(unique, outputs, strict=True)}
         return [token_by_key[key] for key in keys]
 
-    def _evaluate(self, inputs: list[bytes]) -> list[bytes]:
+    def _evaluate_pipelined(self, batches: list[list[bytes]]) -> list[bytes]:
+        """Blind and finalize on this thread while the key service works on the previous batch."""
+        outputs: list[bytes] = []
+        in_flight: deque[tuple[_Blinded, Future[EvaluateResponse]]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oprf-http") as http_thread:
+            try:
+                for batch in batches:
+                    blinded = self._blind(batch)
+                    in_flight.append((blinded, http_thread.submit(self._post, blinded.request)))
+                    if len(in_flight) > 1:
+                        done, answer = in_flight.popleft()
+                        outputs += self._finalize(done, answer.result())
+                while in_flight:
+                    done, answer = in_flight.popleft()
+                    outputs += self._finalize(done, answer.result())
+            finally:
+                for _, answer in in_flight:  # after an error, send nothing more
+                    answer.cancel()
+        return outputs
+
+    def _blind(self, inputs: list[bytes]) -> _Blinded:
         try:
             blinds, blinded = protocol.blind(inputs)
         except OprfError as error:
@@ -251,16 +288,18 @@ class OprfScheme:
         request = EvaluateRequest(
             suite=protocol.SUITE, epoch=self._epoch, blinded=[encode_bytes(e) for e in blinded]
         )
-        answer = self._post(request)
-        if answer.epoch != self._epoch or len(answer.evaluated) != len(blinded):
+        return _Blinded(inputs, blinds, blinded, request)
+
+    def _finalize(self, batch: _Blinded, answer: EvaluateResponse) -> list[bytes]:
+        if answer.epoch != self._epoch or len(answer.evaluated) != len(batch.blinded):
             raise SchemeError(PROOF_FAILS)
         try:
             evaluated = [decode_element(text) for text in answer.evaluated]
             return protocol.finalize(
-                inputs,
-                blinds,
+                batch.inputs,
+                batch.blinds,
                 evaluated,
-                blinded=blinded,
+                blinded=batch.blinded,
                 public_key=self._public_key,
                 proof=decode_proof(answer.proof),
             )

@@ -266,3 +266,25 @@ def test_an_unreachable_key_service_is_a_scheme_error(key_epoch: keys.KeyEpoch) 
         pytest.raises(SchemeError, match="cannot be reached"),
     ):
         scheme.tokenize([PHONE])
+
+
+def test_pipelined_batches_give_the_same_tokens_as_one_batch(
+    make_scheme: Callable[..., OprfScheme],
+) -> None:
+    keys_ = [MatchKey(Kind.PHONE, "e164", f"+3161234{n:04d}") for n in range(9)]
+    assert make_scheme(batch_size=2).tokenize(keys_) == make_scheme("NLA").tokenize(keys_)
+
+
+def test_a_quota_refusal_mid_pipeline_stops_the_run(
+    keyservice_app: Flask,
+    make_scheme: Callable[..., OprfScheme],
+    make_agency_token: Callable[..., str],
+) -> None:
+    scheme = make_scheme(
+        api_token=make_agency_token("Gemeente Zwolle", daily_quota=5), batch_size=2
+    )
+    keys_ = [MatchKey(Kind.PHONE, "e164", f"+3162234{n:04d}") for n in range(10)]
+    with pytest.raises(QuotaExceeded):
+        scheme.tokenize(keys_)
+    (row,) = _evaluation_rows(keyservice_app)
+    assert row.evaluations == 4
