@@ -38,10 +38,14 @@ def upgrade(revision: str) -> None:
 
 @db.command("revision")
 @click.option("-m", "--message", required=True, help="What the migration changes.")
-def revision(message: str) -> None:
+@click.option("--rev-id", default=None, help="The revision's id (default: a random one).")
+def revision(message: str, rev_id: str | None) -> None:
     """Write a new migration from the difference between the models and the database."""
     command.revision(
-        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+        alembic_config(current_app.config["DATABASE_URL"]),
+        message=message,
+        autogenerate=True,
+        rev_id=rev_id,
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from matcher import audit, config
 from matcher.cli import actor, reports_errors, transaction
@@ -14,6 +14,7 @@ from matcher.services import retention
 
 
 @click.command("purge")
+@with_appcontext
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -55,6 +56,7 @@ def verify() -> None:
 
 
 @click.command("settings")
+@with_appcontext
 def settings() -> None:
     """List every setting: name, current value, environment variable, meaning."""
     for setting in config.SETTINGS:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 18:54:28.538694
+Create Date: 2026-11-27 19:08:00.775735
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.PrimaryKeyConstraint("token", "signal_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("signal_token", schema=None) as batch_op:
         batch_op.create_index("ix_signal_token_signal", ["signal_id"], unique=False)
@@ -90,7 +91,10 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("first_seen", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("token"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "batch",
@@ -160,7 +164,7 @@ def upgrade() -> None:
     op.create_table(
         "alert",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("token", sa.LargeBinary(length=32), nullable=True),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),

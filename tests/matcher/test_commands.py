@@ -1,0 +1,314 @@
+"""The admin CLI: every command works through the services, is audited, and leaks no secret."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from flask.testing import FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel, select
+
+from matcher import config, create_app
+from matcher.commands import main
+from matcher.models import Agency, ApiToken, AuditEntry, KeyEpoch, Signal, UserAccount
+from tests.conftest import TEST_PASSWORD, create_postgres_database, drop_postgres_database
+
+
+def invoke(runner: FlaskCliRunner, *args: str, env: dict[str, str] | None = None) -> Any:
+    result = runner.invoke(args=list(args), env=env)
+    return result
+
+
+def test_agency_add_and_list(runner: FlaskCliRunner, db_session: Session) -> None:
+    added = invoke(
+        runner,
+        "agency", "add", "Gemeente Utrecht", "--kind", "municipality",
+        "--region", "Midden-Nederland", "--contact-point", "toezicht@utrecht.nl",
+    )  # fmt: skip
+    listed = invoke(runner, "agency", "list")
+
+    assert added.exit_code == 0, added.output
+    agency = db_session.exec(select(Agency)).one()
+    assert (agency.kind, agency.region, agency.contact_point) == (
+        "municipality",
+        "Midden-Nederland",
+        "toezicht@utrecht.nl",
+    )
+    assert "Gemeente Utrecht\tmunicipality\tMidden-Nederland" in listed.output
+
+
+def test_a_duplicate_agency_is_an_error_without_a_traceback(
+    runner: FlaskCliRunner, make_agency: Callable[..., Any]
+) -> None:
+    make_agency("Gemeente Utrecht")
+
+    result = invoke(
+        runner, "agency", "add", "Gemeente Utrecht", "--kind", "municipality", "--region", "X"
+    )
+
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_token_create_prints_the_token_once_and_it_works(
+    runner: FlaskCliRunner, client: Any, make_agency: Callable[..., Any], db_session: Session
+) -> None:
+    make_agency("Gemeente Utrecht")
+
+    created = invoke(runner, "token", "create", "Gemeente Utrecht", "--scopes", "alerts")
+    secret = created.stdout.strip()
+    listed = invoke(runner, "token", "list")
+
+    assert created.exit_code == 0, created.output
+    assert len(secret) == 43
+    assert "not shown again" in created.stderr
+    assert secret not in listed.output
+    assert "\talerts\tactive" in listed.output
+    response = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+
+
+def test_token_revoke(
+    runner: FlaskCliRunner,
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+    db_session: Session,
+) -> None:
+    make_api_token(make_agency())
+    token = db_session.exec(select(ApiToken)).one()
+    db_session.commit()  # end the read: SQLite's transactions hold the write lock
+
+    result = invoke(runner, "token", "revoke", str(token.id))
+
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    assert db_session.get(ApiToken, token.id).revoked_at is not None  # type: ignore[union-attr]
+
+
+def test_unknown_scopes_are_refused(
+    runner: FlaskCliRunner, make_agency: Callable[..., Any]
+) -> None:
+    make_agency("Gemeente Utrecht")
+
+    result = invoke(runner, "token", "create", "Gemeente Utrecht", "--scopes", "admin")
+
+    assert result.exit_code == 1
+    assert "submit, withdraw, alerts" in result.output
+
+
+def test_epoch_add_retire_and_list(runner: FlaskCliRunner, db_session: Session) -> None:
+    fingerprint = secrets.token_hex(16)
+
+    added = invoke(
+        runner, "epoch", "add", "--scheme", "hmac", "--epoch", "1", "--fingerprint", fingerprint
+    )
+    retired = invoke(runner, "epoch", "retire", "--scheme", "hmac", "--epoch", "1")
+    listed = invoke(runner, "epoch", "list")
+
+    assert (added.exit_code, retired.exit_code) == (0, 0)
+    assert db_session.exec(select(KeyEpoch.status)).one() == "retired"
+    assert f"hmac\t1\t{fingerprint}\tretired" in listed.output
+
+
+def test_a_malformed_fingerprint_is_refused(runner: FlaskCliRunner) -> None:
+    result = invoke(
+        runner, "epoch", "add", "--scheme", "hmac", "--epoch", "1", "--fingerprint", "abc"
+    )
+
+    assert result.exit_code == 1
+    assert "32 lowercase hexadecimal" in result.output
+
+
+def test_user_add_takes_the_password_from_the_environment_never_an_argument(
+    runner: FlaskCliRunner, db_session: Session
+) -> None:
+    refused = invoke(runner, "user", "add", "rita", "--role", "admin", "--password", TEST_PASSWORD)
+    added = invoke(
+        runner,
+        "user", "add", "rita", "--role", "coordinator", "--region", "Midden-Nederland",
+        "--region", "Oost-Nederland",
+        env={"KRUISPUNT_USER_PASSWORD": TEST_PASSWORD},
+    )  # fmt: skip
+
+    assert refused.exit_code == 2
+    assert added.exit_code == 0, added.output
+    user = db_session.exec(select(UserAccount)).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert TEST_PASSWORD not in user.password_hash
+    assert user.regions == "Midden-Nederland,Oost-Nederland"
+
+
+def test_user_add_prompts_for_the_password(runner: FlaskCliRunner, db_session: Session) -> None:
+    result = runner.invoke(
+        args=["user", "add", "root", "--role", "admin"],
+        input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n",
+        env={"KRUISPUNT_USER_PASSWORD": ""},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert TEST_PASSWORD not in result.output
+    assert db_session.exec(select(UserAccount.role)).one() == "admin"
+
+
+def test_an_analyst_needs_an_agency(runner: FlaskCliRunner) -> None:
+    result = invoke(
+        runner,
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "analyst",
+        env={"KRUISPUNT_USER_PASSWORD": TEST_PASSWORD},
+    )
+
+    assert result.exit_code == 1
+    assert "agency" in result.output
+
+
+def test_user_token_gives_a_coordinator_an_api_token(
+    runner: FlaskCliRunner, client: Any, make_user: Callable[..., Any]
+) -> None:
+    make_user("rita", "coordinator")
+
+    result = invoke(runner, "user", "token", "rita")
+
+    assert result.exit_code == 0, result.output
+    headers = {"Authorization": f"Bearer {result.stdout.strip()}"}
+    assert client.get("/api/v1/coordinator/alerts", headers=headers).status_code == 200
+
+
+def test_purge_deletes_expired_signals(
+    runner: FlaskCliRunner,
+    make_agency: Callable[..., Any],
+    make_signal: Callable[..., Any],
+    db_session: Session,
+) -> None:
+    agency = make_agency()
+    make_signal(agency, observed_on=dt.date(2024, 1, 1))
+    fresh = make_signal(agency, observed_on=dt.date(2026, 1, 1))
+
+    result = invoke(runner, "purge", "--today", "2026-06-01")
+
+    assert result.exit_code == 0, result.output
+    assert "Purged 1 signals" in result.output
+    assert "signal.purge" in db_session.exec(select(AuditEntry.action)).all()
+    assert db_session.exec(select(Signal.id)).all() == [fresh.id]
+
+
+def test_audit_verify_exits_1_when_the_chain_is_broken(
+    runner: FlaskCliRunner, make_agency: Callable[..., Any], db_session: Session
+) -> None:
+    make_agency("Gemeente Utrecht")
+    make_agency("Gemeente Breda")
+    intact = invoke(runner, "audit", "verify")
+    first = db_session.exec(select(AuditEntry).order_by(AuditEntry.id)).first()
+    db_session.execute(text(f"UPDATE audit_entry SET actor = 'someone' WHERE id = {first.id}"))  # type: ignore[union-attr]
+    db_session.commit()
+
+    broken = invoke(runner, "audit", "verify")
+
+    assert intact.exit_code == 0
+    assert "intact" in intact.output
+    assert broken.exit_code == 1
+    assert f"entry {first.id}" in broken.output  # type: ignore[union-attr]
+
+
+def test_every_administration_command_is_audited_with_the_console_user(
+    runner: FlaskCliRunner, db_session: Session
+) -> None:
+    env = {"KRUISPUNT_USER_PASSWORD": TEST_PASSWORD}
+    invoke(runner, "agency", "add", "A", "--kind", "police", "--region", "R")
+    invoke(runner, "token", "create", "A")
+    invoke(runner, "token", "revoke", "1")
+    invoke(runner, "epoch", "add", "--scheme", "hmac", "--epoch", "1", "--fingerprint", "a" * 32)
+    invoke(runner, "epoch", "retire", "--scheme", "hmac", "--epoch", "1")
+    invoke(runner, "user", "add", "root", "--role", "admin", env=env)
+    invoke(runner, "user", "token", "root")
+
+    entries = db_session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+
+    assert {entry.action for entry in entries} >= {
+        "agency.add",
+        "token.create",
+        "epoch.add",
+        "epoch.retire",
+        "user.add",
+    }
+    assert all(entry.actor.startswith("cli:") for entry in entries)
+
+
+def test_settings_lists_every_setting_without_the_database_password(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": "postgresql+psycopg://matcher:s3cret@db.internal/kp",
+        }
+    )
+
+    result = app.test_cli_runner().invoke(args=["settings"])
+
+    assert result.exit_code == 0
+    for setting in config.SETTINGS:
+        assert setting.name in result.output
+        assert setting.env_var in result.output
+    assert "s3cret" not in result.output
+
+
+def test_the_console_script_is_a_flask_group_with_every_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+
+    assert result.exit_code == 0
+    for name in ("db", "agency", "token", "epoch", "user", "purge", "audit", "settings"):
+        assert name in result.output
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database: a new SQLite file, or a new PostgreSQL database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    url = create_postgres_database(base)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def test_the_migrations_build_exactly_the_models_schema(
+    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": fresh_database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    engine = create_engine(fresh_database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(
+                MigrationContext.configure(connection), SQLModel.metadata
+            )
+            audited = connection.execute(text("SELECT action FROM audit_entry")).scalars().all()
+    finally:
+        engine.dispose()
+        app.extensions["matcher.engine"].dispose()
+    assert differences == []
+    assert audited == ["db.upgrade"]
