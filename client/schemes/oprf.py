@@ -9,10 +9,8 @@ would silently never match. The key service sees only blinded elements and their
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,9 +19,8 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 import httpx
-from pydantic import ValidationError
 
-from client.errors import KeyFileError, QuotaExceeded, SchemeError
+from client.errors import KeyFileError, SchemeError
 from client.oprf import group, protocol
 from client.oprf.errors import OprfError
 from client.oprf.messages import (
@@ -35,6 +32,7 @@ from client.oprf.messages import (
     encode_bytes,
     fingerprint,
 )
+from client.oprf.service import KeyServiceClient, KeyServiceQuotaExceeded, fetch_public_key
 from client.schemes.base import MatchKey
 from client.wire import SchemeName
 
@@ -45,19 +43,7 @@ PROOF_FAILS = (
     "the key service's proof does not verify against the published key: "
     "stop and inform the federation"
 )
-_RETRY_STATUSES = {502, 503, 504}
-
-
-class KeyServiceQuotaExceeded(QuotaExceeded):
-    """The key service refused evaluations for now: its code, and when the limit resets."""
-
-    def __init__(
-        self, message: str, *, code: str, retry_after: int | None, resets_at: dt.datetime | None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.retry_after = retry_after
-        self.resets_at = resets_at
+__all__ = ["PROOF_FAILS", "KeyServiceQuotaExceeded", "OprfScheme", "oprf_input", "token_of"]
 
 
 class _Blinded(NamedTuple):
@@ -87,21 +73,6 @@ def token_of(output: bytes) -> bytes:
     return hashlib.sha256(_TOKEN_LABEL + output).digest()
 
 
-def _parse_time(text: str | None) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _error_detail(response: httpx.Response) -> tuple[str, str]:
-    try:
-        detail = response.json()["error"]
-        return str(detail["code"]), str(detail["message"])
-    except (ValueError, KeyError, TypeError):
-        return "unknown", f"HTTP {response.status_code}"
-
-
 class OprfScheme:
     """Tokens via the key service, verified against a pinned public key."""
 
@@ -129,14 +100,14 @@ class OprfScheme:
         self._epoch = epoch
         self._fingerprint = fingerprint(public_key, epoch=epoch)
         self._batch_size = batch_size
-        self._retries = retries
-        self._retry_backoff = retry_backoff
-        self._max_wait = max_wait
-        self._http = httpx.Client(
-            base_url=base_url,
+        self._service = KeyServiceClient(
+            base_url,
+            api_token=api_token,
             transport=transport,
             timeout=timeout,
-            headers={"Authorization": f"Bearer {api_token}"},
+            retries=retries,
+            retry_backoff=retry_backoff,
+            max_wait=max_wait,
         )
 
     @classmethod
@@ -151,19 +122,7 @@ class OprfScheme:
         **options: Any,
     ) -> OprfScheme:
         """Fetch the published key of an epoch (default: current) and pin it if it is expected."""
-        params = {} if epoch is None else {"epoch": str(epoch)}
-        with httpx.Client(base_url=base_url, transport=transport, timeout=30.0) as http:
-            try:
-                response = http.get("/api/v1/public-key", params=params)
-            except httpx.TransportError as error:
-                raise SchemeError(f"the key service cannot be reached ({error!r})") from error
-        if response.status_code != 200:
-            code, message = _error_detail(response)
-            raise SchemeError(f"the key service publishes no such key ({code}): {message}")
-        try:
-            info = PublicKeyInfo.model_validate_json(response.content)
-        except ValidationError as error:
-            raise SchemeError("the key service published a malformed key document") from error
+        info = fetch_public_key(base_url, epoch=epoch, transport=transport)
         return cls._pinned(info, expected_fingerprint, base_url, api_token, transport, options)
 
     @classmethod
@@ -226,7 +185,7 @@ class OprfScheme:
 
     def close(self) -> None:
         """Close the HTTP connections to the key service."""
-        self._http.close()
+        self._service.close()
 
     @property
     def name(self) -> SchemeName:
@@ -254,7 +213,7 @@ class OprfScheme:
         ]
         if len(batches) == 1:
             blinded = self._blind(batches[0])
-            outputs = self._finalize(blinded, self._post(blinded.request))
+            outputs = self._finalize(blinded, self._service.evaluate(blinded.request))
         else:
             outputs = self._evaluate_pipelined(batches)
         token_by_key = {key: token_of(output) for key, output in zip(unique, outputs, strict=True)}
@@ -268,7 +227,9 @@ class OprfScheme:
             try:
                 for batch in batches:
                     blinded = self._blind(batch)
-                    in_flight.append((blinded, http_thread.submit(self._post, blinded.request)))
+                    in_flight.append(
+                        (blinded, http_thread.submit(self._service.evaluate, blinded.request))
+                    )
                     if len(in_flight) > 1:
                         done, answer = in_flight.popleft()
                         outputs += self._finalize(done, answer.result())
@@ -305,63 +266,3 @@ class OprfScheme:
             )
         except (OprfError, ValueError) as error:
             raise SchemeError(PROOF_FAILS) from error
-
-    def _post(self, request: EvaluateRequest) -> EvaluateResponse:
-        body = request.model_dump(mode="json")
-        for attempt in range(self._retries + 1):
-            last = attempt == self._retries
-            try:
-                response = self._http.post("/api/v1/evaluate", json=body)
-            except httpx.TransportError as error:
-                if last:
-                    raise SchemeError(f"the key service cannot be reached ({error!r})") from error
-                time.sleep(self._retry_backoff * 2**attempt)
-                continue
-            if response.status_code == 200:
-                try:
-                    return EvaluateResponse.model_validate_json(response.content)
-                except ValidationError as error:
-                    raise SchemeError("the key service sent a malformed answer") from error
-            if response.status_code in _RETRY_STATUSES and not last:
-                time.sleep(self._retry_backoff * 2**attempt)
-                continue
-            if response.status_code == 429:
-                wait = self._rate_limit_wait(response)
-                if wait is not None and not last:
-                    time.sleep(wait)
-                    continue
-                raise self._quota_error(response)
-            raise self._refusal(response)
-        raise SchemeError(
-            "the key service kept failing; try again later"
-        )  # the last attempt returns or raises above
-
-    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
-        """Return how long to wait before retrying a per-minute refusal, None for a quota."""
-        code, _ = _error_detail(response)
-        retry_after = response.headers.get("Retry-After", "")
-        if code != "rate_limited" or not retry_after.isdigit():
-            return None
-        wait = float(retry_after)
-        return wait if wait <= self._max_wait else None
-
-    def _quota_error(self, response: httpx.Response) -> KeyServiceQuotaExceeded:
-        code, message = _error_detail(response)
-        retry_after = response.headers.get("Retry-After", "")
-        return KeyServiceQuotaExceeded(
-            f"the key service refused more evaluations ({code}): {message}",
-            code=code,
-            retry_after=int(retry_after) if retry_after.isdigit() else None,
-            resets_at=_parse_time(response.headers.get("X-Quota-Reset")),
-        )
-
-    def _refusal(self, response: httpx.Response) -> SchemeError:
-        code, message = _error_detail(response)
-        if response.status_code == 401:
-            return SchemeError(
-                "the key service refused this agency's API token: check the configured token "
-                "or ask the key service operator"
-            )
-        return SchemeError(
-            f"the key service refused the request ({response.status_code} {code}): {message}"
-        )
