@@ -112,7 +112,8 @@ def blind_evaluate(
     return evaluated, proof
 
 
-def _output(data: bytes, unblinded: bytes) -> bytes:
+def hash_output(data: bytes, unblinded: bytes) -> bytes:
+    """Return the RFC's Finalize hash of an input and its unblinded element."""
     return hashlib.sha512(_framed(data) + _framed(unblinded) + b"Finalize").digest()
 
 
@@ -136,7 +137,7 @@ def finalize(
             raise TypeError("VOPRF finalization needs the blinded elements, public key and proof")
         dleq.verify_proof(GENERATOR, public_key, blinded, evaluated, proof, context(mode).proofs)
     unblinded = group.scalar_mult_pairs(group.scalar_invert_each(blinds), evaluated)
-    return [_output(data, element) for data, element in zip(inputs, unblinded, strict=True)]
+    return [hash_output(data, element) for data, element in zip(inputs, unblinded, strict=True)]
 
 
 def evaluate(secret: bytes, data: bytes, *, mode: Mode = Mode.VOPRF) -> bytes:
@@ -144,4 +145,4 @@ def evaluate(secret: bytes, data: bytes, *, mode: Mode = Mode.VOPRF) -> bytes:
     point = group.hash_to_group(data, context(mode).hash_to_group)
     if point == group.IDENTITY:
         raise InvalidInputError("the input maps to the identity")
-    return _output(data, group.scalar_mult(secret, point))
+    return hash_output(data, group.scalar_mult(secret, point))

@@ -9,7 +9,6 @@ would silently never match. The key service sees only blinded elements and their
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import deque
 from collections.abc import Sequence
@@ -33,16 +32,10 @@ from client.oprf.messages import (
     fingerprint,
 )
 from client.oprf.service import KeyServiceClient, KeyServiceQuotaExceeded, fetch_public_key
+from client.oprf.tokens import PROOF_FAILS, batched_inputs, oprf_input, token_of, tokens_in_order
 from client.schemes.base import MatchKey
 from client.wire import SchemeName
 
-_INPUT_LABEL = b"kruispunt/v1/oprf/input"
-_TOKEN_LABEL = b"kruispunt/v1/oprf/token\x00"
-_MAX_VALUE_BYTES = 60_000  # RFC 9497 inputs are at most 65,535 bytes, framing included
-PROOF_FAILS = (
-    "the key service's proof does not verify against the published key: "
-    "stop and inform the federation"
-)
 __all__ = ["PROOF_FAILS", "KeyServiceQuotaExceeded", "OprfScheme", "oprf_input", "token_of"]
 
 
@@ -53,24 +46,6 @@ class _Blinded(NamedTuple):
     blinds: list[bytes]
     blinded: list[bytes]
     request: EvaluateRequest
-
-
-def _framed(data: bytes) -> bytes:
-    return len(data).to_bytes(2, "big") + data
-
-
-def oprf_input(key: MatchKey, *, epoch: int) -> bytes:
-    """Frame a match key so that scheme, epoch, kind and level separate the tokens."""
-    value = key.value.encode("utf-8")
-    if len(value) > _MAX_VALUE_BYTES:
-        raise SchemeError(f"a {key.kind.value}/{key.level} value is too long for the oprf scheme")
-    fields = (str(epoch).encode("ascii"), key.kind.value.encode("ascii"), key.level.encode("ascii"))
-    return _INPUT_LABEL + b"".join(_framed(field) for field in fields) + _framed(value)
-
-
-def token_of(output: bytes) -> bytes:
-    """Reduce a 64-byte PRF output to a 32-byte token with a labelled SHA-256."""
-    return hashlib.sha256(_TOKEN_LABEL + output).digest()
 
 
 class OprfScheme:
@@ -205,19 +180,13 @@ class OprfScheme:
 
     def tokenize(self, keys: Sequence[MatchKey]) -> list[bytes]:
         """Return one 32-byte token per key; equal keys cost one evaluation."""
-        unique = list(dict.fromkeys(keys))
-        inputs = [oprf_input(key, epoch=self._epoch) for key in unique]
-        batches = [
-            inputs[start : start + self._batch_size]
-            for start in range(0, len(inputs), self._batch_size)
-        ]
+        unique, batches = batched_inputs(keys, epoch=self._epoch, batch_size=self._batch_size)
         if len(batches) == 1:
             blinded = self._blind(batches[0])
             outputs = self._finalize(blinded, self._service.evaluate(blinded.request))
         else:
             outputs = self._evaluate_pipelined(batches)
-        token_by_key = {key: token_of(output) for key, output in zip(unique, outputs, strict=True)}
-        return [token_by_key[key] for key in keys]
+        return tokens_in_order(keys, unique, outputs)
 
     def _evaluate_pipelined(self, batches: list[list[bytes]]) -> list[bytes]:
         """Blind and finalize on this thread while the key service works on the previous batch."""
