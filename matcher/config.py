@@ -67,7 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "MAX_BATCH_BYTES",
-        16 * 1024 * 1024,
+        32 * 1024 * 1024,
         "Largest request body accepted, in bytes; larger requests get 413 too_large.",
         parse=int,
     ),
