@@ -1,0 +1,123 @@
+"""Person and operator names: spelling variants that agencies write for one name agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+import unicodedata
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from client.errors import NormalizationError
+from client.normalizers import match_keys, normalize
+from client.normalizers._legal_forms import JOINED_FORMS
+
+#: Letters of Romanian, Hungarian, Polish and Dutch names that Unicode decomposes (no ł, which
+#: does not decompose, and no ß, whose upper case is two letters).
+NAME_LETTERS = "abcdefghijklmnopqrstuvwxyzăâîșşțţőűéáíóúöüçñëïź"
+name_parts = st.lists(
+    st.text(alphabet=NAME_LETTERS, min_size=2, max_size=10).filter(lambda p: p.strip()),
+    min_size=1,
+    max_size=4,
+)
+birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
+TITLES = {"dhr", "mevr", "mw", "mevrouw", "meneer", "mr", "mrs", "ms", "miss", "dr", "drs", "ir"}
+
+
+def _without_accents(text: str) -> str:
+    """Strip accents the Unicode way (an independent check on the transliteration)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=name_parts)
+def test_person_name_ignores_order_case_and_diacritics(parts: list[str]) -> None:
+    assume(not any(_without_accents(p) in TITLES for p in parts))
+    expected = normalize("person", " ".join(parts))
+    variants = [
+        " ".join(reversed(parts)),
+        f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else parts[0],
+        "-".join(parts).upper(),
+        _without_accents(" ".join(parts)),
+        " ".join(parts).replace("ș", "ş").replace("ț", "ţ"),
+        f"{' '.join(parts)} (23)",
+    ]
+    assert {normalize("person", variant) for variant in variants} == {expected}
+    assert expected == " ".join(sorted(_without_accents(" ".join(parts)).split()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(parts=name_parts, born=birth_dates)
+def test_date_of_birth_spellings_give_one_name_dob_key(parts: list[str], born: dt.date) -> None:
+    name = " ".join(parts)
+    spellings = [
+        born.isoformat(),
+        f"{born.day:02d}-{born.month:02d}-{born.year}",
+        f"{born.day}-{born.month}-{born.year}",
+        f"{born.day:02d}/{born.month:02d}/{born.year}",
+        f"{born.year}{born.month:02d}{born.day:02d}",
+    ]
+    canonicals = {normalize("person", name, dob=spelling) for spelling in spellings}
+    assert canonicals == {f"{normalize('person', name)}|{born.isoformat()}"}
+    (canonical,) = canonicals
+    assert [key.level for key in match_keys("person", canonical)] == ["name", "name_dob"]
+
+
+def test_a_name_without_date_has_only_the_name_level() -> None:
+    assert [key.level for key in match_keys("person", normalize("person", "Ana Popescu"))] == [
+        "name"
+    ]
+
+
+operator_words = st.lists(
+    st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8).filter(
+        lambda w: w not in JOINED_FORMS and w not in {"and", "und", "dba", "hodn"}
+    ),
+    min_size=1,
+    max_size=3,
+)
+LEGAL_FORMS = ["B.V.", "BV", "b.v.", "N.V.", "V.O.F.", "SRL", "S.R.L.", "EOOD", "Kft.", "GmbH"]
+LEGAL_FORMS += ["Ltd", "Limited", "Sp. z o.o.", "i.o."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=operator_words, form=st.sampled_from(LEGAL_FORMS))
+def test_operator_legal_form_punctuation_and_spacing_do_not_matter(
+    words: list[str], form: str
+) -> None:
+    expected = "".join(words)
+    name = " ".join(words).title()
+    assert normalize("operator", f"{name} {form}") == expected
+    assert normalize("operator", "-".join(words).upper()) == expected
+    assert normalize("operator", f"Stichting {name}") == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(legal=operator_words, trade=operator_words)
+def test_trade_name_of_one_agency_matches_the_same_name_recorded_alone(
+    legal: list[str], trade: list[str]
+) -> None:
+    assume(legal != trade)
+    with_trade = normalize("operator", f"{' '.join(legal)} B.V. h.o.d.n. {' '.join(trade)}")
+    alone = normalize("operator", " ".join(trade))
+    assert with_trade == f"{''.join(legal)}|{''.join(trade)}"
+    shared = set(match_keys("operator", with_trade)) & set(match_keys("operator", alone))
+    assert shared == {("operator", "trade_name", "".join(trade))}
+
+
+def test_legal_name_is_also_a_trade_name_of_its_business() -> None:
+    keys = match_keys("operator", normalize("operator", "Club Rood B.V. hodn Velvet"))
+    assert [(key.level, key.value) for key in keys] == [
+        ("legal_name", "clubrood"),
+        ("trade_name", "clubrood"),
+        ("trade_name", "velvet"),
+    ]
+
+
+@pytest.mark.parametrize("form", LEGAL_FORMS)
+def test_a_legal_form_alone_is_not_an_operator(form: str) -> None:
+    with pytest.raises(NormalizationError, match="only a legal form"):
+        normalize("operator", form)
