@@ -15,6 +15,7 @@ import click
 from flask import Flask
 
 from keyservice import agencies, create_app, db, keys, usage
+from keyservice import shares as shares_
 from keyservice.errors import KeyServiceError
 
 
@@ -103,6 +104,33 @@ def key_retire(epoch: int, destroy_secret: bool) -> None:
     """Stop evaluating under an epoch; its public key stays published."""
     with db.get_engine().begin() as conn:
         item = keys.retire_key(conn, _key_dir(), epoch, destroy_secret=destroy_secret)
+    _print_key(item)
+
+
+@key.command("split")
+@click.option("--epoch", required=True, type=click.IntRange(min=1))
+@click.option("--threshold", required=True, type=click.IntRange(min=1, max=255))
+@click.option("--shares", required=True, type=click.IntRange(min=1, max=255))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+def key_split(epoch: int, threshold: int, shares: int, out_dir: Path) -> None:
+    """Split epoch N's key into share files for several key services; print the public document."""
+    with db.get_engine().connect() as conn:
+        document = shares_.split_key(
+            conn, _key_dir(), epoch=epoch, threshold=threshold, shares=shares, out_dir=out_dir
+        )
+    click.echo(
+        f"{shares} share files (0600) written to {out_dir}; hand each to one operator", err=True
+    )
+    click.echo(json.dumps(document.model_dump(mode="json"), indent=2))
+
+
+@key.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def key_import(path: Path) -> None:
+    """Make a handed-over key or share file this service's key of its epoch."""
+    with db.get_engine().begin() as conn:
+        item = shares_.import_key(conn, _key_dir(), path)
+    click.echo(f"imported into {keys.key_file(_key_dir(), item.epoch)}; delete {path} now")
     _print_key(item)
 
 

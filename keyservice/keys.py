@@ -94,22 +94,27 @@ _COLUMNS = (
 )
 
 
-def generate_key(conn: Connection, key_dir: Path, *, epoch: int) -> KeyEpoch:
-    """Create the key of a new epoch: a 0600 key file, then its published public key."""
+def write_key_file(path: Path, *, epoch: int, secret: bytes, extra: dict[str, int]) -> None:
+    """Write a secret key to a new file that only its owner can read (never overwrites)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    document: dict[str, object] = {"format": KEY_FILE_FORMAT, "suite": protocol.SUITE}
+    document |= {"epoch": epoch, **extra, "secret_key": secret.hex()}
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        json.dump(document, handle)
+
+
+def install_key(
+    conn: Connection, key_dir: Path, *, epoch: int, secret: bytes, extra: dict[str, int]
+) -> KeyEpoch:
+    """Keep a secret key as an epoch's key file and publish its public key."""
     if epoch < 1:
         raise InvalidRequest("Epochs start at 1.", code="invalid_epoch")
     path = key_file(key_dir, epoch)
     if path.exists() or conn.execute(select(db.key_epoch.c.epoch).filter_by(epoch=epoch)).first():
         raise Conflict(f"Epoch {epoch} has a key already; pick a new epoch.", code="epoch_exists")
-    secret, public = protocol.derive_key_pair(
-        secrets.token_bytes(32), f"kruispunt key service epoch {epoch}".encode("ascii")
-    )
-    key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    document = {"format": KEY_FILE_FORMAT, "suite": protocol.SUITE, "epoch": epoch}
-    document["secret_key"] = secret.hex()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        json.dump(document, handle)
+    public = protocol.public_key_of(secret)
+    write_key_file(path, epoch=epoch, secret=secret, extra=extra)
     conn.execute(
         insert(db.key_epoch).values(
             epoch=epoch,
@@ -121,6 +126,14 @@ def generate_key(conn: Connection, key_dir: Path, *, epoch: int) -> KeyEpoch:
         )
     )
     return get_key(conn, epoch)
+
+
+def generate_key(conn: Connection, key_dir: Path, *, epoch: int) -> KeyEpoch:
+    """Create the key of a new epoch from fresh randomness (RFC 9497 DeriveKeyPair)."""
+    secret, _ = protocol.derive_key_pair(
+        secrets.token_bytes(32), f"kruispunt key service epoch {epoch}".encode("ascii")
+    )
+    return install_key(conn, key_dir, epoch=epoch, secret=secret, extra={})
 
 
 def get_key(conn: Connection, epoch: int) -> KeyEpoch:

@@ -121,3 +121,26 @@ class PublicKeyList(BaseModel):
     model_config = _STRICT
 
     keys: list[PublicKeyInfo]
+
+
+class SharePublicKey(BaseModel):
+    """One share of a split key: its index and the public key its key service proves against."""
+
+    model_config = _STRICT
+
+    index: int = Field(ge=1, le=255)
+    public_key: ElementText
+    fingerprint: FingerprintText
+
+
+class ThresholdKeyInfo(BaseModel):
+    """A split epoch as published: the whole public key, the threshold, each share's public key."""
+
+    model_config = _STRICT
+
+    suite: Suite
+    epoch: int = Field(ge=1)
+    public_key: ElementText
+    fingerprint: FingerprintText
+    threshold: int = Field(ge=1)
+    shares: list[SharePublicKey] = Field(min_length=1)
