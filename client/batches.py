@@ -24,6 +24,7 @@ from client import wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.preparing import ChunkResult, chunk_results
+from client.reading import Export
 from client.schemes.base import Scheme
 from client.signals import Rejection, RowPlan
 
@@ -129,7 +130,7 @@ class Preparation:
     def __iter__(self) -> Iterator[PreparedBatch]:
         signals: list[str] = []
         origins: list[SignalOrigin] = []
-        kinds: Counter[str] = Counter()
+        size = self._batch_size
         for result in chunk_results(
             self._chunks(),
             plan=self._plan,
@@ -138,25 +139,29 @@ class Preparation:
             parallel_threshold=self._threshold,
         ):
             self._count(result)
-            for origin, text, counts in zip(
-                result.origins, result.signals, result.kind_counts, strict=True
-            ):
-                signals.append(text)
-                origins.append(SignalOrigin(*origin))
-                kinds.update(counts)
-                if len(signals) == self._batch_size:
-                    yield self._batch(signals, origins, kinds)
-                    signals, origins, kinds = [], [], Counter()
+            taken = 0
+            while taken < len(result.signals):
+                room = size - len(signals)
+                signals.extend(result.signals[taken : taken + room])
+                origins.extend(map(SignalOrigin._make, result.origins[taken : taken + room]))
+                taken += room
+                if len(signals) == size:
+                    yield self._batch(signals, origins)
+                    signals, origins = [], []
             if self._on_progress is not None:
                 self._on_progress()
         if signals:
-            yield self._batch(signals, origins, kinds)
+            yield self._batch(signals, origins)
 
     def _chunks(self) -> Iterator[list[tuple[int, tuple[str, ...]]]]:
-        cells = self._plan.cells
+        rows: Iterable[tuple[int, tuple[str, ...]]]
+        if isinstance(self._rows, Export):
+            rows = self._rows.cells(self._plan.columns)  # no dict per row
+        else:
+            rows = ((number, self._plan.cells(row)) for number, row in self._rows)
         chunk: list[tuple[int, tuple[str, ...]]] = []
-        for number, row in self._rows:
-            chunk.append((number, cells(row)))
+        for item in rows:
+            chunk.append(item)
             if len(chunk) == self._chunk_rows:
                 yield chunk
                 chunk = []
@@ -170,11 +175,14 @@ class Preparation:
         report.skipped_cells.extend(result.skipped)
         report.identifiers_per_kind.update(result.identifiers)
 
-    def _batch(
-        self, signals: list[str], origins: list[SignalOrigin], kinds: Counter[str]
-    ) -> PreparedBatch:
+    def _batch(self, signals: list[str], origins: list[SignalOrigin]) -> PreparedBatch:
         batch_id = wire.new_batch_id()
         payload = self._header.replace("{batch_id}", str(batch_id)) + ",".join(signals) + "]}"
+        # Counting in the finished text is exact (each token item names its kind once) and
+        # cheaper than counting per signal.
+        kinds = Counter(
+            {kind.value: count for kind, count in _kind_counts(payload).items() if count}
+        )
         self.report.batches += 1
         self.report.signals += len(signals)
         self.report.tokens += sum(kinds.values())
@@ -182,6 +190,13 @@ class Preparation:
         return PreparedBatch(
             batch_id=batch_id, payload=payload, origins=tuple(origins), tokens_per_kind=kinds
         )
+
+
+_KIND_MARKS = {kind: f'{{"kind":"{kind.value}",' for kind in wire.Kind}
+
+
+def _kind_counts(payload: str) -> dict[wire.Kind, int]:
+    return {kind: payload.count(mark) for kind, mark in _KIND_MARKS.items()}
 
 
 def prepare(

@@ -14,8 +14,10 @@ import codecs
 import csv
 import datetime as dt
 import io
+import operator
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -25,12 +27,17 @@ from client.errors import InputFileError
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 DELIMITERS = (",", ";", "\t")
-_CHUNK_BYTES = 1 << 20
+_CHUNK_BYTES = 256 * 1024
 _SAMPLE_BYTES = 64 * 1024
+#: the five bytes Windows-1252 leaves undefined
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 def detect_encoding(path: Path) -> str:
-    """Return 'utf-8-sig' for a BOM, 'utf-8' if every byte decodes as UTF-8, else 'cp1252'."""
+    """Return 'utf-8-sig' for a BOM, 'utf-8' if every byte decodes as UTF-8, else 'cp1252'.
+
+    InputFileError names the line of a byte that is neither (never the line's content).
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
         head = handle.read(len(codecs.BOM_UTF8))
@@ -42,8 +49,23 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            _check_cp1252(handle, path.name)
             return "cp1252"
     return "utf-8"
+
+
+def _check_cp1252(handle: IO[bytes], origin: str) -> None:
+    handle.seek(0)
+    lines = 1
+    while chunk := handle.read(_CHUNK_BYTES):
+        found = _NOT_CP1252.search(chunk)
+        if found is not None:
+            line = lines + chunk.count(b"\n", 0, found.start())
+            raise InputFileError(
+                f"{origin}: line {line} holds bytes that are neither UTF-8 nor Windows-1252"
+                " text; save the export again as CSV UTF-8"
+            )
+        lines += chunk.count(b"\n")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -126,15 +148,16 @@ class Export:
         self._done = 0
         self._total = 1
         suffix = path.suffix.lower()
-        if suffix in XLSX_SUFFIXES:
-            self._rows = self._open_xlsx(sheet)
-        elif suffix in CSV_SUFFIXES:
-            self._rows = self._open_csv()
-        else:
+        if suffix not in XLSX_SUFFIXES | CSV_SUFFIXES:
             raise InputFileError(
                 f"{self._origin}: cannot read '{suffix or 'no suffix'}' files;"
                 " save the export as .csv or .xlsx"
             )
+        try:
+            self._lists = self._open_xlsx(sheet) if suffix in XLSX_SUFFIXES else self._open_csv()
+        except BaseException:
+            self.close()  # a refused file is not left open
+            raise
 
     def __enter__(self) -> Export:
         return self
@@ -160,9 +183,23 @@ class Export:
         return self._done, self._total
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        return self._rows
+        headers = self.headers
+        for number, cells in self._lists:
+            yield number, dict(zip(headers, cells, strict=False))
 
-    def _open_csv(self) -> Iterator[tuple[int, dict[str, str]]]:
+    def cells(self, columns: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """Iterate (row_number, the cells of these columns): leaner than a dict per row."""
+        missing = [column for column in columns if column not in self.headers]
+        if missing:
+            raise InputFileError(f"{self._origin} has no columns {missing}")
+        positions = [self.headers.index(column) for column in columns]
+        if len(positions) == 1:
+            (only,) = positions
+            return ((number, (cells[only],)) for number, cells in self._lists)
+        pick = operator.itemgetter(*positions)
+        return ((number, pick(cells)) for number, cells in self._lists)
+
+    def _open_csv(self) -> Iterator[tuple[int, list[str]]]:
         try:
             encoding = detect_encoding(self.path)
             binary = self.path.open("rb")
@@ -193,9 +230,8 @@ class Export:
         except UnicodeDecodeError:
             raise InputFileError(f"{self._origin}: the header is not readable text") from None
 
-    def _csv_rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
-        headers = self.headers
-        width = len(headers)
+    def _csv_rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.headers)
         row_number = 1
         try:
             for cells in reader:
@@ -203,7 +239,7 @@ class Export:
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
                 if any(cells):
-                    yield row_number, dict(zip(headers, cells, strict=False))
+                    yield row_number, cells
         except csv.Error as error:
             # csv's messages name the problem (e.g. a NUL byte), never the field's content
             raise InputFileError(f"{self._origin}: row {row_number + 1}: {error}") from None
@@ -211,7 +247,7 @@ class Export:
             where = f"near row {row_number + 1}"
             raise InputFileError(f"{self._origin}: {where} is not readable text") from None
 
-    def _open_xlsx(self, sheet: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+    def _open_xlsx(self, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
         from openpyxl import load_workbook  # imported here: slow, and only XLSX needs it
 
         self._counter = None
@@ -231,16 +267,16 @@ class Export:
         self.headers = _header_names(list(first or []), self._origin)
         return self._xlsx_rows(rows)
 
-    def _xlsx_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, str]]]:
-        headers = self.headers
+    def _xlsx_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.headers)
         # read-only openpyxl yields empty tuples for missing rows, so the count stays Excel's
         for row_number, values in enumerate(rows, start=2):
             self._done = row_number
-            cells = [cell_text(value) for value in values[: len(headers)]]
-            if len(cells) < len(headers):
-                cells += [""] * (len(headers) - len(cells))
+            cells = [cell_text(value) for value in values[:width]]
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
             if any(cells):
-                yield row_number, dict(zip(headers, cells, strict=False))
+                yield row_number, cells
 
 
 def open_export(path: str | os.PathLike[str], *, sheet: str | None = None) -> Export:

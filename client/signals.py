@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import re
 import secrets
+from base64 import urlsafe_b64encode
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -23,7 +25,7 @@ from client.errors import NormalizationError
 from client.mapping import ColumnMapping, category_of
 from client.normalizers import REGISTRY
 from client.schemes.base import MatchKey
-from client.wire import Category, Kind
+from client.wire import LEVELS, Category, Kind
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +50,22 @@ class RowSignal(NamedTuple):
     observed_on: dt.date
     retain_until: dt.date
     keys: list[MatchKey]
+    prefixes: list[str]  # the JSON of each key's TokenItem up to the token
     identifiers: tuple[str, ...]  # the kind of each accepted cell, for the report
 
 
 def new_ref() -> str:
     """Return a random opaque reference: 16 random bytes, 22 base64url characters."""
     return secrets.token_urlsafe(16)
+
+
+def new_refs(count: int) -> list[str]:
+    """Return count new references at once: one call for the random bytes, not one per row."""
+    randomness = secrets.token_bytes(16 * count)
+    return [
+        urlsafe_b64encode(randomness[start : start + 16])[:-2].decode("ascii")
+        for start in range(0, 16 * count, 16)
+    ]
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -122,13 +134,30 @@ class RowPlan:
         """Pick the cells this plan reads from a row of the export."""
         return tuple(row.get(column, "") for column in self.columns)
 
+    def cell_picker(self) -> Callable[[Mapping[str, str]], tuple[str, ...]]:
+        """Return a fast ``cells`` for rows that hold every column (the readers pad rows)."""
+        if len(self.columns) == 1:
+            column = self.columns[0]
+            return lambda row: (row[column],)
+        return operator.itemgetter(*self.columns)
 
-_Normalizer = Callable[..., str]
+
+class _Column(NamedTuple):
+    """One identifier column, with everything the hot loop needs looked up in advance."""
+
+    position: int
+    name: str
+    kind: Kind
+    kind_name: str
+    region: str | None
+    normalize: Callable[..., str]
+    match_keys: Callable[[str], list[tuple[str, str]]]
+    prefixes: Mapping[str, str]
 
 
-def _normalize(kind: Kind, raw: str, context: dict[str, str]) -> str:
-    function: _Normalizer = REGISTRY[kind].normalize
-    return function(raw, **context)
+def token_prefix(kind: Kind, level: str) -> str:
+    """Return the JSON of a wire.TokenItem up to its token text."""
+    return f'{{"kind":"{kind.value}","level":"{level}","token":"'
 
 
 class RowReader:
@@ -136,37 +165,67 @@ class RowReader:
 
     def __init__(self, plan: RowPlan) -> None:
         self.plan = plan
-        self._match_keys = {kind: REGISTRY[kind].match_keys for kind in Kind}
+        self._columns = [
+            _Column(
+                index,
+                name,
+                kind,
+                kind.value,
+                region,
+                REGISTRY[kind].normalize,
+                REGISTRY[kind].match_keys,
+                {level: token_prefix(kind, level) for level in LEVELS[kind]},
+            )
+            for index, name, kind, region in plan.identifiers
+        ]
+        kinds = [column.kind for column in self._columns]
+        # Two columns of one kind may hold the same identifier: only then look for duplicates.
+        self._may_repeat = len(set(kinds)) < len(kinds)
+        # Metadata cells repeat a lot (a few categories, a few hundred dates): remember them.
+        self._categories: dict[str, Category | None] = {}
+        self._dates: dict[str, dt.date | None] = {}
 
     def read(
         self, row: int, cells: tuple[str, ...], skipped: list[Rejection]
     ) -> RowSignal | list[Rejection]:
         """Return the row's signal (adding skipped cells to skipped), or why it is rejected."""
-        plan = self.plan
         metadata = self._metadata(row, cells)
         if isinstance(metadata, Rejection):
             return [metadata]
-        category, observed_on, retain_until = metadata
         keys: list[MatchKey] = []
+        prefixes: list[str] = []
         accepted: list[str] = []
         problems: list[Rejection] = []
-        for index, column, kind, region in plan.identifiers:
-            raw = cells[index]
+        for column in self._columns:
+            raw = cells[column.position]
             if not raw or raw.isspace():
                 continue
-            canonical = self._canonical(row, cells, raw, column, kind, region, problems)
-            if canonical is not None:
-                pairs = self._match_keys[kind](canonical)
-                keys.extend(MatchKey(kind, level, value) for level, value in pairs)
-                accepted.append(kind.value)
+            canonical = self._canonical(row, cells, raw, column, problems)
+            if canonical is None:
+                continue
+            kind = column.kind
+            for level, value in column.match_keys(canonical):
+                keys.append(MatchKey(kind, level, value))
+                prefixes.append(column.prefixes[level])
+            accepted.append(column.kind_name)
         if not keys:
             return problems or [Rejection(row, None, "no identifier in the mapped columns")]
         skipped.extend(problems)
+        if self._may_repeat:
+            keys, prefixes = _unique(keys, prefixes)
+        plan = self.plan
         case_number = (cells[plan.case].strip() or None) if plan.case is not None else None
-        unique = list(dict.fromkeys(keys))  # two columns holding the same phone: one token
-        return RowSignal(
-            row, case_number, category, observed_on, retain_until, unique, tuple(accepted)
-        )
+        return RowSignal(row, case_number, *metadata, keys, prefixes, tuple(accepted))
+
+    def _category(self, text: str) -> Category | None:
+        if text not in self._categories:
+            self._categories[text] = category_of(text, self.plan.category_labels)
+        return self._categories[text]
+
+    def _date(self, text: str) -> dt.date | None:
+        if text not in self._dates:
+            self._dates[text] = parse_date(text)
+        return self._dates[text]
 
     def _metadata(
         self, row: int, cells: tuple[str, ...]
@@ -174,14 +233,14 @@ class RowReader:
         plan = self.plan
         category = plan.default_category
         if plan.category is not None and cells[plan.category].strip():
-            category = category_of(cells[plan.category], plan.category_labels)
+            category = self._category(cells[plan.category])
         if category is None:
             column = plan.columns[plan.category] if plan.category is not None else None
             return Rejection(row, column, "category is empty or not in the list of categories")
         observed_on = plan.today
         if plan.observed is not None:
             column = plan.columns[plan.observed]
-            parsed = parse_date(cells[plan.observed])
+            parsed = self._date(cells[plan.observed])
             if parsed is None:
                 return Rejection(row, column, "observation date is not a date (YYYY-MM-DD)")
             if parsed > plan.today:
@@ -194,41 +253,47 @@ class RowReader:
         return category, observed_on, retain_until
 
     def _canonical(
-        self,
-        row: int,
-        cells: tuple[str, ...],
-        raw: str,
-        column: str,
-        kind: Kind,
-        region: str | None,
-        problems: list[Rejection],
+        self, row: int, cells: tuple[str, ...], raw: str, column: _Column, problems: list[Rejection]
     ) -> str | None:
         """Normalize one cell; on failure record the rule and return None."""
         plan = self.plan
         context: dict[str, str] = {}
-        if kind is Kind.PHONE:
+        if column.kind is Kind.PHONE:
             hint = cells[plan.region].strip() if plan.region is not None else ""
-            if hint or region:
-                context["region"] = hint or region or ""
-        elif kind is Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
+            if hint or column.region:
+                context["region"] = hint or column.region or ""
+        elif column.kind is Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
             context["dob"] = cells[plan.dob]
         try:
-            return _normalize(kind, raw, context)
+            return column.normalize(raw, **context)
         except NormalizationError as error:
             if "dob" not in context:
-                problems.append(Rejection(row, column, error.rule))
+                problems.append(Rejection(row, column.name, error.rule))
                 return None
             dob_rule = error.rule
         except Exception as error:  # a normalizer bug must not stop the export, nor leak a value
-            log.warning("the %s normalizer raised %s", kind.value, type(error).__name__)
-            problems.append(Rejection(row, column, f"{kind.value} normalizer failed"))
+            log.warning("the %s normalizer raised %s", column.kind.value, type(error).__name__)
+            problems.append(Rejection(row, column.name, f"{column.kind.value} normalizer failed"))
             return None
         # The name may be fine and only the date of birth wrong: keep the name-only key.
         try:
-            canonical = _normalize(kind, raw, {})
+            canonical = column.normalize(raw)
         except NormalizationError as error:
-            problems.append(Rejection(row, column, error.rule))
+            problems.append(Rejection(row, column.name, error.rule))
             return None
         if plan.dob is not None:
             problems.append(Rejection(row, plan.columns[plan.dob], dob_rule))
         return canonical
+
+
+def _unique(keys: list[MatchKey], prefixes: list[str]) -> tuple[list[MatchKey], list[str]]:
+    """Drop repeated keys (two columns holding the same phone give one token), keeping order."""
+    seen: set[MatchKey] = set()
+    unique_keys: list[MatchKey] = []
+    unique_prefixes: list[str] = []
+    for key, prefix in zip(keys, prefixes, strict=True):
+        if key not in seen:
+            seen.add(key)
+            unique_keys.append(key)
+            unique_prefixes.append(prefix)
+    return unique_keys, unique_prefixes

@@ -1,0 +1,193 @@
+"""Client throughput: prepare a synthetic 100,000-signal export exactly as ``kruispunt prepare`` does.
+
+Generates a seeded CSV (``;``-separated, as Dutch Excel writes) with messy Dutch and foreign phone
+numbers, addresses, operators and person names, then runs the real CLI command in-process (both
+cores, batch file, ledger) and prints signals/s and peak memory.
+
+    .venv/bin/python benchmarks/client_throughput.py                 # 100,000 rows, all cores
+    .venv/bin/python benchmarks/client_throughput.py --rows 20000 --workers 1
+    .venv/bin/python benchmarks/client_throughput.py --profile       # cProfile, one process
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import os
+import pstats
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from client.cli import main
+from client.keys import generate_key, save_key
+
+_FIRST = ["Ana", "Maria", "Ioana", "Elena", "Andreea", "Mihaela", "Svetlana", "Desislava",
+          "Zsófia", "Anikó", "Katarzyna", "Chioma", "Ngozi", "Siriporn", "Valentina", "Lucía",
+          "Jan", "Pieter", "Ștefan", "Gheorghe", "Николай", "Мария", "Dóra", "Ewa"]
+_LAST = ["Popescu", "Ionescu", "Țurcanu", "Dumitrescu", "Ivanova", "Petrova", "Nagy", "Kovács",
+         "Szőke", "Kowalska", "Nowak", "Okafor", "Adeyemi", "Srisuk", "Rodríguez", "García",
+         "de Vries", "van den Berg", "Jansen", "Bakker", "Иванова", "Horváth", "Mureșan"]
+_STREETS = ["Hoofdstraat", "Kerkweg", "Dorpsstraat", "Stationsplein", "Molenlaan", "Parkweg",
+            "Nieuwe Binnenweg", "Oudegracht", "Julianastr.", "Wilhelminaln", "Markt"]
+_CITIES = ["Amsterdam", "Rotterdam", "'s-Gravenhage", "Utrecht", "Eindhoven", "Groningen",
+           "Tilburg", "Almere", "Breda", "Nijmegen", "Arnhem", "Haarlem", "Amersfoort"]
+_OPERATORS = ["Rode Roos", "Club Paradise", "Wellness & Relax", "Night Star", "Velvet Lounge",
+              "Privéhuis De Linde", "Escort Service Amstel", "Studio Venus", "Golden Gate"]
+_FORMS = ["B.V.", "BV", "V.O.F.", "", "Holding B.V.", "SRL", "EOOD", "Kft.", "Ltd", "GmbH"]
+_CATEGORIES = ["advertentie", "controle", "vergunningaanvraag", "melding", "intake"]
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(count))
+
+
+def phone(rng: random.Random) -> str:
+    """Return a phone number as analysts find them: national, international, links, foreign."""
+    national = "6" + rng.choice("12345") + _digits(rng, 7)
+    style = rng.random()
+    if style < 0.18:
+        return f"06-{national[1:]}"
+    if style < 0.30:
+        return f"+31 (0)6 {national[1:5]} {national[5:]}"
+    if style < 0.38:
+        return f"0031{national}"
+    if style < 0.45:
+        return f"06.{national[1:5]}.{national[5:]}"
+    if style < 0.50:
+        return f"tel:+31{national}"
+    if style < 0.55:
+        return f"https://wa.me/31{national}"
+    if style < 0.60:
+        return f"0{national[:1]} {national[1:5]} {national[5:]}"
+    foreign = [
+        lambda: f"+40 7{rng.choice('2345678')}{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 3)}",
+        lambda: f"+359 8{rng.choice('789')}{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 3)}",
+        lambda: f"+36 {rng.choice(['20', '30', '70'])} {_digits(rng, 3)} {_digits(rng, 4)}",
+        lambda: f"+48 {rng.choice('5678')}{_digits(rng, 2)} {_digits(rng, 3)} {_digits(rng, 3)}",
+        lambda: f"+234 {rng.choice(['803', '806', '703', '813'])} {_digits(rng, 3)} {_digits(rng, 4)}",
+        lambda: f"+66 8{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 4)}",
+        lambda: f"+57 3{rng.choice('012')}{_digits(rng, 1)} {_digits(rng, 7)}",
+        lambda: f"+58 {rng.choice(['412', '414', '424'])} {_digits(rng, 7)}",
+        lambda: f"+34 6{_digits(rng, 2)} {_digits(rng, 2)} {_digits(rng, 2)} {_digits(rng, 2)}",
+    ]
+    if style < 0.97:
+        return rng.choice(foreign)()
+    return rng.choice(["onbekend", "06-123", "zie dossier"])  # what real exports also hold
+
+
+def address(rng: random.Random) -> str:
+    """Return a Dutch address with a postcode, a house number and often an addition."""
+    postcode = f"{rng.randint(1000, 9999)} {rng.choice('ABCDEFGHJKLMNPRTVWXZ')}{rng.choice('ABCDEHJKLMNPRTVWXZ')}"
+    number = str(rng.randint(1, 350))
+    addition = rng.choice(["", "", "", "A", "-a", " b", "-2", " II", "-H", " hs", " bis"])
+    style = rng.random()
+    if style < 0.5:
+        return f"{rng.choice(_STREETS)} {number}{addition}, {postcode} {rng.choice(_CITIES)}"
+    if style < 0.8:
+        return f"{postcode.replace(' ', '')} {number}{addition}"
+    return f"{rng.choice(_STREETS)} {number}{addition}\n{postcode.lower()}  {rng.choice(_CITIES).upper()}"
+
+
+def person(rng: random.Random) -> str:
+    """Return a name in one of the orders and spellings exports hold."""
+    first = rng.choice(_FIRST)
+    if rng.random() < 0.3:
+        first = f"{first}-{rng.choice(_FIRST)}"
+    last = rng.choice(_LAST)
+    style = rng.random()
+    if style < 0.4:
+        return f"{first} {last}"
+    if style < 0.7:
+        return f"{last}, {first}"
+    if style < 0.85:
+        return f"{last.upper()} {first}"
+    return f"{first} ({rng.randint(19, 45)})"
+
+
+def operator(rng: random.Random) -> str:
+    """Return an operator's name with a legal form and sometimes a trade name."""
+    name = f"{rng.choice(_OPERATORS)} {rng.choice(_FORMS)}".strip()
+    if rng.random() < 0.2:
+        return f"{name} h.o.d.n. {rng.choice(_OPERATORS)}"
+    return name
+
+
+def write_export(path: Path, rows: int, *, seed: int) -> None:
+    """Write a synthetic export of rows signals, the same for the same seed."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["zaaknummer", "telefoon", "adres", "naam", "exploitant", "datum", "soort"])
+        for number in range(rows):
+            writer.writerow(
+                [
+                    f"Z-2026-{number:06d}",
+                    phone(rng),
+                    address(rng) if rng.random() < 0.8 else "",
+                    person(rng) if rng.random() < 0.7 else "",
+                    operator(rng) if rng.random() < 0.5 else "",
+                    f"{rng.randint(1, 28):02d}-{rng.randint(1, 10):02d}-2026",
+                    rng.choice(_CATEGORIES),
+                ]
+            )
+
+
+def _peak_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def main_benchmark() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--profile", action="store_true", help="profile one in-process run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kp-bench-") as folder:
+        work = Path(folder)
+        export = work / "export.csv"
+        started = time.perf_counter()
+        write_export(export, args.rows, seed=args.seed)
+        print(f"generated {args.rows:,} rows ({export.stat().st_size / 2**20:.1f} MiB) in"
+              f" {time.perf_counter() - started:.1f} s")
+        save_key(generate_key(), work / "key.json")
+        command = [
+            "prepare", str(export), "--out", str(work / "batches.jsonl"),
+            "--key-file", str(work / "key.json"), "--ledger", str(work / "ledger.sqlite3"),
+            "--column", "telefoon=phone", "--column", "adres=address", "--column", "naam=person",
+            "--column", "exploitant=operator", "--case-column", "zaaknummer",
+            "--observed-column", "datum", "--category-column", "soort", "--no-progress",
+        ]
+        if args.workers is not None or args.profile:
+            command += ["--workers", str(1 if args.profile else args.workers)]
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            main(command, standalone_mode=False)
+        finally:
+            if profiler is not None:
+                profiler.disable()
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        signals = sum(line.count('"ref":') for line in (work / "batches.jsonl").open())
+        print(f"prepared {signals:,} signals from {args.rows:,} rows in {elapsed:.2f} s:"
+              f" {signals / elapsed:,.0f} signals/s ({os.cpu_count()} cores,"
+              f" workers={args.workers or 'all cores'})")
+        print(f"CPU: this process {cpu:.2f} s, workers {children.ru_utime + children.ru_stime:.2f} s")
+        print(f"peak memory: parent {_peak_mib(resource.RUSAGE_SELF):.0f} MiB,"
+              f" largest worker {_peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
+        if profiler is not None:
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(os.environ.get("SORT", "tottime")).print_stats(25)
+
+
+if __name__ == "__main__":
+    main_benchmark()
