@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import JSON as SA_JSON
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -159,6 +159,9 @@ class Alert(SQLModel, table=True):
     __table_args__ = (
         Index("ix_alert_status_last_seen", "status", "last_seen"),
         Index("ix_alert_last_seen", "last_seen"),
+        # the alert list's other sort orders (matcher.services.alerts.SORTS) walk these
+        Index("ix_alert_agency_count", "agency_count", "last_seen"),
+        Index("ix_alert_strength", "region_count", "agency_count", "signal_count", "last_seen"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,8 +12,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Select, exists, func
 from sqlmodel import Session, col, select
 
 from matcher.errors import NotFound
@@ -41,17 +42,31 @@ PHRASES: dict[tuple[str, str], str] = {
 
 def phrase(kind: str, level: str) -> str:
     """Return how a kind and level read in a sentence."""
-    return PHRASES.get((kind, level), f"a {kind} identifier")
+    known = PHRASES.get((kind, level))
+    if known is None:
+        # an unexpected level: fall back to the kind's first phrase
+        known = next((text for (name, _), text in PHRASES.items() if name == kind), None)
+    return known or f"an identifier of kind {kind}"
 
 
-def visible_to(regions: set[str]) -> ColumnElement[bool]:
-    """Return a condition: the alert involves an agency of one of these regions."""
-    involved = (
-        select(AlertAgency.alert_id)
-        .join(Agency, col(Agency.id) == col(AlertAgency.agency_id))
-        .where(col(Agency.region).in_(sorted(regions)))
+def involving(agencies: Select[Any], *, for_counting: bool = False) -> ColumnElement[bool]:
+    """Return a condition: the alert involves one of these agencies (a query of agency ids).
+
+    A correlated EXISTS lets a page walk the sort index and stop after one page; counting
+    every match is faster the other way round, from the agencies' alert_agency rows.
+    """
+    if for_counting:
+        alert_ids = select(AlertAgency.alert_id).where(col(AlertAgency.agency_id).in_(agencies))
+        return col(Alert.id).in_(alert_ids)
+    return exists().where(
+        col(AlertAgency.alert_id) == col(Alert.id), col(AlertAgency.agency_id).in_(agencies)
     )
-    return col(Alert.id).in_(involved)
+
+
+def visible_to(regions: set[str], *, for_counting: bool = False) -> ColumnElement[bool]:
+    """Return a condition: the alert involves an agency of one of these regions."""
+    agencies = select(col(Agency.id)).where(col(Agency.region).in_(sorted(regions)))
+    return involving(agencies, for_counting=for_counting)
 
 
 @dataclass(frozen=True)
@@ -192,8 +207,10 @@ def _agencies_and_timeline(
     return sorted(involved, key=lambda item: item.name), timeline
 
 
-def _neighbours(session: Session, token: bytes, *, limit: int) -> list[Alert]:
+def _neighbours(session: Session, token: bytes | None, *, limit: int) -> list[Alert]:
     """Return alerts whose token is held by a signal that also holds token."""
+    if token is None:
+        return []  # no signal holds the token any more
     first = SignalToken.__table__.alias("first")  # type: ignore[attr-defined]
     second = SignalToken.__table__.alias("second")  # type: ignore[attr-defined]
     statement = (

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 19:08:00.775735
+Create Date: 2026-11-27 19:15:39.176814
 """
 
 from __future__ import annotations
@@ -189,9 +189,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("token"),
     )
     with op.batch_alter_table("alert", schema=None) as batch_op:
+        batch_op.create_index("ix_alert_agency_count", ["agency_count", "last_seen"], unique=False)
         batch_op.create_index(batch_op.f("ix_alert_kind"), ["kind"], unique=False)
         batch_op.create_index("ix_alert_last_seen", ["last_seen"], unique=False)
         batch_op.create_index("ix_alert_status_last_seen", ["status", "last_seen"], unique=False)
+        batch_op.create_index(
+            "ix_alert_strength",
+            ["region_count", "agency_count", "signal_count", "last_seen"],
+            unique=False,
+        )
 
     op.create_table(
         "api_token",
@@ -308,9 +314,11 @@ def downgrade() -> None:
 
     op.drop_table("api_token")
     with op.batch_alter_table("alert", schema=None) as batch_op:
+        batch_op.drop_index("ix_alert_strength")
         batch_op.drop_index("ix_alert_status_last_seen")
         batch_op.drop_index("ix_alert_last_seen")
         batch_op.drop_index(batch_op.f("ix_alert_kind"))
+        batch_op.drop_index("ix_alert_agency_count")
 
     op.drop_table("alert")
     op.drop_table("user_account")
