@@ -206,11 +206,20 @@ def prepare(
     mapping: ColumnMapping,
     batch_size: int = wire.MAX_SIGNALS_PER_BATCH,
     workers: int | None = None,
+    parallel_threshold: int = DEFAULT_PARALLEL_THRESHOLD,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
     today: dt.date | None = None,
 ) -> tuple[list[PreparedBatch], PreparationReport]:
     """Prepare every row at once (for modest exports; iterate a Preparation to stream)."""
     preparation = Preparation(
-        rows, scheme=scheme, mapping=mapping, batch_size=batch_size, workers=workers, today=today
+        rows,
+        scheme=scheme,
+        mapping=mapping,
+        batch_size=batch_size,
+        workers=workers,
+        parallel_threshold=parallel_threshold,
+        chunk_rows=chunk_rows,
+        today=today,
     )
     batches = list(preparation)
     return batches, preparation.report
