@@ -66,6 +66,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Most evaluations one agency may ask for within one clock minute (bursts).",
     ),
     Setting(
+        "KEYSERVICE_LOG_LEVEL",
+        "INFO",
+        str,
+        "Level of the key service's loggers; INFO writes one line per evaluation request "
+        "(agency and count, never elements) to the server's error stream.",
+    ),
+    Setting(
         "KEYSERVICE_MAX_REQUEST_BYTES",
         1024 * 1024,
         int,
@@ -94,5 +101,7 @@ def init_app(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
     if not app.config["KEYSERVICE_KEY_DIR"]:
         app.config["KEYSERVICE_KEY_DIR"] = str(instance / "keys")
     app.config["MAX_CONTENT_LENGTH"] = app.config["KEYSERVICE_MAX_REQUEST_BYTES"]
+    # Flask gives the "keyservice" logger a stream handler; its level decides what reaches it
+    app.logger.setLevel(app.config["KEYSERVICE_LOG_LEVEL"])
     # the key service answers JSON only; keep Flask from sorting keys on every response
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -201,3 +201,14 @@ def test_a_key_file_that_is_not_the_published_key_is_refused(
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "key_unavailable"
     assert other.hex() not in response.get_data(as_text=True)
+
+
+def test_each_request_is_logged_at_the_default_level_with_agency_and_count(
+    keyservice_app: Flask,
+    key_epoch: Any,
+    make_agency_token: Callable[..., str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert _evaluate(keyservice_app, make_agency_token("Politie Zeeland")).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "keyservice.evaluations"]
+    assert lines == ["evaluated agency=Politie Zeeland epoch=1 count=1"]
