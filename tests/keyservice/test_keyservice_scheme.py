@@ -288,3 +288,10 @@ def test_a_quota_refusal_mid_pipeline_stops_the_run(
         scheme.tokenize(keys_)
     (row,) = _evaluation_rows(keyservice_app)
     assert row.evaluations == 4
+
+
+def test_no_keys_cost_no_request(
+    keyservice_app: Flask, make_scheme: Callable[..., OprfScheme]
+) -> None:
+    assert make_scheme().tokenize([]) == []
+    assert _evaluation_rows(keyservice_app) == []
