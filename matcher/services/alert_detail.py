@@ -1,9 +1,7 @@
 """One alert in full: its agencies, signals per category, timeline, cluster, and why it exists.
 
-The cluster is the set of alerts linked to this one through shared signals (a signal that holds
-both a phone number and an address links the phone alert and the address alert), followed for
-up to ``MAX_HOPS`` links and ``MAX_CLUSTER`` alerts. Explanations are plain sentences built
-from counts, kinds and dates; there is no score.
+Also the region scope every alert read goes through (:func:`visible_to`). The cluster comes from
+:mod:`matcher.services.clusters`, the sentence from :mod:`matcher.services.explanations`.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func
@@ -19,34 +16,24 @@ from sqlmodel import Session, col, select
 
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
+from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
+from matcher.services.explanations import explain_counts, phrase
 
-MAX_HOPS = 2
-MAX_CLUSTER = 25
-
-#: how each kind and level reads in an explanation
-PHRASES: dict[tuple[str, str], str] = {
-    ("phone", "e164"): "a phone number",
-    ("email", "mailbox"): "an e-mail address",
-    ("address", "unit"): "an address",
-    ("address", "building"): "a building address",
-    ("operator", "legal_name"): "an operator's legal name",
-    ("operator", "trade_name"): "an operator's trade name",
-    ("person", "name"): "a person's name",
-    ("person", "name_dob"): "a person's name and date of birth",
-    ("iban", "iban"): "a bank account number (IBAN)",
-    ("kvk", "kvk"): "a Chamber of Commerce (KvK) number",
-    ("plate", "plate"): "a licence plate",
-    ("url", "host"): "a website",
-}
-
-
-def phrase(kind: str, level: str) -> str:
-    """Return how a kind and level read in a sentence."""
-    known = PHRASES.get((kind, level))
-    if known is None:
-        # an unexpected level: fall back to the kind's first phrase
-        known = next((text for (name, _), text in PHRASES.items() if name == kind), None)
-    return known or f"an identifier of kind {kind}"
+__all__ = [
+    "MAX_CLUSTER",
+    "MAX_HOPS",
+    "AgencyInvolvement",
+    "AlertDetail",
+    "ClusterLink",
+    "LinkedAlert",
+    "TimelineEntry",
+    "explain",
+    "explain_counts",
+    "get_alert",
+    "involving",
+    "phrase",
+    "visible_to",
+]
 
 
 def involving(agencies: Select[Any], *, for_counting: bool = False) -> ColumnElement[bool]:
@@ -90,26 +77,6 @@ class TimelineEntry:
     agency: str
     category: str
     signals: int
-
-
-@dataclass(frozen=True)
-class LinkedAlert:
-    """An alert in the same cluster, and how many signals link it."""
-
-    alert_id: int
-    kind: str
-    level: str
-    status: str
-    agencies: list[str]
-    hops: int
-
-
-@dataclass(frozen=True)
-class ClusterLink:
-    """Two agencies connected in the cluster, and through which kinds."""
-
-    agencies: tuple[str, str]
-    kinds: list[str]
 
 
 @dataclass(frozen=True)
@@ -168,9 +135,10 @@ def get_alert(
             .order_by(col(AlertEvent.at), col(AlertEvent.id))
         )
     )
-    cluster, truncated = _cluster(session, alert)
-    linked, links = _links(session, alert, cluster)
-    return AlertDetail(alert, agencies, timeline, events, linked, links, truncated)
+    cluster = cluster_of(session, alert)
+    return AlertDetail(
+        alert, agencies, timeline, events, cluster.linked, cluster.links, cluster.truncated
+    )
 
 
 def _agencies_and_timeline(
@@ -205,101 +173,6 @@ def _agencies_and_timeline(
         for agency_id, counts in categories.items()
     ]
     return sorted(involved, key=lambda item: item.name), timeline
-
-
-def _neighbours(session: Session, token: bytes | None, *, limit: int) -> list[Alert]:
-    """Return alerts whose token is held by a signal that also holds token."""
-    if token is None:
-        return []  # no signal holds the token any more
-    first = SignalToken.__table__.alias("first")  # type: ignore[attr-defined]
-    second = SignalToken.__table__.alias("second")  # type: ignore[attr-defined]
-    statement = (
-        select(Alert)
-        .join(second, second.c.token == col(Alert.token))
-        .join(first, first.c.signal_id == second.c.signal_id)
-        .where(first.c.token == token, col(Alert.token) != token)
-        .distinct()
-        .order_by(col(Alert.id))
-        .limit(limit)
-    )
-    return list(session.exec(statement))
-
-
-def _cluster(session: Session, alert: Alert) -> tuple[list[tuple[Alert, int]], bool]:
-    seen = {alert.id}
-    found: list[tuple[Alert, int]] = []
-    frontier = [alert]
-    for hop in range(1, MAX_HOPS + 1):
-        next_frontier: list[Alert] = []
-        for current in frontier:
-            for neighbour in _neighbours(session, current.token, limit=MAX_CLUSTER + 1):
-                if neighbour.id in seen:
-                    continue
-                if len(found) >= MAX_CLUSTER:
-                    return found, True
-                seen.add(neighbour.id)
-                found.append((neighbour, hop))
-                next_frontier.append(neighbour)
-        frontier = next_frontier
-    return found, False
-
-
-def _links(
-    session: Session, alert: Alert, linked: list[tuple[Alert, int]]
-) -> tuple[list[LinkedAlert], list[ClusterLink]]:
-    members = [alert, *(item for item, _ in linked)]
-    names: dict[int, list[str]] = defaultdict(list)
-    rows = session.exec(
-        select(AlertAgency.alert_id, Agency.name)
-        .join(Agency, col(Agency.id) == col(AlertAgency.agency_id))
-        .where(col(AlertAgency.alert_id).in_([member.id for member in members]))
-        .order_by(col(Agency.name))
-    )
-    for alert_id, name in rows:
-        names[alert_id].append(name)
-    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for member in members:
-        for pair in combinations(names[member.id or 0], 2):
-            pairs[pair].add(phrase(member.kind, member.level))
-    linked_alerts = [
-        LinkedAlert(item.id or 0, item.kind, item.level, item.status, names[item.id or 0], hops)
-        for item, hops in linked
-    ]
-    return linked_alerts, [
-        ClusterLink(pair, sorted(kinds)) for pair, kinds in sorted(pairs.items())
-    ]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _join(phrases: list[str]) -> str:
-    if len(phrases) <= 1:
-        return "".join(phrases)
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
-
-
-def explain_counts(
-    *,
-    kind: str,
-    level: str,
-    agencies: int,
-    regions: int,
-    signals: int,
-    first_seen: dt.date,
-    last_seen: dt.date,
-    linked_kinds: list[str] | None = None,
-) -> str:
-    """Return one sentence saying who shares what since when, from counts alone."""
-    shared = phrase(kind, level)
-    linked = f", linked through the same signals to {_join(linked_kinds)}" if linked_kinds else ""
-    return (
-        f"{_plural(agencies, 'agency').replace('agencys', 'agencies')} in "
-        f"{_plural(regions, 'region')} share {shared}{linked}; "
-        f"first seen {first_seen.isoformat()}, last seen {last_seen.isoformat()}, "
-        f"{_plural(signals, 'signal')}."
-    )
 
 
 def explain(detail: AlertDetail) -> str:

@@ -15,18 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
 from matcher import audit
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import (
     Agency,
-    AgencyKind,
     Alert,
     AlertAgency,
     AlertEvent,
     AlertStatus,
-    Signal,
-    SignalToken,
     utcnow,
 )
 from matcher.services.alert_detail import (
@@ -36,11 +32,11 @@ from matcher.services.alert_detail import (
     LinkedAlert,
     TimelineEntry,
     explain,
-    explain_counts,
     get_alert,
     involving,
     visible_to,
 )
+from matcher.services.released import released_alerts_for_agency
 
 __all__ = [
     "SORTS",
@@ -267,68 +263,4 @@ def release_alert(
         action="alert.release",
         subject=f"alert:{alert_id}",
         details={"from_status": previous, "agencies": alert.agency_count},
-    )
-
-
-def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
-    """Return the alerts released to an agency: its own refs, and only who else to contact."""
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound("No such agency.")
-    statement = (
-        select(Alert)
-        .join(AlertAgency, col(AlertAgency.alert_id) == col(Alert.id))
-        .where(col(AlertAgency.agency_id) == agency_id, col(Alert.released_at).is_not(None))
-        .order_by(col(Alert.released_at).desc(), col(Alert.id).desc())
-    )
-    if agency.kind != AgencyKind.POLICE:
-        # an embargo protects a police investigation: only police agencies keep seeing the alert
-        statement = statement.where(col(Alert.status) != AlertStatus.EMBARGOED)
-    return [_released(session, alert, agency_id) for alert in session.exec(statement)]
-
-
-def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
-    own = session.exec(
-        select(col(Signal.ref), col(Signal.category), col(Signal.observed_on))
-        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
-        .where(col(SignalToken.token) == alert.token, col(Signal.agency_id) == agency_id)
-        .order_by(col(Signal.observed_on), col(Signal.ref))
-    )
-    others = session.exec(
-        select(Agency, AlertAgency.signal_count)
-        .join(AlertAgency, col(AlertAgency.agency_id) == col(Agency.id))
-        .where(col(AlertAgency.alert_id) == alert.id, col(AlertAgency.agency_id) != agency_id)
-        .order_by(col(Agency.name))
-    )
-    assert alert.id is not None and alert.released_at is not None
-    return ReleasedAlert(
-        alert_id=alert.id,
-        kind=Kind(alert.kind),
-        level=alert.level,
-        status=alert.status,
-        released_at=alert.released_at,
-        first_seen=alert.first_seen.date(),
-        last_seen=alert.last_seen.date(),
-        explanation=explain_counts(
-            kind=alert.kind,
-            level=alert.level,
-            agencies=alert.agency_count,
-            regions=alert.region_count,
-            signals=alert.signal_count,
-            first_seen=alert.first_seen.date(),
-            last_seen=alert.last_seen.date(),
-        ),
-        own_signals=[
-            AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
-            for ref, category, observed_on in own
-        ],
-        other_agencies=[
-            AlertParty(
-                agency=other.name,
-                region=other.region,
-                contact_point=other.contact_point,
-                signals=count,
-            )
-            for other, count in others
-        ],
     )

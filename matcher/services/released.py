@@ -1,0 +1,78 @@
+"""What an agency sees of alerts: only released ones, its own refs, others' contact points.
+
+Never another agency's references, never a token, never the cluster (which could name alerts
+that were not released to this agency).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from matcher.errors import NotFound
+from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
+from matcher.services.explanations import explain_counts
+
+
+def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
+    """Return the alerts released to an agency: its own refs, and only who else to contact."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No such agency.")
+    statement = (
+        select(Alert)
+        .join(AlertAgency, col(AlertAgency.alert_id) == col(Alert.id))
+        .where(col(AlertAgency.agency_id) == agency_id, col(Alert.released_at).is_not(None))
+        .order_by(col(Alert.released_at).desc(), col(Alert.id).desc())
+    )
+    if agency.kind != AgencyKind.POLICE:
+        # an embargo protects a police investigation: only police agencies keep seeing the alert
+        statement = statement.where(col(Alert.status) != AlertStatus.EMBARGOED)
+    return [_released(session, alert, agency_id) for alert in session.exec(statement)]
+
+
+def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
+    own = session.exec(
+        select(col(Signal.ref), col(Signal.category), col(Signal.observed_on))
+        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
+        .where(col(SignalToken.token) == alert.token, col(Signal.agency_id) == agency_id)
+        .order_by(col(Signal.observed_on), col(Signal.ref))
+    )
+    others = session.exec(
+        select(Agency, AlertAgency.signal_count)
+        .join(AlertAgency, col(AlertAgency.agency_id) == col(Agency.id))
+        .where(col(AlertAgency.alert_id) == alert.id, col(AlertAgency.agency_id) != agency_id)
+        .order_by(col(Agency.name))
+    )
+    assert alert.id is not None and alert.released_at is not None
+    return ReleasedAlert(
+        alert_id=alert.id,
+        kind=Kind(alert.kind),
+        level=alert.level,
+        status=alert.status,
+        released_at=alert.released_at,
+        first_seen=alert.first_seen.date(),
+        last_seen=alert.last_seen.date(),
+        explanation=explain_counts(
+            kind=alert.kind,
+            level=alert.level,
+            agencies=alert.agency_count,
+            regions=alert.region_count,
+            signals=alert.signal_count,
+            first_seen=alert.first_seen.date(),
+            last_seen=alert.last_seen.date(),
+        ),
+        own_signals=[
+            AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
+            for ref, category, observed_on in own
+        ],
+        other_agencies=[
+            AlertParty(
+                agency=other.name,
+                region=other.region,
+                contact_point=other.contact_point,
+                signals=count,
+            )
+            for other, count in others
+        ],
+    )
