@@ -6,7 +6,8 @@
      ├── Conflict          409 conflict          retired_epoch, epoch_exists, agency_exists, ...
      ├── TooLarge          413 too_large         too_many_elements
      ├── InvalidRequest    422 invalid_request   invalid_json, invalid_element, ...
-     └── LimitExceeded     429 rate_limited | quota_exhausted (with Retry-After and reset time)
+     ├── LimitExceeded     429 rate_limited | quota_exhausted (with Retry-After and reset time)
+     └── Unavailable       503 limits_unavailable  shared counters unreachable: refuse, retry later
 
 Every response body is the one JSON shape ``client.wire.ErrorBody``, shared with the matcher.
 Messages name a position and a rule, never submitted bytes: pydantic's input is dropped.
@@ -82,6 +83,13 @@ class LimitExceeded(KeyServiceError):
         super().__init__(message, code=code)
         self.resets_at = resets_at
         self.retry_after = max(1, int((resets_at - now).total_seconds() + 0.999))
+
+
+class Unavailable(KeyServiceError):
+    """A part the key service needs is down; it refuses rather than evaluate unmetered."""
+
+    status = 503
+    code = "unavailable"
 
 
 def from_validation_error(error: ValidationError) -> InvalidRequest:

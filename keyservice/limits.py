@@ -19,7 +19,7 @@ import redis
 from flask import Flask, current_app
 
 from keyservice.agencies import Agency
-from keyservice.errors import LimitExceeded
+from keyservice.errors import LimitExceeded, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,17 @@ class RedisCounter:
         self._script = client.register_script(_CONSUME_SCRIPT)
 
     def consume(self, key: str, amount: int, *, limit: int, ttl_seconds: int) -> tuple[bool, int]:
-        charged, total = self._script(keys=[self._prefix + key], args=[amount, limit, ttl_seconds])
+        try:
+            charged, total = self._script(
+                keys=[self._prefix + key], args=[amount, limit, ttl_seconds]
+            )
+        except redis.RedisError as error:
+            # fail closed: without the shared counters no quota can be enforced
+            log.error("quota counters unavailable: %s", type(error).__name__)
+            raise Unavailable(
+                "The key service cannot check quotas right now; try again later.",
+                code="limits_unavailable",
+            ) from error
         return bool(charged), int(total)
 
     def ping(self) -> bool:

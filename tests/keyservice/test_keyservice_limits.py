@@ -141,3 +141,14 @@ def test_the_quota_resets_at_the_next_utc_midnight() -> None:
     assert refused.value.retry_after == 30
     after = before + dt.timedelta(minutes=1)
     assert limits.charge(counter, _agency(5), 5, per_minute=100, now=after).used == 5
+
+
+def test_without_redis_the_key_service_refuses_rather_than_evaluate_unmetered(
+    make_keyservice: Callable[..., Flask], key_epoch: Any, make_agency_token: Callable[..., str]
+) -> None:
+    # a real connection to a local port where no Redis listens
+    app = make_keyservice(KEYSERVICE_REDIS_URL="redis://127.0.0.1:9/0")
+    response = _post(app, make_agency_token(), 2)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "limits_unavailable"
+    assert app.test_client().get("/api/v1/health").status_code == 503
