@@ -147,10 +147,15 @@ def matcher_client(options: dict[str, Any]) -> MatcherClient:
     if not options.get("matcher"):
         raise click.UsageError(f"name the matcher: --matcher URL or env {ENV_MATCHER}")
     token = read_token(options.get("token_file"))
+    # Whoever runs the CLI in-process may hand it a transport: main(args, obj={"transport": t}).
+    context = click.get_current_context(silent=True)
+    settings = context.find_root().obj if context is not None else None
+    transport = settings.get("transport") if isinstance(settings, dict) else None
     with failures():
         return MatcherClient(
             options["matcher"],
             api_token=token,
+            transport=transport,
             timeout=options["timeout"],
             retries=options["retries"],
         )
