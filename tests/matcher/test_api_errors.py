@@ -290,3 +290,37 @@ def test_no_identifier_planted_anywhere_comes_back(
     text = response.get_data(as_text=True)
     assert identifier not in text
     assert json.dumps(identifier)[1:-1] not in text
+
+
+def test_an_unexpected_error_is_a_500_that_names_only_its_type(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("row 7 holds 0612345678")
+
+    app.add_url_rule("/api/v1/broken", "broken", broken)
+
+    response = app.test_client().get("/api/v1/broken")
+
+    assert response.status_code == 500
+    assert assert_error_shape(response)["code"] == "internal"
+    assert "0612345678" not in response.get_data(as_text=True)
+    assert "RuntimeError" in caplog.text
+    assert "0612345678" not in caplog.text
+
+
+def test_health_is_503_when_the_database_cannot_be_reached(
+    pepper_file: Path, tmp_path: Path
+) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+            "PEPPER_FILE": str(pepper_file),
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+
+    response = app.test_client().get("/api/v1/health")
+
+    assert response.status_code == 503
+    assert assert_error_shape(response)["code"] == "database_unavailable"
