@@ -115,16 +115,20 @@ def install_key(
         raise Conflict(f"Epoch {epoch} has a key already; pick a new epoch.", code="epoch_exists")
     public = protocol.public_key_of(secret)
     write_key_file(path, epoch=epoch, secret=secret, extra=extra)
-    conn.execute(
-        insert(db.key_epoch).values(
-            epoch=epoch,
-            suite=protocol.SUITE,
-            public_key=encode_bytes(public),
-            fingerprint=fingerprint(public, epoch=epoch),
-            status=KeyStatus.ACTIVE,
-            created_at=db.utcnow(),
+    try:
+        conn.execute(
+            insert(db.key_epoch).values(
+                epoch=epoch,
+                suite=protocol.SUITE,
+                public_key=encode_bytes(public),
+                fingerprint=fingerprint(public, epoch=epoch),
+                status=KeyStatus.ACTIVE,
+                created_at=db.utcnow(),
+            )
         )
-    )
+    except Exception:
+        path.unlink()  # no key file without its published epoch
+        raise
     return get_key(conn, epoch)
 
 
