@@ -40,10 +40,13 @@ REGISTRY: dict[Kind, ModuleType] = {
 }
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 def _kind(kind: str) -> Kind:
     """Return the Kind named by kind; the refusal does not echo the name (it could be anything)."""
-    known = Kind.__members__.get(str(kind).upper()) if isinstance(kind, str) else None
-    if known is None or known.value != kind:
+    known = _KINDS.get(kind) if isinstance(kind, str) else None
+    if known is None:
         raise NormalizationError("kind", "unknown kind")
     return known
 

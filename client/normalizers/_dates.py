@@ -8,6 +8,7 @@ is 7 March. Two-digit years are refused rather than guessed, and so are years ou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from client.errors import NormalizationError
@@ -76,6 +77,7 @@ def _compact(kind: str, digits: str) -> str:
     return _date(kind, int(digits[4:]), int(digits[2:4]), int(digits[:2]))
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_date(kind: str, text: str) -> str:
     """Return a date of birth in ISO form, or refuse it naming the rule."""
     value = text.strip().lower()

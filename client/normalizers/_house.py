@@ -10,6 +10,7 @@ letter (V and X included: those are house letters far more often than floors).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -32,6 +33,8 @@ _PARTS = re.compile(
     r"|([0-9]{1,4})(?![0-9])"
     r"|([a-z])(?![a-z])"
 )
+_DIGIT = re.compile(r"[0-9]")
+_LONGEST_NUMBER_WORD = len("huisnummer ")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 
 
@@ -41,11 +44,12 @@ class House(NamedTuple):
     start: int
     end: int
     number: str
-    addition: list[str]
+    addition: tuple[str, ...]
 
 
-def addition_tokens(text: str) -> list[str]:
-    """Return the canonical tokens of the addition parts in text."""
+@functools.lru_cache(maxsize=1024)
+def addition_tokens(text: str) -> tuple[str, ...]:
+    """Return the canonical tokens of the addition parts in text (few distinct texts: cached)."""
     tokens: list[str] = []
     for ground, bis, roman, floor, digits, letter in _PARTS.findall(text):
         if ground:
@@ -58,13 +62,17 @@ def addition_tokens(text: str) -> list[str]:
             tokens.append(str(int(floor or digits)))
         else:
             tokens.append(letter.upper())
-    return tokens
+    return tuple(tokens)
 
 
 def find_house(segment: str) -> House | None:
     """Return the last house number in a segment (street names may hold numbers before it)."""
+    digit = _DIGIT.search(segment)
+    if digit is None:
+        return None
+    # Start just before the first digit: far enough back for 'huisnummer ', no street scanning.
     last = None
-    for found in _HOUSE.finditer(segment):
+    for found in _HOUSE.finditer(segment, max(0, digit.start() - _LONGEST_NUMBER_WORD)):
         last = found
     if last is None:
         return None

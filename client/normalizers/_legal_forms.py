@@ -81,35 +81,41 @@ TRADING_AS = re.compile(
 JOINED_MARKERS = frozenset({"hodn", "dba"})
 
 
-def _by_length(forms: tuple[str, ...]) -> dict[int, frozenset[tuple[str, ...]]]:
-    table: dict[int, set[tuple[str, ...]]] = {}
+def _by_edge_word(forms: tuple[str, ...], *, last: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Index forms by their last (or first) word, longest forms first."""
+    table: dict[str, list[tuple[str, ...]]] = {}
     for form in forms:
         words = tuple(form.split(" "))
-        table.setdefault(len(words), set()).add(words)
-    return {size: frozenset(found) for size, found in sorted(table.items(), reverse=True)}
+        table.setdefault(words[-1] if last else words[0], []).append(words)
+    return {word: tuple(sorted(found, key=len, reverse=True)) for word, found in table.items()}
 
 
-_END = _by_length(_FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END)
-_START = _by_length(_FORMS_ANYWHERE_AT_THE_ENDS)
+_END = _by_edge_word(_FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END, last=True)
+_START = _by_edge_word(_FORMS_ANYWHERE_AT_THE_ENDS, last=False)
 #: Every form written as one word ('b v' → 'bv'): a name that joins up to one is only a form.
 JOINED_FORMS = frozenset(
     form.replace(" ", "") for form in _FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END
 )
 
 
+def _strip_one(words: list[str]) -> list[str] | None:
+    """Return words without one legal form at the end (or else the start), or None if none."""
+    for form in _END.get(words[-1], ()):
+        size = len(form)
+        if len(words) >= size and tuple(words[-size:]) == form:
+            return words[:-size]
+    for form in _START.get(words[0], ()):
+        size = len(form)
+        if len(words) > size and tuple(words[:size]) == form:
+            return words[size:]
+    return None
+
+
 def strip_forms(words: list[str]) -> list[str]:
     """Return the words of a name without the legal forms at its ends (repeatedly: 'B.V. i.o.')."""
-    changed = True
-    while changed and words:
-        changed = False
-        for size, forms in _END.items():
-            if len(words) >= size and tuple(words[-size:]) in forms:
-                words = words[:-size]
-                changed = True
-                break
-        for size, forms in _START.items():
-            if len(words) > size and tuple(words[:size]) in forms:
-                words = words[size:]
-                changed = True
-                break
+    while words:
+        stripped = _strip_one(words)
+        if stripped is None:
+            return words
+        words = stripped
     return words

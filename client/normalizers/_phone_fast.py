@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
-_PLAIN = re.compile(r"(\+|00)?([0-9][0-9 .\-/]{5,30})")
+_PLAIN = re.compile(r"(\+|00)?([0-9(][0-9 .\-/()]{5,30})")
 _PLAIN_NATIONAL_PREFIX = re.compile(r"0[0-9]*")
 _TYPE_DESCRIPTIONS = (
     "premium_rate",
@@ -103,9 +103,16 @@ def _international(digits: str) -> str | None:
         if regions:
             national = digits[size:]
             plan = _plan(regions[0])
-            if plan is None or not national or national[0] == "0":
+            if plan is None or not national:
                 return None
-            return f"+{digits}" if _is_valid(plan, national) else None
+            if national[0] == "0":
+                # '+31 (0)6...': libphonenumber drops the national prefix after the country code.
+                if not plan.national_prefix_is_0:
+                    return None
+                national = national[1:]
+                if not national or national[0] == "0":
+                    return None
+            return f"+{plan.country_code}{national}" if _is_valid(plan, national) else None
     return None
 
 
@@ -116,6 +123,8 @@ def parse_plain(text: str, region: str) -> tuple[str, bool] | None:
         return None
     prefix, body = match.groups()
     digits = body.replace(" ", "").replace("-", "").replace(".", "").replace("/", "")
+    if "(" in digits or ")" in digits:
+        digits = digits.replace("(", "").replace(")", "")
     if prefix == "+":
         e164 = _international(digits)
         return None if e164 is None else (e164, True)

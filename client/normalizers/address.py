@@ -38,16 +38,15 @@ _UNIT = re.compile(
 _LETTERS = re.compile(r"[a-z]")
 #: A city is its letters: digits there are district numbers or stray parts of other fields.
 _CITY_WORDS = re.compile(r"[a-z]+")
-_POSTCODE_NOISE = re.compile(r"[^0-9a-z]")
 _CANONICAL = re.compile(
-    r"[A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4}(?:-[0-9A-Z]+)*(?:, [a-z]+)?"
+    r"([A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4})((?:-[0-9A-Z]+)*)((?:, [a-z]+)?)"
 )
-_CANONICAL_ADDITION = re.compile(r"( [1-9][0-9]{0,4})(?:-[0-9A-Z]+)+(?=,|$)")
 
 
 def _country_code_in_text(text: str) -> tuple[str | None, str]:
     """Take a leading or trailing upper-case ISO code off the raw text (NL-3811AB, '..., RO')."""
-    for found in (_LEADING_CODE.match(text), _TRAILING_CODE.search(text)):
+    trailing = _TRAILING_CODE.search(text) if "," in text[-6:] else None
+    for found in (_LEADING_CODE.match(text), trailing):
         if found and found.group(1) in _countries.ISO_CODES:
             rest = text[: found.start()] + " " + text[found.end() :]
             return _countries.canonical_code(found.group(1)), rest
@@ -99,15 +98,16 @@ def _take_postcode(country: str, text: str) -> tuple[str | None, str]:
         opening = [m for m in found if _opens_segment(text, m.start())]
         chosen = opening[0] if opening else found[-1]
     # 'l-1234' (LU), 'md-2001' (MD), '00-950' (PL), 'sw1a 2aa' (GB): digits and letters only.
-    postcode = _POSTCODE_NOISE.sub("", chosen.group(0).removeprefix("l-").removeprefix("md-"))
-    return postcode.upper(), text[: chosen.start()] + "," + text[chosen.end() :]
+    written = chosen.group(0).removeprefix("l-").removeprefix("md-")
+    postcode = written.replace(" ", "").replace("-", "").upper()
+    return postcode, text[: chosen.start()] + "," + text[chosen.end() :]
 
 
-def _take_units(text: str) -> tuple[list[str], str]:
+def _take_units(text: str) -> tuple[tuple[str, ...], str]:
     """Take apartment, block and bus markers (ap. 34, bl. A, bus 3) out as addition tokens."""
     if not _UNIT.search(text):
-        return [], text
-    tokens = [token for value in _UNIT.findall(text) for token in addition_tokens(value)]
+        return (), text
+    tokens = tuple(token for value in _UNIT.findall(text) for token in addition_tokens(value))
     return tokens, _UNIT.sub(" ", text)
 
 
@@ -149,7 +149,7 @@ def normalize(raw: str, **context: str) -> str:
         country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
     postcode, folded = _take_postcode(country, folded)
     # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.
-    units, folded = ([], folded) if country == "NL" else _take_units(folded)
+    units, folded = ((), folded) if country == "NL" else _take_units(folded)
     segments = [segment.strip(" -/") for segment in folded.split(",")]
     index, house = _locate_house(segments)
     suffix = "".join(f"-{token}" for token in house.addition + units)
@@ -172,6 +172,8 @@ def normalize(raw: str, **context: str) -> str:
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:
     """Return the unit key and the building key (the address without its addition)."""
-    if not _CANONICAL.fullmatch(canonical):
+    found = _CANONICAL.fullmatch(canonical)
+    if found is None:
         raise NormalizationError(KIND, "not a canonical address")
-    return [("unit", canonical), ("building", _CANONICAL_ADDITION.sub(r"\1", canonical))]
+    building = found[1] + found[3] if found[2] else canonical
+    return [("unit", canonical), ("building", building)]

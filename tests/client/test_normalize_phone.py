@@ -41,7 +41,14 @@ def plain_numbers(draw: st.DrawFn) -> tuple[str, str]:
     national = national[:keep] + draw(st.text(alphabet="0123456789", min_size=size, max_size=size))
     prefix = draw(st.sampled_from(["+", "00", "0", ""]))
     code = str(example.country_code) if prefix in ("+", "00") else ""
-    digits = _spaced(code + national, draw(SEPARATORS), draw(st.integers(2, 4)))
+    digits = _spaced(national, draw(SEPARATORS), draw(st.integers(2, 4)))
+    shape = draw(st.sampled_from(["plain", "plain", "(0)", "(area)"]))
+    if shape == "(0)":
+        digits = f"(0){digits}"
+    elif shape == "(area)":
+        digits = f"({digits[:2]}) {digits[2:]}"
+    if code:
+        digits = f"{code} {digits}" if draw(st.booleans()) else f"{code}{digits}"
     separator = " " if prefix in ("+", "00") and draw(st.booleans()) else ""
     return f"{prefix}{separator}{digits}" if prefix != "0" else f"0{digits}", region
 
