@@ -120,6 +120,8 @@ def verify_proof(
     """Raise VerifyError unless proof shows every D[i] is C[i] raised to the key of public_key."""
     if len(proof) != PROOF_BYTES:
         raise VerifyError("a proof is 64 bytes")
+    if not group.top_bits_clear(evaluated):
+        raise VerifyError("an evaluated element is not canonically encoded")
     try:
         c = group.deserialize_scalar(proof[: group.SCALAR_BYTES])
         s = group.deserialize_scalar(proof[group.SCALAR_BYTES :])

@@ -212,8 +212,6 @@ class ThresholdOprfScheme:
             raise SchemeError(f"share {index}: {PROOF_FAILS}")
         try:
             evaluated = [decode_element(text) for text in answer.evaluated]
-            if not group.top_bits_clear(evaluated):
-                raise SchemeError(f"share {index}: {PROOF_FAILS}")
             dleq.verify_proof(
                 protocol.GENERATOR,
                 service.public_key,
