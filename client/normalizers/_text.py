@@ -16,6 +16,8 @@ from anyascii import anyascii
 
 from client.errors import NormalizationError
 
+#: Entries per kind in the caches of the slower normalizers (values recur across rows).
+CACHE_SIZE = 16384
 #: Longer inputs are pasted text, not identifiers; the cap also bounds the regex work per value.
 MAX_INPUT_CHARS = 500
 

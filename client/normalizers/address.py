@@ -13,12 +13,20 @@ and ``building`` (without it; the same as unit when there is no addition).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from client.errors import NormalizationError
 from client.normalizers import _countries, _place
 from client.normalizers._house import House, addition_tokens, find_house
-from client.normalizers._text import check_context, check_text, context_value, fold, words
+from client.normalizers._text import (
+    CACHE_SIZE,
+    check_context,
+    check_text,
+    context_value,
+    fold,
+    words,
+)
 
 KIND = "address"
 DEFAULT_COUNTRY = "NL"
@@ -140,12 +148,17 @@ def normalize(raw: str, **context: str) -> str:
     text = check_text(KIND, raw)
     if context:
         check_context(KIND, context, _CONTEXT)
+    return _normalize(text, context_value(context, "country"))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _normalize(text: str, hint: str | None) -> str:
+    """Normalize a stripped address; cached, since hotels and parks recur across many rows."""
     country, text = _country_code_in_text(text)
     folded = _clean(fold(text))
     if country is None:
         country, folded = _country_name_in_text(folded)
     if country is None:
-        hint = context_value(context, "country")
         country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
     postcode, folded = _take_postcode(country, folded)
     # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.

@@ -13,6 +13,7 @@ name recorded as the legal name by another.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from client.errors import NormalizationError
@@ -22,7 +23,13 @@ from client.normalizers._legal_forms import (
     TRADING_AS,
     strip_forms,
 )
-from client.normalizers._text import check_context, check_text, drop_apostrophes, fold
+from client.normalizers._text import (
+    CACHE_SIZE,
+    check_context,
+    check_text,
+    drop_apostrophes,
+    fold,
+)
 
 KIND = "operator"
 MAX_TRADE_NAMES = 3
@@ -49,6 +56,12 @@ def normalize(raw: str, **context: str) -> str:
     text = check_text(KIND, raw)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
+    return _normalize(text)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _normalize(text: str) -> str:
+    """Normalize a stripped business name; cached, since one operator fills many rows."""
     folded = drop_apostrophes(fold(text))
     # '|' separates the names in the canonical form, so reading it back gives the same names.
     if "|" in folded or TRADING_AS.search(folded):
