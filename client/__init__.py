@@ -1,5 +1,7 @@
-"""The agency-side client: normalize identifiers and turn them into tokens on the agency's machine."""
+"""The agency-side client: normalize identifiers and make tokens of them on the agency's machine."""
 
+from client.batches import Preparation, PreparationReport, PreparedBatch, SignalOrigin, prepare
+from client.batchfile import BatchFileWriter, read_batch_file
 from client.errors import (
     ClientError,
     InputFileError,
@@ -10,30 +12,52 @@ from client.errors import (
     StaleKeyError,
     UploadError,
 )
+from client.http import KeyEpoch, MatcherClient
 from client.keys import FederationKey, generate_key, load_key, save_key
+from client.ledger import Ledger, LedgerEntry
+from client.mapping import ColumnMapping, IdentifierColumn, load_mapping_file
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
+from client.reading import Export, open_export
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
 from client.schemes.oprf import OprfScheme
+from client.signals import Rejection
 
 __all__ = [
     "NORMALIZATION_VERSION",
+    "BatchFileWriter",
     "ClientError",
+    "ColumnMapping",
+    "Export",
     "FederationKey",
     "HmacScheme",
+    "IdentifierColumn",
     "InputFileError",
+    "KeyEpoch",
     "KeyFileError",
+    "Ledger",
+    "LedgerEntry",
     "MatchKey",
+    "MatcherClient",
     "NormalizationError",
     "OprfScheme",
+    "Preparation",
+    "PreparationReport",
+    "PreparedBatch",
     "QuotaExceeded",
+    "Rejection",
     "Scheme",
     "SchemeError",
+    "SignalOrigin",
     "StaleKeyError",
     "UploadError",
     "generate_key",
     "load_key",
+    "load_mapping_file",
     "match_keys",
     "normalize",
+    "open_export",
+    "prepare",
+    "read_batch_file",
     "save_key",
 ]
