@@ -1,7 +1,9 @@
 """Normalization: raw identifier -> canonical form -> match keys, one module per kind.
 
-Each kind module has ``normalize(raw, **context) -> str`` (raising NormalizationError, whose
+Each kind module has ``normalize(raw, /, **context) -> str`` (raising NormalizationError, whose
 message never holds the raw value) and ``match_keys(canonical) -> list[tuple[level, value]]``.
+Context keys: ``phone`` takes ``region``, ``address`` takes ``country``, ``person`` takes ``dob``;
+any other key is refused. The rules per kind are in docs/normalization.md.
 ``NORMALIZATION_VERSION`` travels with every batch: change it whenever a rule changes output.
 """
 
@@ -51,7 +53,7 @@ def _kind(kind: str) -> Kind:
     return known
 
 
-def normalize(kind: str, raw: str, **context: str) -> str:
+def normalize(kind: str, raw: str, /, **context: str) -> str:
     """Return the canonical form of raw as an identifier of kind."""
     module = REGISTRY[_kind(kind)]
     if not isinstance(raw, str):
@@ -61,6 +63,8 @@ def normalize(kind: str, raw: str, **context: str) -> str:
 
 
 def match_keys(kind: str, canonical: str) -> list[MatchKey]:
-    """Return the match keys (one per level) of a canonical form."""
-    k = _kind(kind)
-    return [MatchKey(k, level, value) for level, value in REGISTRY[k].match_keys(canonical)]
+    """Return the match keys (one per level) of a canonical form; refuse anything else."""
+    known = _kind(kind)
+    if not isinstance(canonical, str):
+        raise NormalizationError(kind, "canonical form must be text")
+    return [MatchKey(known, level, value) for level, value in REGISTRY[known].match_keys(canonical)]

@@ -143,7 +143,7 @@ def _street_and_city(segments: list[str], index: int, before: str, after: str) -
     return street_text, ""
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the canonical address; the country in the text wins over the country= context."""
     text = check_text(KIND, raw)
     if context:

@@ -38,7 +38,7 @@ def _local_part(local: str) -> str:
     return local if local.isascii() else unicodedata.normalize("NFC", local)
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return local@domain in lower case, without +tag (and without dots for Gmail)."""
     text = check_text(KIND, raw)
     if context:

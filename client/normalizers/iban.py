@@ -37,7 +37,7 @@ def _validate(text: str) -> tuple[str, str]:
         return "", next((r for kind, r in _RULES if isinstance(error, kind)), "not a valid IBAN")
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the IBAN compact and upper-case, after checking its length, country and checksum."""
     text = check_text(KIND, raw)
     if context:

@@ -20,7 +20,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _CANONICAL = re.compile(r"[0-9]{8}")
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the 8 digits of a KvK number."""
     text = check_text(KIND, raw)
     if context:

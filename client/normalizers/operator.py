@@ -51,7 +51,7 @@ def _name(text: str) -> str:
     return joined
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return 'legal' or 'legal|trade|...' for a business name, with or without h.o.d.n."""
     text = check_text(KIND, raw)
     if context:

@@ -46,7 +46,7 @@ def _name(text: str) -> str:
     return " ".join(sorted(parts))
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return 'sorted name parts', followed by '|yyyy-mm-dd' when a date of birth is known."""
     text = check_text(KIND, raw)
     if context:

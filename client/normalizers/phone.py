@@ -107,7 +107,7 @@ def parse(raw: str, *, region: str | None = None) -> PhoneResult:
     return PhoneResult(e164, region_assumed=not international and hint is None)
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the number in E.164; a region hint only matters for nationally written numbers."""
     if context:
         check_context(KIND, context, _CONTEXT)

@@ -22,7 +22,7 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _CANONICAL = re.compile(rf"[A-Z0-9]{{{MIN_CHARS},{MAX_CHARS}}}")
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the plate's letters and digits in upper case."""
     text = check_text(KIND, raw)
     if context:

@@ -23,7 +23,7 @@ _PORT = re.compile(r":[0-9]*$")
 _CANONICAL = re.compile(r"[a-z0-9.-]+")
 
 
-def normalize(raw: str, **context: str) -> str:
+def normalize(raw: str, /, **context: str) -> str:
     """Return the host of a web address, lower case and without www."""
     text = check_text(KIND, raw)
     if context:

@@ -67,3 +67,14 @@ def test_normalization_error_is_a_client_error_and_a_value_error() -> None:
     assert isinstance(raised.value, ClientError)
     assert isinstance(raised.value, ValueError)
     assert str(raised.value) == "not a valid kvk: not 8 digits"
+
+
+@pytest.mark.parametrize("key", ["raw", "kind"])
+def test_context_cannot_shadow_the_positional_arguments(key: str) -> None:
+    with pytest.raises(NormalizationError, match=f"unknown context key '{key}'"):
+        normalize(Kind.PHONE, SAMPLES[Kind.PHONE], **{key: "x"})
+
+
+def test_match_keys_refuses_non_text() -> None:
+    with pytest.raises(NormalizationError, match="canonical form must be text"):
+        match_keys(Kind.KVK, 12345678)  # type: ignore[arg-type]
