@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, create_engine, delete, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
@@ -147,10 +147,33 @@ def runner(app: Any) -> Any:
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def observer_engine(database_url: str, db_engine: Engine) -> Iterator[Engine]:
+    """The tests' own engine. On SQLite its reads take no lock.
+
+    The app's engine begins every SQLite transaction with BEGIN IMMEDIATE (the write lock), so a
+    test that had merely read through it would stall the app's next write until it committed.
+    """
+    if not database_url.startswith("sqlite"):
+        yield db_engine
+        return
+    engine = create_engine(database_url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def db_session(clean_db: Engine) -> Iterator[Session]:
+def db_session(clean_db: Engine, observer_engine: Engine) -> Iterator[Session]:
     """A session on the test database (commit to make rows visible to the app)."""
-    with Session(clean_db, expire_on_commit=False) as session:
+    with Session(observer_engine, expire_on_commit=False) as session:
         yield session
 
 
