@@ -150,7 +150,8 @@ def init_app(
             given.add(setting.name)
     app.config.update(given_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BATCH_BYTES"])
-    os.makedirs(app.instance_path, exist_ok=True)
+    # the embedded database holds pseudonymised personal data: only the owner may enter
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     if "SECRET_KEY" not in given_config:
         app.config["SECRET_KEY"] = _secret_key(
             Path(app.config["SECRET_KEY_FILE"]), create="SECRET_KEY_FILE" not in given

@@ -86,7 +86,6 @@ def test_token_revoke(
 ) -> None:
     make_api_token(make_agency())
     token = db_session.exec(select(ApiToken)).one()
-    db_session.commit()  # end the read: SQLite's transactions hold the write lock
 
     result = invoke(runner, "token", "revoke", str(token.id))
 

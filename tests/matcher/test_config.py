@@ -68,6 +68,7 @@ def test_first_start_creates_private_key_files_in_the_instance_folder(tmp_path: 
     for name in ("pepper.key", "secret_key"):
         mode = stat.S_IMODE((instance / name).stat().st_mode)
         assert mode == 0o600, name
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert app.config["DATABASE_URL"] == f"sqlite:///{instance}/matcher.sqlite3"
     assert app.config["SECRET_KEY"]
 
