@@ -18,6 +18,7 @@ import re
 
 from client.errors import NormalizationError
 from client.normalizers import _countries, _place
+from client.normalizers._dutch_fast import dutch_with_postcode
 from client.normalizers._house import House, addition_tokens, find_house
 from client.normalizers._text import (
     CACHE_SIZE,
@@ -154,12 +155,27 @@ def normalize(raw: str, /, **context: str) -> str:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str, hint: str | None) -> str:
     """Normalize a stripped address; cached, since hotels and parks recur across many rows."""
+    country, cleaned = country_and_text(text, hint)
+    if country == "NL":
+        fast = dutch_with_postcode(cleaned)
+        if fast is not None:
+            return fast
+    return parse(country, cleaned)
+
+
+def country_and_text(text: str, hint: str | None) -> tuple[str, str]:
+    """Return the address's country and its cleaned, folded text without the country."""
     country, text = _country_code_in_text(text)
     folded = _clean(fold(text))
     if country is None:
         country, folded = _country_name_in_text(folded)
     if country is None:
         country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
+    return country, folded
+
+
+def parse(country: str, folded: str) -> str:
+    """Return the canonical form of a cleaned address text: the general path, any shape."""
     postcode, folded = _take_postcode(country, folded)
     # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.
     units, folded = ((), folded) if country == "NL" else _take_units(folded)

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from client.errors import NormalizationError
-from client.normalizers import match_keys, normalize
+from client.normalizers import address, match_keys, normalize
+from client.normalizers._dutch_fast import dutch_with_postcode
 
 STREETS = [
     "Hoofdstraat",
@@ -77,6 +78,29 @@ def test_dutch_address_with_postcode_is_postcode_number_addition(case: tuple[str
     assert unit == ("address", "unit", expected)
     assert building.level == "building"
     assert building.value == expected.split("-")[0]
+
+
+@st.composite
+def mangled_addresses(draw: st.DrawFn) -> str:
+    """Draw a Dutch address with odd pieces put in: digits, words, commas, another postcode."""
+    text, _ = draw(dutch_addresses())
+    for _ in range(draw(st.integers(0, 3))):
+        piece = draw(
+            st.sampled_from([" 12", " a", ",", " nr ", "-", " 1234 AB", " ii", " hs", "x"])
+        )
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + piece + text[at:]
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(dutch_addresses().map(lambda case: case[0]), mangled_addresses()))
+def test_dutch_fast_path_gives_the_general_answer(text: str) -> None:
+    country, cleaned = address.country_and_text(text, None)
+    fast = dutch_with_postcode(cleaned)
+    if country != "NL" or fast is None:
+        return
+    assert fast == address.parse(country, cleaned)
 
 
 @settings(max_examples=50, deadline=None)
