@@ -30,6 +30,7 @@ _WHATSAPP = re.compile(
     r"\+?([0-9]*)",
     re.IGNORECASE,
 )
+_NUMBER_STARTS = frozenset("+0123456789(")
 _E164 = re.compile(r"\+[1-9][0-9]{5,15}")
 #: Where the country code was read from the number itself rather than from a region.
 _WRITTEN_INTERNATIONALLY = frozenset(
@@ -63,6 +64,8 @@ def _region_hint(region: str | None) -> str | None:
 
 def _strip_link(text: str) -> str:
     """Return the number inside a tel: URI or a WhatsApp link (which is always international)."""
+    if text[0] in _NUMBER_STARTS:
+        return text
     scheme = _URI_SCHEME.match(text)
     if scheme:
         return text[scheme.end() :].strip()
