@@ -1,4 +1,4 @@
-"""Countries for addresses: names and codes an analyst writes, and each country's postcode shape."""
+"""Countries for addresses: names and codes as analysts write them, found in text; postcodes."""
 
 from __future__ import annotations
 
@@ -101,6 +101,8 @@ _POSTCODES: dict[str, str] = {
     "MD": r"(?:md-)?[0-9]{4}",
     "TH": r"[1-9][0-9]{4}",
 }
+_LEADING_CODE = re.compile(r"([A-Z]{2})[ -]+(?=[0-9a-z])")
+_TRAILING_CODE = re.compile(r",\s*([A-Z]{2})\s*$")
 POSTCODE_PATTERNS: dict[str, re.Pattern[str]] = {
     code: re.compile(rf"(?<![a-z0-9]){shape}(?![a-z0-9])") for code, shape in _POSTCODES.items()
 }
@@ -125,3 +127,27 @@ def country_hint(kind: str, value: str) -> str:
 def canonical_code(code: str) -> str:
     """Return the ISO code for a code written in an address (UK becomes GB)."""
     return _CODE_ALIASES.get(code, code)
+
+
+def code_in_text(text: str) -> tuple[str | None, str]:
+    """Take a leading or trailing upper-case ISO code off the raw text (NL-3811AB, '..., RO')."""
+    trailing = _TRAILING_CODE.search(text) if "," in text[-6:] else None
+    for found in (_LEADING_CODE.match(text), trailing):
+        if found and found.group(1) in ISO_CODES:
+            rest = text[: found.start()] + " " + text[found.end() :]
+            return canonical_code(found.group(1)), rest
+    return None, text
+
+
+def name_in_text(cleaned: str) -> tuple[str | None, str]:
+    """Take a trailing country name off cleaned text ('..., Roemenië', '... Nederland')."""
+    tail = cleaned.rstrip(" ,").rsplit(" ", 3)
+    if len(tail) < 2 or tail[-1].lstrip(",") not in LAST_WORDS:
+        return None, cleaned
+    for size in (3, 2, 1):
+        if len(tail) > size:
+            name = " ".join(tail[-size:]).lstrip(",").strip()
+            named = code_for_name(name)
+            if named and "," not in name:
+                return named, " ".join(tail[:-size])
+    return None, cleaned

@@ -33,8 +33,6 @@ KIND = "address"
 DEFAULT_COUNTRY = "NL"
 _CONTEXT = frozenset({"country"})
 
-_LEADING_CODE = re.compile(r"([A-Z]{2})[ -]+(?=[0-9a-z])")
-_TRAILING_CODE = re.compile(r",\s*([A-Z]{2})\s*$")
 #: 's-Hertogenbosch, 's Gravenhage, 't Zand: the article belongs to the name, not a house letter.
 _ARTICLE = re.compile(r"(?<![a-z0-9])'?([st])['\-] ?(?=[a-z])|(?<![a-z0-9])'([st]) (?=[a-z])")
 _SEGMENT_BREAKS = re.compile(r"[;|\n\r]")
@@ -50,30 +48,6 @@ _CITY_WORDS = re.compile(r"[a-z]+")
 _CANONICAL = re.compile(
     r"([A-Z]{2} (?:[0-9A-Z]+ )?(?:[a-z0-9]+ )?[1-9][0-9]{0,4})((?:-[0-9A-Z]+)*)((?:, [a-z]+)?)"
 )
-
-
-def _country_code_in_text(text: str) -> tuple[str | None, str]:
-    """Take a leading or trailing upper-case ISO code off the raw text (NL-3811AB, '..., RO')."""
-    trailing = _TRAILING_CODE.search(text) if "," in text[-6:] else None
-    for found in (_LEADING_CODE.match(text), trailing):
-        if found and found.group(1) in _countries.ISO_CODES:
-            rest = text[: found.start()] + " " + text[found.end() :]
-            return _countries.canonical_code(found.group(1)), rest
-    return None, text
-
-
-def _country_name_in_text(cleaned: str) -> tuple[str | None, str]:
-    """Take a trailing country name off cleaned text ('..., Roemenië', '... Nederland')."""
-    tail = cleaned.rstrip(" ,").rsplit(" ", 3)
-    if len(tail) < 2 or tail[-1].lstrip(",") not in _countries.LAST_WORDS:
-        return None, cleaned
-    for size in (3, 2, 1):
-        if len(tail) > size:
-            name = " ".join(tail[-size:]).lstrip(",").strip()
-            named = _countries.code_for_name(name)
-            if named and "," not in name:
-                return named, " ".join(tail[:-size])
-    return None, cleaned
 
 
 def _clean(folded: str) -> str:
@@ -165,10 +139,10 @@ def _normalize(text: str, hint: str | None) -> str:
 
 def country_and_text(text: str, hint: str | None) -> tuple[str, str]:
     """Return the address's country and its cleaned, folded text without the country."""
-    country, text = _country_code_in_text(text)
+    country, text = _countries.code_in_text(text)
     folded = _clean(fold(text))
     if country is None:
-        country, folded = _country_name_in_text(folded)
+        country, folded = _countries.name_in_text(folded)
     if country is None:
         country = _countries.country_hint(KIND, hint) if hint else DEFAULT_COUNTRY
     return country, folded
