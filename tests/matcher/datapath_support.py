@@ -1,0 +1,279 @@
+"""Helpers for the data-path tests (ingest, retention, concurrency): databases, batches, checks.
+
+Every test module that uses these runs on SQLite and, when a PostgreSQL server is reachable
+(TEST_DATABASE_URL, else 127.0.0.1:5432), on PostgreSQL in a database of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, LargeBinary, delete, select, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from client import wire
+from matcher.db import create_schema, make_engine
+from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+from matcher.pepper import Pepper
+from matcher.services import federation, ingest, retention
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+FINGERPRINT = "f" * 32
+OBSERVED = dt.date(2026, 3, 1)
+RETAIN = dt.date(2027, 3, 1)
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@cache
+def postgres_base_url() -> str | None:
+    """Return a PostgreSQL URL to create test databases from, or None if none answers."""
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES
+    try:
+        with _admin(url):
+            return url
+    except psycopg.OperationalError:
+        return None
+
+
+def _admin(url: str) -> psycopg.Connection[Any]:
+    target = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return psycopg.connect(target, autocommit=True, connect_timeout=3)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create a uniquely named PostgreSQL database with the schema; drop it afterwards."""
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("no PostgreSQL server reachable")
+    name = f"kp_{secrets.token_hex(6)}"
+    with _admin(base) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        create_schema(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with _admin(base) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty(engine: Engine) -> None:
+    """Delete every row of every table, children first."""
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(delete(table))
+
+
+@contextmanager
+def open_world(backend: str, tmp_path: Path, postgres_url: str | None) -> Iterator[World]:
+    """Yield a World on a fresh SQLite file or on the (emptied afterwards) PostgreSQL database."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'matcher.sqlite3'}")
+        create_schema(engine)
+    else:
+        assert postgres_url is not None
+        engine = make_engine(postgres_url)
+    world = World(engine=engine, key=secrets.token_bytes(32))
+    world.add_epoch()
+    try:
+        yield world
+    finally:
+        if backend != "sqlite":
+            empty(engine)
+        engine.dispose()
+
+
+def raw_token() -> bytes:
+    """Return a fresh 32-byte token as a client would send it."""
+    return secrets.token_bytes(wire.TOKEN_BYTES)
+
+
+def new_ref() -> str:
+    """Return a fresh opaque reference."""
+    return secrets.token_urlsafe(16)[: wire.REF_CHARS]
+
+
+def signal(
+    *tokens: tuple[str, str, bytes],
+    ref: str | None = None,
+    observed_on: dt.date = OBSERVED,
+    retain_until: dt.date = RETAIN,
+) -> wire.SignalItem:
+    """Build a signal holding (kind, level, raw token) items."""
+    return wire.SignalItem(
+        ref=ref or new_ref(),
+        category=wire.Category.INSPECTION,
+        observed_on=observed_on,
+        retain_until=retain_until,
+        tokens=[
+            wire.TokenItem(kind=wire.Kind(kind), level=level, token=wire.encode_token(raw))
+            for kind, level, raw in tokens
+        ],
+    )
+
+
+def phone(raw: bytes) -> tuple[str, str, bytes]:
+    """A phone token item."""
+    return ("phone", "e164", raw)
+
+
+def batch(
+    *signals: wire.SignalItem,
+    fingerprint: str = FINGERPRINT,
+    epoch: int = 1,
+    batch_id: uuid.UUID | None = None,
+) -> wire.Batch:
+    """Build a batch of signals made with the world's current key."""
+    return wire.Batch(
+        batch_id=batch_id or uuid.uuid4(),
+        scheme=wire.SchemeName.HMAC,
+        key_fingerprint=fingerprint,
+        key_epoch=epoch,
+        normalization_version="2026.1",
+        signals=list(signals),
+    )
+
+
+@dataclass
+class World:
+    """A matcher database with a pepper and a current key epoch; runs the services in sessions."""
+
+    engine: Engine
+    key: bytes
+
+    @property
+    def pepper(self) -> Pepper:
+        return Pepper(self.key)
+
+    def add_epoch(
+        self, *, epoch: int = 1, fingerprint: str = FINGERPRINT, retired: bool = False
+    ) -> None:
+        with Session(self.engine) as session:
+            federation.add_key_epoch(
+                session, scheme="hmac", epoch=epoch, fingerprint=fingerprint, actor="test"
+            )
+            if retired:
+                federation.retire_key_epoch(session, scheme="hmac", epoch=epoch, actor="test")
+            session.commit()
+
+    def agency(self, name: str, region: str = "Midden-Nederland") -> int:
+        with Session(self.engine) as session:
+            agency = federation.add_agency(
+                session, name=name, kind="municipality", region=region, actor="test"
+            )
+            session.commit()
+            assert agency.id is not None
+            return agency.id
+
+    def submit(self, agency_id: int, sent: wire.Batch) -> wire.Receipt:
+        with Session(self.engine) as session:
+            receipt = ingest.submit_batch(
+                session, agency_id=agency_id, batch=sent, pepper=self.pepper
+            )
+            session.commit()
+            return receipt
+
+    def withdraw(self, agency_id: int, refs: list[str]) -> wire.WithdrawalReceipt:
+        with Session(self.engine) as session:
+            receipt = retention.withdraw(session, agency_id=agency_id, refs=refs)
+            session.commit()
+            return receipt
+
+    def purge(self, today: dt.date) -> retention.PurgeResult:
+        with Session(self.engine) as session:
+            result = retention.purge(session, today=today)
+            session.commit()
+            return result
+
+    def rows(self, model: Any) -> list[Any]:
+        with Session(self.engine) as session:
+            return list(session.execute(select(model)).scalars())
+
+    def count(self, model: Any) -> int:
+        return len(self.rows(model))
+
+    def alerts(self) -> list[Alert]:
+        return sorted(self.rows(Alert), key=lambda alert: alert.id)
+
+    def alert_agencies(self, alert_id: int | None) -> dict[int, int]:
+        return {
+            row.agency_id: row.signal_count
+            for row in self.rows(AlertAgency)
+            if row.alert_id == alert_id
+        }
+
+    def peppered(self, raw: bytes, kind: str = "phone", level: str = "e164") -> bytes:
+        return self.pepper.apply(scheme="hmac", epoch=1, kind=kind, level=level, token=raw)
+
+    def stored_bytes(self) -> list[bytes]:
+        """Return every binary value in every table (tokens wherever they are kept)."""
+        found: list[bytes] = []
+        with self.engine.connect() as connection:
+            for table in SQLModel.metadata.sorted_tables:
+                for column in table.c:
+                    if isinstance(column.type, LargeBinary):
+                        found.extend(
+                            bytes(value)
+                            for value in connection.execute(select(column)).scalars()
+                            if value is not None
+                        )
+        return found
+
+    def table_counts(self) -> dict[str, int]:
+        """Return the row count of every table that ingest writes."""
+        with self.engine.connect() as connection:
+            return {
+                name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+                for name in ("batch", "signal", "signal_token", "token_entry", "alert")
+            }
+
+
+def assert_consistent(engine: Engine) -> None:
+    """Check the store against a recount from signal_token: entries, alerts and their agencies."""
+    with Session(engine) as session:
+        holders: dict[bytes, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for row in session.execute(select(SignalToken)).scalars():
+            holders[row.token][row.agency_id] += 1
+        entries = {row.token: row for row in session.execute(select(TokenEntry)).scalars()}
+        assert set(entries) == set(holders), "every held token has exactly one entry, no more"
+        for token, entry in entries.items():
+            assert entry.shared == (len(holders[token]) > 1)
+        regions = {agency.id: agency.region for agency in session.execute(select(Agency)).scalars()}
+        every_alert = list(session.execute(select(Alert)).scalars())
+        alerts = {alert.token: alert for alert in every_alert if alert.token is not None}
+        assert len(alerts) == len([alert for alert in every_alert if alert.token is not None])
+        links: dict[int, dict[int, int]] = defaultdict(dict)
+        for link in session.execute(select(AlertAgency)).scalars():
+            links[link.alert_id][link.agency_id] = link.signal_count
+        for token, agencies in holders.items():
+            if len(agencies) < 2:
+                continue
+            alert = alerts.get(token)
+            assert alert is not None, "an overlap was lost"
+            assert alert.agency_count == len(agencies)
+            assert alert.signal_count == sum(agencies.values())
+            assert alert.region_count == len({regions[agency] for agency in agencies})
+            assert links[alert.id] == dict(agencies)
+        for alert in every_alert:
+            if alert.token is None:
+                assert alert.agency_count == alert.signal_count == 0
+                assert links.get(alert.id, {}) == {}
+            else:
+                assert alert.agency_count == len(holders.get(alert.token, {}))
