@@ -25,7 +25,7 @@ def user_list() -> str:
         "admin/users.html",
         users=users.list_users(session),
         agencies=agencies,
-        now=signin.naive_utcnow(),
+        now=signin.now_utc(),
     )
 
 

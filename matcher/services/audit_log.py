@@ -49,9 +49,11 @@ def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
     if filters.actor:
         conditions.append(col(AuditEntry.actor) == filters.actor)
     if filters.since is not None:
-        conditions.append(col(AuditEntry.at) >= dt.datetime.combine(filters.since, dt.time()))
+        conditions.append(
+            col(AuditEntry.at) >= dt.datetime.combine(filters.since, dt.time(), dt.UTC)
+        )
     if filters.until is not None:
-        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         conditions.append(col(AuditEntry.at) < end)
     return conditions
 

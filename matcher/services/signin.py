@@ -31,9 +31,9 @@ ANONYMOUS = "anonymous"
 _DUMMY_HASH = users.HASHER.hash("kruispunt-timing-equalizer")
 
 
-def naive_utcnow() -> dt.datetime:
-    """Return now in UTC without a zone, as both databases store it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def now_utc() -> dt.datetime:
+    """Return now in UTC (the tables store aware datetimes and give them back in UTC)."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def attempt_password(
     session: Session, *, username: str, password: str, now: dt.datetime | None = None
 ) -> Attempt:
     """Check a username and password; a user with TOTP passes to the code step, not in."""
-    moment = now or naive_utcnow()
+    moment = now or now_utc()
     user = users.find_user(session, username)
     if user is None:
         users.HASHER.verify(_DUMMY_HASH, "kruispunt-timing-equalizer")
@@ -130,7 +130,7 @@ def attempt_password(
 
 def _matching_step(secret: str, code: str, *, now: dt.datetime) -> int | None:
     totp = pyotp.TOTP(secret)
-    moment = now.replace(tzinfo=dt.UTC)
+    moment = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
     current = totp.timecode(moment)
     for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), code.strip()):
@@ -144,7 +144,7 @@ def accept_code(
     """Tell whether code is the user's current TOTP code, never accepting a step twice."""
     if not user.totp_secret:
         return False
-    step = _matching_step(user.totp_secret, code, now=now or naive_utcnow())
+    step = _matching_step(user.totp_secret, code, now=now or now_utc())
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     # conditional update: two workers given the same code cannot both accept it
@@ -163,7 +163,7 @@ def attempt_code(
     session: Session, *, user_id: int, code: str, now: dt.datetime | None = None
 ) -> Attempt:
     """Check the second factor of a user who gave the right password."""
-    moment = now or naive_utcnow()
+    moment = now or now_utc()
     user = session.get(UserAccount, user_id)
     if user is None or not user.active:
         return Attempt(ok=False, reason="unknown_user")
@@ -193,7 +193,7 @@ def enrol_totp(
     now: dt.datetime | None = None,
 ) -> bool:
     """Turn on the second factor once the user proves the authenticator holds secret."""
-    step = _matching_step(secret, code, now=now or naive_utcnow())
+    step = _matching_step(secret, code, now=now or now_utc())
     if step is None:
         return False
     user.totp_secret = secret
