@@ -131,17 +131,15 @@ class Ledger:
 
     def record(self, prepared: PreparedBatch, *, source: str) -> None:
         """Remember a prepared batch's references with their rows and case numbers."""
+        batch_id = str(prepared.batch_id)
         with self.transaction():
             self._db.execute(
                 "INSERT INTO batches (batch_id, source, signals, prepared_at) VALUES (?, ?, ?, ?)",
-                (str(prepared.batch_id), source, prepared.signals, _now()),
+                (batch_id, source, prepared.signals, _now()),
             )
             self._db.executemany(
                 "INSERT INTO signals (ref, batch_id, row_number, case_number) VALUES (?, ?, ?, ?)",
-                (
-                    (origin.ref, str(prepared.batch_id), origin.row, origin.case_number)
-                    for origin in prepared.origins
-                ),
+                [(ref, batch_id, row, case) for ref, row, case in prepared.origin_rows],
             )
 
     def mark_submitted(self, batch_id: UUID, receipt: wire.Receipt) -> None:

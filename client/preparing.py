@@ -10,6 +10,7 @@ service for the tokens, one request per many keys.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import NamedTuple
 
@@ -94,6 +96,10 @@ class ChunkWorker:
         self._scheme = scheme
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
+        with _no_cyclic_gc():
+            return self._process(chunk)
+
+    def _process(self, chunk: Chunk) -> ChunkResult:
         pending: list[RowSignal] = []
         rejected: list[Rejection] = []
         skipped: list[Rejection] = []
@@ -108,6 +114,19 @@ class ChunkWorker:
                 identifiers.update(outcome.identifiers)
         result = ChunkResult(len(chunk), [], [], rejected, skipped, identifiers, pending)
         return tokenize(result, self._scheme) if self._scheme is not None else result
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector for one chunk: it cost a third of the time, and the chunk's
+    objects hold no cycles (reference counting frees them). It runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _worker: ChunkWorker | None = None

@@ -13,11 +13,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import operator
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -111,6 +112,10 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+#: Rows of an open export, each shaped by the function given (into a dict, or picked cells).
+_Rows = Callable[[Callable[[list[str]], Any]], Iterator[tuple[int, Any]]]
+
+
 class _CountingReader(io.RawIOBase):
     """Pass bytes through and count them, so progress can be shown on a file of unknown rows."""
 
@@ -154,7 +159,7 @@ class Export:
                 " save the export as .csv or .xlsx"
             )
         try:
-            self._lists = self._open_xlsx(sheet) if suffix in XLSX_SUFFIXES else self._open_csv()
+            self._rows = self._open_xlsx(sheet) if suffix in XLSX_SUFFIXES else self._open_csv()
         except BaseException:
             self.close()  # a refused file is not left open
             raise
@@ -184,8 +189,7 @@ class Export:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         headers = self.headers
-        for number, cells in self._lists:
-            yield number, dict(zip(headers, cells, strict=False))
+        return self._rows(lambda cells: dict(zip(headers, cells, strict=False)))
 
     def cells(self, columns: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
         """Iterate (row_number, the cells of these columns): leaner than a dict per row."""
@@ -195,11 +199,10 @@ class Export:
         positions = [self.headers.index(column) for column in columns]
         if len(positions) == 1:
             (only,) = positions
-            return ((number, (cells[only],)) for number, cells in self._lists)
-        pick = operator.itemgetter(*positions)
-        return ((number, pick(cells)) for number, cells in self._lists)
+            return self._rows(lambda cells: (cells[only],))
+        return self._rows(operator.itemgetter(*positions))
 
-    def _open_csv(self) -> Iterator[tuple[int, list[str]]]:
+    def _open_csv(self) -> _Rows:
         try:
             encoding = detect_encoding(self.path)
             binary = self.path.open("rb")
@@ -222,7 +225,7 @@ class Export:
         self.delimiter = delimiter
         self.encoding = encoding
         reader = csv.reader(text, delimiter=delimiter)
-        return self._csv_rows(reader)
+        return functools.partial(self._csv_rows, reader)
 
     def _read_line(self, text: io.TextIOWrapper) -> str:
         try:
@@ -230,7 +233,10 @@ class Export:
         except UnicodeDecodeError:
             raise InputFileError(f"{self._origin}: the header is not readable text") from None
 
-    def _csv_rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    def _csv_rows(
+        self, reader: Iterator[list[str]], shape: Callable[[list[str]], Any]
+    ) -> Iterator[tuple[int, Any]]:
+        """Yield (row number, shape(padded cells)) per row that is not blank; one pass only."""
         width = len(self.headers)
         row_number = 1
         try:
@@ -239,7 +245,7 @@ class Export:
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
                 if any(cells):
-                    yield row_number, cells
+                    yield row_number, shape(cells)
         except csv.Error as error:
             # csv's messages name the problem (e.g. a NUL byte), never the field's content
             raise InputFileError(f"{self._origin}: row {row_number + 1}: {error}") from None
@@ -247,7 +253,7 @@ class Export:
             where = f"near row {row_number + 1}"
             raise InputFileError(f"{self._origin}: {where} is not readable text") from None
 
-    def _open_xlsx(self, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    def _open_xlsx(self, sheet: str | None) -> _Rows:
         from openpyxl import load_workbook  # imported here: slow, and only XLSX needs it
 
         self._counter = None
@@ -265,9 +271,11 @@ class Export:
         rows = worksheet.iter_rows(values_only=True)
         first = next(rows, None)
         self.headers = _header_names(list(first or []), self._origin)
-        return self._xlsx_rows(rows)
+        return functools.partial(self._xlsx_rows, rows)
 
-    def _xlsx_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
+    def _xlsx_rows(
+        self, rows: Iterator[tuple[Any, ...]], shape: Callable[[list[str]], Any]
+    ) -> Iterator[tuple[int, Any]]:
         width = len(self.headers)
         # read-only openpyxl yields empty tuples for missing rows, so the count stays Excel's
         for row_number, values in enumerate(rows, start=2):
@@ -276,7 +284,7 @@ class Export:
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
             if any(cells):
-                yield row_number, cells
+                yield row_number, shape(cells)
 
 
 def open_export(path: str | os.PathLike[str], *, sheet: str | None = None) -> Export:

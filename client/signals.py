@@ -149,6 +149,7 @@ class _Column(NamedTuple):
     name: str
     kind: Kind
     kind_name: str
+    contextual: bool  # needs a region or date of birth hint from the row
     region: str | None
     normalize: Callable[..., str]
     match_keys: Callable[[str], list[tuple[str, str]]]
@@ -171,6 +172,8 @@ class RowReader:
                 name,
                 kind,
                 kind.value,
+                (kind is Kind.PHONE and (region is not None or plan.region is not None))
+                or (kind is Kind.PERSON and plan.dob is not None),
                 region,
                 REGISTRY[kind].normalize,
                 REGISTRY[kind].match_keys,
@@ -196,18 +199,29 @@ class RowReader:
         prefixes: list[str] = []
         accepted: list[str] = []
         problems: list[Rejection] = []
+        # The hot loop of the client: locals and tuple unpacking rather than attribute lookups.
         for column in self._columns:
-            raw = cells[column.position]
+            position, name, kind, kind_name, contextual, _, normalize, match_keys, levels = column
+            raw = cells[position]
             if not raw or raw.isspace():
                 continue
-            canonical = self._canonical(row, cells, raw, column, problems)
-            if canonical is None:
-                continue
-            kind = column.kind
-            for level, value in column.match_keys(canonical):
+            if contextual:
+                canonical = self._canonical(row, cells, raw, column, problems)
+                if canonical is None:
+                    continue
+            else:
+                try:
+                    canonical = normalize(raw)
+                except NormalizationError as error:
+                    problems.append(Rejection(row, name, error.rule))
+                    continue
+                except Exception as error:
+                    problems.append(_failure(row, column, error))
+                    continue
+            for level, value in match_keys(canonical):
                 keys.append(MatchKey(kind, level, value))
-                prefixes.append(column.prefixes[level])
-            accepted.append(column.kind_name)
+                prefixes.append(levels[level])
+            accepted.append(kind_name)
         if not keys:
             return problems or [Rejection(row, None, "no identifier in the mapped columns")]
         skipped.extend(problems)
@@ -271,9 +285,8 @@ class RowReader:
                 problems.append(Rejection(row, column.name, error.rule))
                 return None
             dob_rule = error.rule
-        except Exception as error:  # a normalizer bug must not stop the export, nor leak a value
-            log.warning("the %s normalizer raised %s", column.kind.value, type(error).__name__)
-            problems.append(Rejection(row, column.name, f"{column.kind.value} normalizer failed"))
+        except Exception as error:
+            problems.append(_failure(row, column, error))
             return None
         # The name may be fine and only the date of birth wrong: keep the name-only key.
         try:
@@ -284,6 +297,12 @@ class RowReader:
         if plan.dob is not None:
             problems.append(Rejection(row, plan.columns[plan.dob], dob_rule))
         return canonical
+
+
+def _failure(row: int, column: _Column, error: Exception) -> Rejection:
+    """Report a normalizer bug as a skipped cell: it must not stop the export nor leak a value."""
+    log.warning("the %s normalizer raised %s", column.kind_name, type(error).__name__)
+    return Rejection(row, column.name, f"{column.kind_name} normalizer failed")
 
 
 def _unique(keys: list[MatchKey], prefixes: list[str]) -> tuple[list[MatchKey], list[str]]:

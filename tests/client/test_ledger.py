@@ -20,10 +20,10 @@ def prepared(*cases: str | None) -> PreparedBatch:
     return PreparedBatch(
         batch_id=wire.new_batch_id(),
         payload="{}",
-        origins=tuple(
+        origin_rows=[
             SignalOrigin(ref, row, case)
             for row, (ref, case) in enumerate(zip(refs, cases, strict=True), start=2)
-        ),
+        ],
         tokens_per_kind={},
     )
 
