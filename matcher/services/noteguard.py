@@ -27,6 +27,10 @@ MIN_PHONE_DIGITS = 8
 YEAR_WORDS = frozenset({"BV", "NV", "CV", "NL", "EU", "EN", "OF", "IN", "OP", "TE", "AM", "PM"})
 
 _DATE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}")
+_DATES = re.compile(
+    r"(?<![0-9])(?:[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})"
+    r"|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})(?![0-9])"
+)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _WEB = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 # Dutch postcode: four digits (no leading zero) and two capitals; SA, SD and SS are never issued.
@@ -64,8 +68,10 @@ def _looks_like_phone(raw: str) -> bool:
 
 
 def _has_phone(text: str) -> bool:
+    # a date followed by a number ("01-01-2019 1") would otherwise read as one long number
+    without_dates = _DATES.sub(" ; ", text)
     for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region):
+        for match in phonenumbers.PhoneNumberMatcher(without_dates, region):
             if _looks_like_phone(match.raw_string):
                 return True
     return False
