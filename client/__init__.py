@@ -15,7 +15,8 @@ from client.errors import (
 from client.http import KeyEpoch, MatcherClient
 from client.keys import FederationKey, generate_key, load_key, save_key
 from client.ledger import Ledger, LedgerEntry
-from client.mapping import ColumnMapping, IdentifierColumn, load_mapping_file
+from client.mapping import ColumnMapping, IdentifierColumn
+from client.mapping_file import load_mapping_file
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
 from client.reading import Export, open_export
 from client.schemes.base import MatchKey, Scheme

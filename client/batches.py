@@ -25,10 +25,11 @@ from uuid import UUID
 from client import wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
+from client.plan import RowPlan
 from client.preparing import ChunkResult, chunk_results
 from client.reading import Export
 from client.schemes.base import Scheme
-from client.signals import Rejection, RowPlan
+from client.signals import Rejection
 
 DEFAULT_PARALLEL_THRESHOLD = 20_000
 DEFAULT_CHUNK_ROWS = 2_000

@@ -5,59 +5,26 @@ both (the options win). Before any row is read, it is checked against the export
 typo fails at once, with the available header names and the closest one (headers are not
 personal data; cells are, and no message here ever shows a cell).
 
-Mapping file example::
-
-    case_column = "zaaknummer"
-    dob_column = "geboortedatum"
-    category = "advertisement_monitoring"     # default when there is no category column
-    category_column = "soort"
-    observed_column = "datum"
-    retention_days = 365
-    phone_region = "NL"                       # region hint for every phone column
-    phone_region_column = "land"              # or a per-row region hint
-
-    [columns]
-    telefoon = "phone"
-    "telefoon buitenland" = { kind = "phone", region = "RO" }
-    adres = "address"
-
-    [category_values]                         # the agency's own labels, if the column uses them
-    "Controle horeca" = "inspection"
+The mapping file format is in ``client.mapping_file``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from client.cells import category_of, fold
 from client.errors import InputFileError
 from client.wire import LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
 #: Police data leave daily systems after five years; nothing in the federation lives longer.
 MAX_RETENTION_DAYS = 5 * 366
-_FILE_KEYS = frozenset(
-    {
-        "columns",
-        "case_column",
-        "dob_column",
-        "category",
-        "category_column",
-        "category_values",
-        "observed_column",
-        "retention_days",
-        "phone_region",
-        "phone_region_column",
-    }
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,12 +133,12 @@ class _HeaderFinder:
         self._origin = origin
         self._folded: dict[str, list[str]] = {}
         for header in headers:
-            self._folded.setdefault(_fold(header), []).append(header)
+            self._folded.setdefault(fold(header), []).append(header)
 
     def __call__(self, column: str) -> str:
         if column in self._headers:
             return column
-        candidates = self._folded.get(_fold(column), [])
+        candidates = self._folded.get(fold(column), [])
         if len(candidates) == 1:
             return candidates[0]
         suggestion = process.extractOne(column, self._headers, scorer=fuzz.WRatio, score_cutoff=60)
@@ -179,10 +146,6 @@ class _HeaderFinder:
         raise InputFileError(
             f"{self._origin} has no column {column!r}{hint} Its columns are: {self._headers}"
         )
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def parse_kind(text: str) -> Kind:
@@ -239,104 +202,3 @@ def with_phone_regions(
         for index in targets:
             result[index] = dataclasses.replace(result[index], region=region)
     return tuple(result)
-
-
-#: Labels Dutch agencies use for where a signal came from; the lookup ignores case and spacing.
-_CATEGORY_LABELS: dict[str, Category] = {
-    "vergunningaanvraag": Category.PERMIT_APPLICATION,
-    "vergunning": Category.PERMIT_APPLICATION,
-    "controle": Category.INSPECTION,
-    "inspectie": Category.INSPECTION,
-    "advertentie": Category.ADVERTISEMENT_MONITORING,
-    "advertentiemonitoring": Category.ADVERTISEMENT_MONITORING,
-    "advertentie monitoring": Category.ADVERTISEMENT_MONITORING,
-    "intake": Category.INTAKE_INTERVIEW,
-    "intakegesprek": Category.INTAKE_INTERVIEW,
-    "melding": Category.TIP,
-    "tip": Category.TIP,
-    "klacht": Category.TIP,
-    "aangifte": Category.POLICE_REPORT,
-    "proces-verbaal": Category.POLICE_REPORT,
-    "bibob": Category.BIBOB,
-    "overig": Category.OTHER,
-    "anders": Category.OTHER,
-}
-
-
-def category_of(text: str, labels: Mapping[str, Category]) -> Category | None:
-    """Return the category a cell names (a category value, a Dutch label or the agency's own)."""
-    folded = _fold(text)
-    for label, category in labels.items():
-        if _fold(label) == folded:
-            return category
-    try:
-        return Category(folded.replace(" ", "_").replace("-", "_"))
-    except ValueError:
-        return _CATEGORY_LABELS.get(folded)
-
-
-def load_mapping_file(path: str | os.PathLike[str]) -> ColumnMapping:
-    """Read a TOML mapping file (see the module docstring); InputFileError names what is wrong."""
-    target = Path(path)
-    try:
-        document = tomllib.loads(target.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputFileError(f"cannot read mapping file {target}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputFileError(f"mapping file {target} is not valid TOML: {error}") from None
-    unknown = sorted(set(document) - _FILE_KEYS)
-    if unknown:
-        raise InputFileError(f"mapping file {target}: unknown settings {unknown}")
-    try:
-        return _mapping_from_document(document)
-    except (TypeError, ValueError, AttributeError) as error:
-        raise InputFileError(f"mapping file {target}: {error}") from None
-    except InputFileError as error:
-        raise InputFileError(f"mapping file {target}: {error}") from None
-
-
-def _text(document: Mapping[str, Any], key: str) -> str | None:
-    value = document.get(key)
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"{key} must be text")
-    return value
-
-
-def _mapping_from_document(document: Mapping[str, Any]) -> ColumnMapping:
-    identifiers = []
-    for column, spec in dict(document.get("columns", {})).items():
-        if isinstance(spec, str):
-            identifiers.append(IdentifierColumn(column=column, kind=parse_kind(spec)))
-        else:
-            unknown = sorted(set(spec) - {"kind", "region"})
-            if unknown or "kind" not in spec:
-                raise ValueError(f"column {column!r}: give 'kind' (and 'region'), not {unknown}")
-            region = spec.get("region")
-            identifiers.append(
-                IdentifierColumn(
-                    column=column,
-                    kind=parse_kind(str(spec["kind"])),
-                    region=parse_region(str(region)) if region is not None else None,
-                )
-            )
-    if "phone_region" in document:
-        identifiers = list(with_phone_regions(identifiers, [str(document["phone_region"])]))
-    category = document.get("category")
-    labels = {
-        str(label): parse_category(str(value))
-        for label, value in dict(document.get("category_values", {})).items()
-    }
-    retention = document.get("retention_days", DEFAULT_RETENTION_DAYS)
-    if not isinstance(retention, int) or isinstance(retention, bool):
-        raise TypeError("retention_days must be a whole number")
-    return ColumnMapping(
-        identifiers=tuple(identifiers),
-        case_column=_text(document, "case_column"),
-        dob_column=_text(document, "dob_column"),
-        category=parse_category(str(category)) if category is not None else None,
-        category_column=_text(document, "category_column"),
-        category_values=labels,
-        observed_column=_text(document, "observed_column"),
-        region_column=_text(document, "phone_region_column"),
-        retention_days=retention,
-    )

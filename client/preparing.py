@@ -27,8 +27,9 @@ from typing import NamedTuple
 
 from client import wire
 from client.errors import ClientError
+from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
-from client.signals import Rejection, RowPlan, RowReader, RowSignal, new_refs
+from client.signals import Rejection, RowReader, RowSignal, new_refs
 
 Chunk = list[tuple[int, tuple[str, ...]]]
 _URLSAFE = bytes.maketrans(b"+/", b"-_")

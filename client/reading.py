@@ -10,76 +10,23 @@ the line or row and what is wrong, never a cell's content.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import datetime as dt
 import functools
 import io
 import operator
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from client.cells import cell_text
 from client.errors import InputFileError
+from client.sniffing import detect_encoding, sniff_delimiter
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-DELIMITERS = (",", ";", "\t")
-_CHUNK_BYTES = 256 * 1024
 _SAMPLE_BYTES = 64 * 1024
-#: the five bytes Windows-1252 leaves undefined
-_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-
-
-def detect_encoding(path: Path) -> str:
-    """Return 'utf-8-sig' for a BOM, 'utf-8' if every byte decodes as UTF-8, else 'cp1252'.
-
-    InputFileError names the line of a byte that is neither (never the line's content).
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
-        head = handle.read(len(codecs.BOM_UTF8))
-        if head == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        handle.seek(0)
-        try:
-            while chunk := handle.read(_CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            _check_cp1252(handle, path.name)
-            return "cp1252"
-    return "utf-8"
-
-
-def _check_cp1252(handle: IO[bytes], origin: str) -> None:
-    handle.seek(0)
-    lines = 1
-    while chunk := handle.read(_CHUNK_BYTES):
-        found = _NOT_CP1252.search(chunk)
-        if found is not None:
-            line = lines + chunk.count(b"\n", 0, found.start())
-            raise InputFileError(
-                f"{origin}: line {line} holds bytes that are neither UTF-8 nor Windows-1252"
-                " text; save the export again as CSV UTF-8"
-            )
-        lines += chunk.count(b"\n")
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """Return the delimiter that splits the header line most often (quoted text does not count)."""
-    counts = dict.fromkeys(DELIMITERS, 0)
-    quoted = False
-    for char in header_line:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
 
 
 def _header_names(cells: list[Any], origin: str) -> list[str]:
@@ -95,21 +42,6 @@ def _header_names(cells: list[Any], origin: str) -> list[str]:
     if not names:
         raise InputFileError(f"{origin}: row 1 must name the columns, but it is empty")
     return names
-
-
-def cell_text(value: object) -> str:
-    """Return a cell's value as the text an analyst sees (dates as YYYY-MM-DD, 12.0 as 12)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 #: Rows of an open export, each shaped by the function given (into a dict, or picked cells).

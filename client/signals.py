@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import operator
-import re
 import secrets
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from client.cells import category_of, parse_date
 from client.errors import NormalizationError
-from client.mapping import ColumnMapping, category_of
 from client.normalizers import REGISTRY
+from client.plan import RowPlan
 from client.schemes.base import MatchKey
 from client.wire import LEVELS, Category, Kind
 
 log = logging.getLogger(__name__)
-
-_DUTCH_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?")
 
 
 class Rejection(NamedTuple):
@@ -66,80 +61,6 @@ def new_refs(count: int) -> list[str]:
         urlsafe_b64encode(randomness[start : start + 16])[:-2].decode("ascii")
         for start in range(0, 16 * count, 16)
     ]
-
-
-def parse_date(text: str) -> dt.date | None:
-    """Read YYYY-MM-DD (optionally with a time) or DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY."""
-    text = text.strip()
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = match.groups()
-    elif match := _DUTCH_DATE.fullmatch(text):
-        day, month, year = match.groups()
-    else:
-        return None
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RowPlan:
-    """A checked mapping as positions in a row's cell tuple; small and picklable for workers."""
-
-    columns: tuple[str, ...]
-    identifiers: tuple[tuple[int, str, Kind, str | None], ...]
-    case: int | None
-    dob: int | None
-    category: int | None
-    observed: int | None
-    region: int | None
-    default_category: Category | None
-    category_labels: Mapping[str, Category] = field(default_factory=dict)
-    retention: dt.timedelta
-    today: dt.date
-
-    @classmethod
-    def from_mapping(cls, mapping: ColumnMapping, *, today: dt.date) -> RowPlan:
-        """Lay out the cells that the mapping needs, in a fixed order."""
-        columns: list[str] = []
-
-        def index(column: str) -> int:
-            if column not in columns:
-                columns.append(column)
-            return columns.index(column)
-
-        def position(column: str | None) -> int | None:
-            return None if column is None else index(column)
-
-        identifiers = tuple(
-            (index(item.column), item.column, item.kind, item.region)
-            for item in mapping.identifiers
-        )
-        return cls(
-            identifiers=identifiers,
-            case=position(mapping.case_column),
-            dob=position(mapping.dob_column),
-            category=position(mapping.category_column),
-            observed=position(mapping.observed_column),
-            region=position(mapping.region_column),
-            columns=tuple(columns),
-            default_category=mapping.category,
-            category_labels=dict(mapping.category_values),
-            retention=dt.timedelta(days=mapping.retention_days),
-            today=today,
-        )
-
-    def cells(self, row: Mapping[str, str]) -> tuple[str, ...]:
-        """Pick the cells this plan reads from a row of the export."""
-        return tuple(row.get(column, "") for column in self.columns)
-
-    def cell_picker(self) -> Callable[[Mapping[str, str]], tuple[str, ...]]:
-        """Return a fast ``cells`` for rows that hold every column (the readers pad rows)."""
-        if len(self.columns) == 1:
-            column = self.columns[0]
-            return lambda row: (row[column],)
-        return operator.itemgetter(*self.columns)
 
 
 class _Column(NamedTuple):

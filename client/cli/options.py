@@ -18,12 +18,8 @@ import click
 from client.errors import ClientError, InputFileError, StaleKeyError
 from client.http import MatcherClient
 from client.ledger import Ledger, default_ledger_path
-from client.mapping import (
-    ColumnMapping,
-    load_mapping_file,
-    parse_category,
-    parse_column_option,
-)
+from client.mapping import ColumnMapping, parse_category, parse_column_option
+from client.mapping_file import load_mapping_file
 from client.wire import Category
 
 ENV_TOKEN = "KRUISPUNT_API_TOKEN"  # noqa: S105 (a variable name, not a secret)

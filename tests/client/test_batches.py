@@ -13,13 +13,14 @@ import pytest
 from client import wire
 from client.batches import Preparation, PreparationReport, PreparedBatch, prepare
 from client.batchfile import BatchFileWriter, read_batch_file, read_own_payloads
+from client.cells import parse_date
 from client.errors import ClientError, InputFileError, NormalizationError
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.normalizers import match_keys, normalize
 from client.normalizers import phone as phone_normalizer
 from client.schemes.base import MatchKey
 from client.schemes.hmac import HmacScheme
-from client.signals import Rejection, parse_date
+from client.signals import Rejection
 from client.wire import Category, Kind, SchemeName
 
 TODAY = dt.date(2026, 6, 1)

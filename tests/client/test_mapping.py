@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from client.cells import category_of
 from client.errors import InputFileError
 from client.mapping import (
     ColumnMapping,
     IdentifierColumn,
-    category_of,
-    load_mapping_file,
     parse_column_option,
     parse_region,
     with_phone_regions,
 )
+from client.mapping_file import load_mapping_file
 from client.wire import Category, Kind
 
 HEADERS = ["Zaaknummer", "telefoon", "telefoon 2", "adres", "naam", "geboortedatum", "datum"]

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from client.cells import cell_text
 from client.errors import InputFileError
-from client.reading import cell_text, detect_encoding, open_export, sniff_delimiter
+from client.reading import open_export
+from client.sniffing import detect_encoding, sniff_delimiter
 
 HEADER = ["zaaknummer", "telefoon", "adres"]
 ROWS = [
