@@ -23,6 +23,7 @@ MAX_NOTE_CHARS = 1000
 PHONE_REGIONS = ("NL", "BE", "DE", "RO", "BG", "HU", "PL", "ES", "NG", "TH", "CO", "VE")
 
 MIN_PHONE_DIGITS = 8
+MAX_PHONE_DIGITS = 17  # E.164's 15 digits, and an international "00" written out
 #: abbreviations that follow a year ("opgericht in 1995 BV"), not postcode letters
 YEAR_WORDS = frozenset({"BV", "NV", "CV", "NL", "EU", "EN", "OF", "IN", "OP", "TE", "AM", "PM"})
 
@@ -31,6 +32,8 @@ _DATES = re.compile(
     r"(?<![0-9])(?:[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})"
     r"|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})(?![0-9])"
 )
+_DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ().-]*[0-9]")
+_SEPARATORS = re.compile(r"[ ().-]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _WEB = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 # Dutch postcode: four digits (no leading zero) and two capitals; SA, SD and SS are never issued.
@@ -67,6 +70,35 @@ def _looks_like_phone(raw: str) -> bool:
     return sum(char.isdigit() for char in raw) >= MIN_PHONE_DIGITS and not _DATE.fullmatch(raw)
 
 
+def _valid_somewhere(candidate: str) -> bool:
+    for region in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _has_grouped_phone(text: str) -> bool:
+    """Find numbers the matcher misses when other digits stand next to them ("1 06 1234 5678")."""
+    for run in _DIGIT_RUN.finditer(text):
+        groups = [group for group in _SEPARATORS.split(run.group(0)) if group]
+        for start in range(len(groups)):
+            # phone numbers are written from a national (0) or international (+, 00) prefix
+            if not groups[start].startswith(("0", "+")):
+                continue
+            for end in range(start + 1, len(groups) + 1):
+                candidate = "".join(groups[start:end])
+                digits = sum(char.isdigit() for char in candidate)
+                if digits > MAX_PHONE_DIGITS:
+                    break
+                if digits >= MIN_PHONE_DIGITS and _valid_somewhere(candidate):
+                    return True
+    return False
+
+
 def _has_phone(text: str) -> bool:
     # a date followed by a number ("01-01-2019 1") would otherwise read as one long number
     without_dates = _DATES.sub(" ; ", text)
@@ -74,7 +106,7 @@ def _has_phone(text: str) -> bool:
         for match in phonenumbers.PhoneNumberMatcher(without_dates, region):
             if _looks_like_phone(match.raw_string):
                 return True
-    return False
+    return _has_grouped_phone(without_dates)
 
 
 def _has_email(text: str) -> bool:
