@@ -76,6 +76,8 @@ class PreparationReport:
     tokens: int = 0
     batches: int = 0
     identifiers_per_kind: Counter[str] = field(default_factory=Counter)
+    #: phone numbers written without a country code and read as Dutch for lack of a region hint
+    phones_read_as_dutch: int = 0
     tokens_per_kind: Counter[str] = field(default_factory=Counter)
     rejected_rows: list[Rejection] = field(default_factory=list)
     skipped_cells: list[Rejection] = field(default_factory=list)
@@ -96,6 +98,7 @@ class PreparationReport:
             "tokens": self.tokens,
             "batches": self.batches,
             "identifiers_per_kind": dict(sorted(self.identifiers_per_kind.items())),
+            "phones_read_as_dutch": self.phones_read_as_dutch,
             "tokens_per_kind": dict(sorted(self.tokens_per_kind.items())),
             "rejected_rows": [item._asdict() for item in self.rejected_rows],
             "skipped_cells": [item._asdict() for item in self.skipped_cells],
@@ -178,6 +181,7 @@ class Preparation:
         report.rejected_rows.extend(result.rejected)
         report.skipped_cells.extend(result.skipped)
         report.identifiers_per_kind.update(result.identifiers)
+        report.phones_read_as_dutch += result.assumed_dutch
 
     def _batch(
         self, signals: list[str], origins: list[tuple[str, int, str | None]]

@@ -45,6 +45,7 @@ class ChunkResult(NamedTuple):
     skipped: list[Rejection]
     identifiers: Counter[str]
     pending: list[RowSignal]
+    assumed_dutch: int
 
 
 def token_text(token: bytes) -> str:
@@ -105,7 +106,9 @@ class ChunkWorker:
         rejected: list[Rejection] = []
         skipped: list[Rejection] = []
         identifiers: Counter[str] = Counter()
-        read = self._reader.read
+        reader = self._reader
+        reader.assumed_dutch = 0
+        read = reader.read
         for number, cells in chunk:
             outcome = read(number, cells, skipped)
             if isinstance(outcome, list):
@@ -113,7 +116,9 @@ class ChunkWorker:
             else:
                 pending.append(outcome)
                 identifiers.update(outcome.identifiers)
-        result = ChunkResult(len(chunk), [], [], rejected, skipped, identifiers, pending)
+        result = ChunkResult(
+            len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch
+        )
         return tokenize(result, self._scheme) if self._scheme is not None else result
 
 

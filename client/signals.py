@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from client.cells import category_of, parse_date
 from client.errors import NormalizationError
-from client.normalizers import REGISTRY
+from client.normalizers import REGISTRY, phone
 from client.plan import RowPlan
 from client.schemes.base import MatchKey
 from client.wire import LEVELS, Category, Kind
@@ -87,21 +87,29 @@ class RowReader:
 
     def __init__(self, plan: RowPlan) -> None:
         self.plan = plan
-        self._columns = [
-            _Column(
-                index,
-                name,
-                kind,
-                kind.value,
-                (kind is Kind.PHONE and (region is not None or plan.region is not None))
-                or (kind is Kind.PERSON and plan.dob is not None),
-                region,
-                REGISTRY[kind].normalize,
-                REGISTRY[kind].match_keys,
-                {level: token_prefix(kind, level) for level in LEVELS[kind]},
+        #: phone numbers without a country code and without a region hint, read as Dutch
+        self.assumed_dutch = 0
+        self._columns = []
+        for index, name, kind, region in plan.identifiers:
+            contextual = (
+                kind is Kind.PHONE and (region is not None or plan.region is not None)
+            ) or (kind is Kind.PERSON and plan.dob is not None)
+            normalize = REGISTRY[kind].normalize
+            if kind is Kind.PHONE and not contextual:
+                normalize = self._phone_without_hint
+            self._columns.append(
+                _Column(
+                    index,
+                    name,
+                    kind,
+                    kind.value,
+                    contextual,
+                    region,
+                    normalize,
+                    REGISTRY[kind].match_keys,
+                    {level: token_prefix(kind, level) for level in LEVELS[kind]},
+                )
             )
-            for index, name, kind, region in plan.identifiers
-        ]
         kinds = [column.kind for column in self._columns]
         # Two columns of one kind may hold the same identifier: only then look for duplicates.
         self._may_repeat = len(set(kinds)) < len(kinds)
@@ -152,6 +160,13 @@ class RowReader:
         case_number = (cells[plan.case].strip() or None) if plan.case is not None else None
         return RowSignal(row, case_number, *metadata, keys, prefixes, tuple(accepted))
 
+    def _phone_without_hint(self, raw: str) -> str:
+        """Normalize a phone number, counting those read as Dutch for lack of a country code
+        (the region trap: ``0721 234 567`` is Dutch here, Romanian to whoever wrote it)."""
+        result = phone.parse(raw)
+        self.assumed_dutch += result.region_assumed
+        return result.e164
+
     def _category(self, text: str) -> Category | None:
         if text not in self._categories:
             self._categories[text] = category_of(text, self.plan.category_labels)
@@ -200,6 +215,8 @@ class RowReader:
         elif column.kind is Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
             context["dob"] = cells[plan.dob]
         try:
+            if column.kind is Kind.PHONE and not context:
+                return self._phone_without_hint(raw)  # a hint column, empty in this row
             return column.normalize(raw, **context)
         except NormalizationError as error:
             if "dob" not in context:

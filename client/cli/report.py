@@ -32,6 +32,11 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
             f"  {kind:<9} {report.identifiers_per_kind[kind]:>9,} identifiers"
             f" {report.tokens_per_kind[kind]:>9,} tokens"
         )
+    if report.phones_read_as_dutch:
+        say(
+            f"  {report.phones_read_as_dutch:,} phone numbers had no country code and were read"
+            " as Dutch: if some are foreign, give --phone-region (e.g. RO) or a region column."
+        )
     rejected = report.rejected_row_count()
     if rejected or report.skipped_cells:
         say(

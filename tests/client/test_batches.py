@@ -16,8 +16,8 @@ from client.batchfile import BatchFileWriter, read_batch_file, read_own_payloads
 from client.cells import parse_date
 from client.errors import ClientError, InputFileError, NormalizationError
 from client.mapping import ColumnMapping, IdentifierColumn
+from client.normalizers import address as address_normalizer
 from client.normalizers import match_keys, normalize
-from client.normalizers import phone as phone_normalizer
 from client.schemes.base import MatchKey
 from client.schemes.hmac import HmacScheme
 from client.signals import Rejection
@@ -355,14 +355,14 @@ def test_a_failing_normalizer_skips_the_cell_without_leaking_the_value(
     def broken(raw: str, **context: str) -> str:
         raise RuntimeError(f"cannot handle {raw}")
 
-    monkeypatch.setattr(phone_normalizer, "normalize", broken)
+    monkeypatch.setattr(address_normalizer, "normalize", broken)
     caplog.set_level("DEBUG")
 
     batches, report = run([row(telefoon="0612345678", adres="3811 AB 14")], scheme)
 
     assert batches[0].signals == 1
-    assert report.skipped_cells == [Rejection(2, "telefoon", "phone normalizer failed")]
-    assert "0612345678" not in caplog.text
+    assert report.skipped_cells == [Rejection(2, "adres", "address normalizer failed")]
+    assert "3811 AB 14" not in caplog.text
     assert "RuntimeError" in caplog.text
 
 
@@ -416,3 +416,22 @@ def test_an_edited_batch_file_is_refused_naming_line_and_field_only(
     assert "line 2" in message
     assert "signals.0.phone (extra_forbidden)" in message
     assert "31612345678" not in message
+
+
+def test_numbers_read_as_dutch_for_lack_of_a_region_are_counted(scheme: HmacScheme) -> None:
+    mapping = ColumnMapping(
+        identifiers=columns(telefoon=Kind.PHONE), region_column="land", category=Category.TIP
+    )
+    rows = [
+        row(telefoon="0721 234 567", land=""),  # Romanian to its writer, Dutch to us: counted
+        row(telefoon="0721 234 567", land="RO"),
+        row(telefoon="+40 721 234 567", land=""),
+        row(telefoon="06-12345678"),
+    ]
+
+    _, with_hints = run(rows, scheme, mapping)
+    _, without = run(rows, scheme, BASIC)
+
+    assert with_hints.phones_read_as_dutch == 2
+    assert without.phones_read_as_dutch == 3
+    assert with_hints.as_dict()["phones_read_as_dutch"] == 2
