@@ -21,13 +21,16 @@ _POSTCODE_FIRST = re.compile(rf"{_POSTCODE}[ ,]+{HOUSE_PATTERN}[ ,]*")
 
 def dutch_with_postcode(cleaned: str) -> str | None:
     """Return the canonical form of a plainly written Dutch address, or None to parse it fully."""
-    found = _STREET_FIRST.fullmatch(cleaned)
-    if found is not None:
-        number, parts, digits, letters = found.groups()
-    else:
+    # The first character tells the shape apart; trying both would cost a failed match.
+    if cleaned[:1].isdigit():
         found = _POSTCODE_FIRST.fullmatch(cleaned)
         if found is None:
             return None
         digits, letters, number, parts = found.groups()
+    else:
+        found = _STREET_FIRST.fullmatch(cleaned)
+        if found is None:
+            return None
+        number, parts, digits, letters = found.groups()
     suffix = "".join(f"-{token}" for token in addition_tokens(parts)) if parts else ""
     return f"NL {digits}{letters.upper()} {number}{suffix}"

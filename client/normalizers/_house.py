@@ -23,7 +23,7 @@ _PART = (
 #: A house number and its addition parts, as two groups; 'nr. 12' is number 12.
 HOUSE_PATTERN = (
     r"(?:(?:huisnummer|nummer|numar|nr|no) ?)?"
-    r"0*([1-9][0-9]{0,4})"
+    r"0*([1-9][0-9]{0,4})(?![0-9])"  # the whole digit run: '123456' is no house number
     rf"((?: ?[-/]? ?(?:{_PART}))*)(?![a-z0-9])"
 )
 _HOUSE = re.compile(rf"(?<![a-z0-9]){HOUSE_PATTERN}")
