@@ -12,11 +12,12 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from matcher_contract import ContractMatcher
+from openpyxl import Workbook
 
 from client import wire
 from client.batchfile import read_batch_file
 from client.cli import main
-from client.keys import generate_key, save_key
+from client.keys import generate_key, load_key, save_key
 from client.ledger import Ledger
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"
@@ -49,8 +50,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def matcher(workspace: Path) -> ContractMatcher:
-    from client.keys import load_key
-
     return ContractMatcher(keys={load_key(workspace / "key.json").fingerprint: "current"})
 
 
@@ -362,3 +361,36 @@ def test_every_command_option_is_documented(command: str, option: str) -> None:
 
     assert f"kruispunt {command}" in text
     assert re.search(rf"`{re.escape(option)}[` =]", text), f"{command} {option}"
+
+
+def test_an_excel_export_is_prepared_like_a_csv(workspace: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for line in EXPORT.splitlines():
+        sheet.append(line.split(";"))
+    workbook.save(workspace / "export.xlsx")
+
+    from_excel = kruispunt("prepare", "export.xlsx", "--dry-run", *MAPPING)
+    from_csv = kruispunt("prepare", "export.csv", "--dry-run", *MAPPING)
+
+    assert from_excel.exit_code == 0, from_excel.output
+    assert from_excel.stderr.replace("export.xlsx", "export.csv") == from_csv.stderr
+
+
+def test_a_progress_bar_can_be_asked_for(workspace: Path) -> None:
+    result = kruispunt("prepare", "export.csv", "--dry-run", "--progress", *MAPPING)
+
+    assert result.exit_code == 0, result.output
+    assert "Preparing" in result.stderr
+
+
+def test_submit_dry_run_of_an_export_prepares_but_sends_and_records_nothing(
+    workspace: Path, matcher: ContractMatcher
+) -> None:
+    result = kruispunt("submit", "export.csv", "--dry-run", *MAPPING, matcher=matcher)
+
+    assert result.exit_code == 0, result.output
+    assert wire.Batch.model_validate_json(result.stdout.splitlines()[0])
+    assert matcher.requests == []
+    assert not (workspace / "ledger.sqlite3").exists()
