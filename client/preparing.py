@@ -217,7 +217,8 @@ def _pooled(
             yield _finished(pending.popleft(), scheme)
     except BrokenProcessPool:
         raise ClientError(
-            "a worker process stopped unexpectedly (out of memory?); try again with --workers 1"
+            "a worker process stopped unexpectedly (out of memory?); run with one worker"
+            " (--workers 1, or workers=1)"
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
