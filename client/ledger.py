@@ -142,6 +142,13 @@ class Ledger:
                 [(ref, batch_id, row, case) for ref, row, case in prepared.origin_rows],
             )
 
+    def prepared_before(self, source: str) -> int:
+        """Return how many signals were prepared from an export of this name before."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(signals), 0) FROM batches WHERE source = ?", (source,)
+        ).fetchone()
+        return int(row[0])
+
     def mark_submitted(self, batch_id: UUID, receipt: wire.Receipt) -> None:
         """Note that the matcher received a batch (a replay keeps the first time)."""
         self._db.execute(

@@ -81,6 +81,13 @@ def prepare_into_file(
 ) -> PreparationReport:
     """Prepare into a batch file and the ledger: both are kept, or neither."""
     source = Path(options["export"]).name
+    if earlier := ledger.prepared_before(source):
+        click.echo(
+            f"Note: {earlier:,} signals were prepared from an export named {source} before."
+            " Submitting the same rows again sends them twice; to retry an upload, submit its"
+            " batch file instead.",
+            err=True,
+        )
     with failures(), BatchFileWriter(out, overwrite=overwrite) as writer:
         with ledger.transaction():
 

@@ -394,3 +394,12 @@ def test_submit_dry_run_of_an_export_prepares_but_sends_and_records_nothing(
     assert wire.Batch.model_validate_json(result.stdout.splitlines()[0])
     assert matcher.requests == []
     assert not (workspace / "ledger.sqlite3").exists()
+
+
+def test_preparing_the_same_export_again_warns_of_duplicates(workspace: Path) -> None:
+    first = kruispunt("prepare", "export.csv", "--out", "a.jsonl", *MAPPING)
+    second = kruispunt("prepare", "export.csv", "--out", "b.jsonl", *MAPPING)
+
+    assert first.exit_code == second.exit_code == 0
+    assert "prepared from an export named export.csv before" not in first.stderr
+    assert "2 signals were prepared from an export named export.csv before" in second.stderr
