@@ -181,6 +181,14 @@ def withdraw() -> Response:
         abort(400)
     session = db.session()
     receipt = retention.withdraw(session, agency_id=agency.id or 0, refs=[ref])
+    # retention audits the deletion as the agency's; this entry names the analyst who asked
+    audit.record(
+        session,
+        actor=current_actor().name,
+        action="signal.withdraw_request",
+        subject=f"agency:{agency.id}",
+        details={"withdrawn": receipt.withdrawn, "unknown": receipt.unknown},
+    )
     session.commit()
     if receipt.withdrawn:
         flash(_("The signal was withdrawn; its tokens were deleted."), "success")

@@ -44,9 +44,9 @@ def choice(values: Mapping[str, str], name: str, allowed: Iterable[str]) -> str 
 
 def paging() -> tuple[int, int]:
     """Return the page number and page size asked for in the query string."""
-    page = integer(request.args, "page", default=1) or 1
-    per_page = integer(request.args, "per_page", default=DEFAULT_PER_PAGE) or DEFAULT_PER_PAGE
-    if page < 1 or per_page not in PER_PAGE_CHOICES:
+    page = integer(request.args, "page", default=1)
+    per_page = integer(request.args, "per_page", default=DEFAULT_PER_PAGE)
+    if page is None or page < 1 or per_page not in PER_PAGE_CHOICES:
         abort(400)
     return page, per_page
 
