@@ -157,14 +157,18 @@ def matcher_client(options: dict[str, Any]) -> MatcherClient:
         )
 
 
+def stale_key_message(error: StaleKeyError) -> str:
+    """Say that the key was refused, and what to do unless the matcher already said it."""
+    message = f"the matcher refused the key: {error}"
+    return message if "custodian" in message else f"{message}\n{STALE_KEY_HINT}"
+
+
 @contextmanager
 def failures() -> Iterator[None]:
     """Turn the client's expected errors into a short message and exit code 1, no traceback."""
     try:
         yield
     except StaleKeyError as error:
-        raise click.ClickException(
-            f"the matcher refused the key: {error}\n{STALE_KEY_HINT}"
-        ) from None
+        raise click.ClickException(stale_key_message(error)) from None
     except ClientError as error:
         raise click.ClickException(str(error)) from None

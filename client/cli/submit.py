@@ -20,10 +20,11 @@ from client.cli.options import (
     matcher_options,
     open_ledger,
     preparation_options,
+    stale_key_message,
 )
 from client.cli.prepare import dry_run, prepare_into_file
 from client.cli.report import show_receipt, show_report
-from client.errors import UploadError
+from client.errors import StaleKeyError, UploadError
 from client.http import MatcherClient, SerializedBatch
 from client.ledger import Ledger
 
@@ -109,11 +110,13 @@ def _submit_export(
     report = prepare_into_file(options, ledger, outbox, overwrite=False)
     show_report(report, source=options["export"].name)
     try:
-        with failures():
-            result = _send(client, ledger, read_own_payloads(outbox))
-    except click.ClickException as error:
+        result = _send(client, ledger, read_own_payloads(outbox))
+    except StaleKeyError as error:
+        outbox.unlink()  # made with a key the matcher refuses: these batches are of no use
+        raise click.ClickException(stale_key_message(error)) from None
+    except UploadError as error:
         raise click.ClickException(
-            f"{error.message}\nThe prepared batches are kept in {outbox}: run"
+            f"{error}\nThe prepared batches are kept in {outbox}: run"
             f" 'kruispunt submit {outbox}' to send them again (batches already received are"
             " recognized)."
         ) from None

@@ -205,19 +205,28 @@ def test_submit_an_export_directly_and_leave_no_outbox(
         )
 
 
-def test_a_refused_key_keeps_the_batches_for_a_retry(
+def test_a_refused_key_says_to_fetch_the_current_key_and_keeps_no_batches(
     workspace: Path, matcher: ContractMatcher
 ) -> None:
-    registered = dict(matcher.keys)
     matcher.keys.clear()
 
     refused = kruispunt("submit", "export.csv", *MAPPING, matcher=matcher)
 
     assert refused.exit_code == 1
     assert "key custodian" in refused.stderr
+    assert list((workspace / "outbox").iterdir()) == []  # made with a refused key: useless
+
+
+def test_a_failed_upload_keeps_the_batches_for_a_retry(
+    workspace: Path, matcher: ContractMatcher
+) -> None:
+    matcher.failures = [503]
+
+    failed = kruispunt("submit", "export.csv", "--retries", "0", *MAPPING, matcher=matcher)
+
+    assert failed.exit_code == 1
     (kept,) = (workspace / "outbox").iterdir()
-    assert str(kept) in refused.stderr
-    matcher.keys.update(registered)
+    assert str(kept) in failed.stderr
     retried = kruispunt("submit", str(kept), matcher=matcher)
     assert retried.exit_code == 0, retried.output
     assert len(matcher.refs) == 2
