@@ -1,4 +1,4 @@
-"""Client throughput: prepare a synthetic 100,000-signal export exactly as ``kruispunt prepare`` does.
+"""Client throughput: prepare a synthetic 100,000-signal export as ``kruispunt prepare`` does.
 
 Generates a seeded CSV (``;``-separated, as Dutch Excel writes) with messy Dutch and foreign phone
 numbers, addresses, operators and person names, then runs the real CLI command in-process (both
@@ -26,24 +26,52 @@ from pathlib import Path
 from client.cli import main
 from client.keys import generate_key, save_key
 
-_FIRST = ["Ana", "Maria", "Ioana", "Elena", "Andreea", "Mihaela", "Svetlana", "Desislava",
-          "Zsófia", "Anikó", "Katarzyna", "Chioma", "Ngozi", "Siriporn", "Valentina", "Lucía",
-          "Jan", "Pieter", "Ștefan", "Gheorghe", "Николай", "Мария", "Dóra", "Ewa"]
-_LAST = ["Popescu", "Ionescu", "Țurcanu", "Dumitrescu", "Ivanova", "Petrova", "Nagy", "Kovács",
-         "Szőke", "Kowalska", "Nowak", "Okafor", "Adeyemi", "Srisuk", "Rodríguez", "García",
-         "de Vries", "van den Berg", "Jansen", "Bakker", "Иванова", "Horváth", "Mureșan"]
-_STREETS = ["Hoofdstraat", "Kerkweg", "Dorpsstraat", "Stationsplein", "Molenlaan", "Parkweg",
-            "Nieuwe Binnenweg", "Oudegracht", "Julianastr.", "Wilhelminaln", "Markt"]
-_CITIES = ["Amsterdam", "Rotterdam", "'s-Gravenhage", "Utrecht", "Eindhoven", "Groningen",
-           "Tilburg", "Almere", "Breda", "Nijmegen", "Arnhem", "Haarlem", "Amersfoort"]
-_OPERATORS = ["Rode Roos", "Club Paradise", "Wellness & Relax", "Night Star", "Velvet Lounge",
-              "Privéhuis De Linde", "Escort Service Amstel", "Studio Venus", "Golden Gate"]
+
+def _words(text: str) -> list[str]:
+    """Split a comma-separated word list (names with spaces and diacritics, as exports hold)."""
+    return text.split(",")
+
+
+_FIRST = _words(
+    "Ana,Maria,Ioana,Elena,Andreea,Mihaela,Svetlana,Desislava,Zsófia,Anikó,Katarzyna,Chioma,"
+    "Ngozi,Siriporn,Valentina,Lucía,Jan,Pieter,Ștefan,Gheorghe,Николай,Мария,Dóra,Ewa"
+)
+_LAST = _words(
+    "Popescu,Ionescu,Țurcanu,Dumitrescu,Ivanova,Petrova,Nagy,Kovács,Szőke,Kowalska,Nowak,"
+    "Okafor,Adeyemi,Srisuk,Rodríguez,García,de Vries,van den Berg,Jansen,Bakker,Иванова,"
+    "Horváth,Mureșan"
+)
+_STREETS = _words(
+    "Hoofdstraat,Kerkweg,Dorpsstraat,Stationsplein,Molenlaan,Parkweg,Nieuwe Binnenweg,"
+    "Oudegracht,Julianastr.,Wilhelminaln,Markt"
+)
+_CITIES = _words(
+    "Amsterdam,Rotterdam,'s-Gravenhage,Utrecht,Eindhoven,Groningen,Tilburg,Almere,Breda,"
+    "Nijmegen,Arnhem,Haarlem,Amersfoort"
+)
+_OPERATORS = _words(
+    "Rode Roos,Club Paradise,Wellness & Relax,Night Star,Velvet Lounge,Privéhuis De Linde,"
+    "Escort Service Amstel,Studio Venus,Golden Gate"
+)
 _FORMS = ["B.V.", "BV", "V.O.F.", "", "Holding B.V.", "SRL", "EOOD", "Kft.", "Ltd", "GmbH"]
 _CATEGORIES = ["advertentie", "controle", "vergunningaanvraag", "melding", "intake"]
 
 
 def _digits(rng: random.Random, count: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(count))
+
+
+_FOREIGN = [
+    ("40", ["72", "73", "74", "75", "76", "78"], 7),  # Romania
+    ("359", ["87", "88", "89"], 7),  # Bulgaria
+    ("36", ["20", "30", "70"], 7),  # Hungary
+    ("48", ["50", "51", "53", "60", "66", "69", "72", "78", "79", "88"], 7),  # Poland
+    ("234", ["803", "806", "703", "813"], 7),  # Nigeria
+    ("66", ["81", "86", "89"], 7),  # Thailand
+    ("57", ["300", "310", "320"], 7),  # Colombia
+    ("58", ["412", "414", "424"], 7),  # Venezuela
+    ("34", ["6"], 8),  # Spain
+]
 
 
 def phone(rng: random.Random) -> str:
@@ -64,25 +92,18 @@ def phone(rng: random.Random) -> str:
         return f"https://wa.me/31{national}"
     if style < 0.60:
         return f"0{national[:1]} {national[1:5]} {national[5:]}"
-    foreign = [
-        lambda: f"+40 7{rng.choice('2345678')}{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 3)}",
-        lambda: f"+359 8{rng.choice('789')}{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 3)}",
-        lambda: f"+36 {rng.choice(['20', '30', '70'])} {_digits(rng, 3)} {_digits(rng, 4)}",
-        lambda: f"+48 {rng.choice('5678')}{_digits(rng, 2)} {_digits(rng, 3)} {_digits(rng, 3)}",
-        lambda: f"+234 {rng.choice(['803', '806', '703', '813'])} {_digits(rng, 3)} {_digits(rng, 4)}",
-        lambda: f"+66 8{_digits(rng, 1)} {_digits(rng, 3)} {_digits(rng, 4)}",
-        lambda: f"+57 3{rng.choice('012')}{_digits(rng, 1)} {_digits(rng, 7)}",
-        lambda: f"+58 {rng.choice(['412', '414', '424'])} {_digits(rng, 7)}",
-        lambda: f"+34 6{_digits(rng, 2)} {_digits(rng, 2)} {_digits(rng, 2)} {_digits(rng, 2)}",
-    ]
     if style < 0.97:
-        return rng.choice(foreign)()
+        # (country code, mobile prefixes, digits after the prefix), written internationally
+        code, prefixes, rest = rng.choice(_FOREIGN)
+        digits = rng.choice(prefixes) + _digits(rng, rest)
+        return f"+{code} {digits[:3]} {digits[3:6]} {digits[6:]}"
     return rng.choice(["onbekend", "06-123", "zie dossier"])  # what real exports also hold
 
 
 def address(rng: random.Random) -> str:
     """Return a Dutch address with a postcode, a house number and often an addition."""
-    postcode = f"{rng.randint(1000, 9999)} {rng.choice('ABCDEFGHJKLMNPRTVWXZ')}{rng.choice('ABCDEHJKLMNPRTVWXZ')}"
+    letters = rng.choice("ABCDEFGHJKLMNPRTVWXZ") + rng.choice("ABCDEHJKLMNPRTVWXZ")
+    postcode = f"{rng.randint(1000, 9999)} {letters}"
     number = str(rng.randint(1, 350))
     addition = rng.choice(["", "", "", "A", "-a", " b", "-2", " II", "-H", " hs", " bis"])
     style = rng.random()
@@ -90,7 +111,8 @@ def address(rng: random.Random) -> str:
         return f"{rng.choice(_STREETS)} {number}{addition}, {postcode} {rng.choice(_CITIES)}"
     if style < 0.8:
         return f"{postcode.replace(' ', '')} {number}{addition}"
-    return f"{rng.choice(_STREETS)} {number}{addition}\n{postcode.lower()}  {rng.choice(_CITIES).upper()}"
+    city = rng.choice(_CITIES).upper()
+    return f"{rng.choice(_STREETS)} {number}{addition}\n{postcode.lower()}  {city}"
 
 
 def person(rng: random.Random) -> str:
@@ -141,33 +163,36 @@ def _peak_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
+def _command(work: Path, workers: int | None) -> list[str]:
+    """Return the prepare command an analyst would type for this export."""
+    command = ["prepare", str(work / "export.csv"), "--out", str(work / "batches.jsonl")]
+    command += ["--key-file", str(work / "key.json"), "--ledger", str(work / "ledger.sqlite3")]
+    for mapping in ("telefoon=phone", "adres=address", "naam=person", "exploitant=operator"):
+        command += ["--column", mapping]
+    command += ["--case-column", "zaaknummer", "--observed-column", "datum"]
+    command += ["--category-column", "soort", "--no-progress"]
+    return command + (["--workers", str(workers)] if workers is not None else [])
+
+
 def main_benchmark() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--profile", action="store_true", help="profile one in-process run")
+    parser.add_argument("--sort", default="tottime", help="profile order (e.g. cumulative)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kp-bench-") as folder:
         work = Path(folder)
-        export = work / "export.csv"
         started = time.perf_counter()
-        write_export(export, args.rows, seed=args.seed)
-        print(f"generated {args.rows:,} rows ({export.stat().st_size / 2**20:.1f} MiB) in"
-              f" {time.perf_counter() - started:.1f} s")
+        write_export(work / "export.csv", args.rows, seed=args.seed)
+        size = (work / "export.csv").stat().st_size / 2**20
+        took = time.perf_counter() - started
+        print(f"generated {args.rows:,} rows ({size:.1f} MiB) in {took:.1f} s")
         save_key(generate_key(), work / "key.json")
-        command = [
-            "prepare", str(export), "--out", str(work / "batches.jsonl"),
-            "--key-file", str(work / "key.json"), "--ledger", str(work / "ledger.sqlite3"),
-            "--column", "telefoon=phone", "--column", "adres=address", "--column", "naam=person",
-            "--column", "exploitant=operator", "--case-column", "zaaknummer",
-            "--observed-column", "datum", "--category-column", "soort", "--no-progress",
-        ]
-        if args.workers is not None or args.profile:
-            command += ["--workers", str(1 if args.profile else args.workers)]
+        command = _command(work, 1 if args.profile else args.workers)
         profiler = cProfile.Profile() if args.profile else None
-        started = time.perf_counter()
-        cpu_started = time.process_time()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
         try:
@@ -175,18 +200,21 @@ def main_benchmark() -> None:
         finally:
             if profiler is not None:
                 profiler.disable()
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         signals = sum(line.count('"ref":') for line in (work / "batches.jsonl").open())
-        print(f"prepared {signals:,} signals from {args.rows:,} rows in {elapsed:.2f} s:"
-              f" {signals / elapsed:,.0f} signals/s ({os.cpu_count()} cores,"
-              f" workers={args.workers or 'all cores'})")
-        print(f"CPU: this process {cpu:.2f} s, workers {children.ru_utime + children.ru_stime:.2f} s")
-        print(f"peak memory: parent {_peak_mib(resource.RUSAGE_SELF):.0f} MiB,"
-              f" largest worker {_peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
+        workers = args.workers or "all cores"
+        print(
+            f"prepared {signals:,} signals from {args.rows:,} rows in {elapsed:.2f} s:"
+            f" {signals / elapsed:,.0f} signals/s ({os.cpu_count()} cores, workers={workers})"
+        )
+        worker_cpu = children.ru_utime + children.ru_stime
+        print(f"CPU: this process {cpu:.2f} s, workers {worker_cpu:.2f} s")
+        largest = f"{_peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB" if worker_cpu else "none"
+        own = _peak_mib(resource.RUSAGE_SELF)
+        print(f"peak memory: this process {own:.0f} MiB, largest worker {largest}")
         if profiler is not None:
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats(os.environ.get("SORT", "tottime")).print_stats(25)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(args.sort).print_stats(25)
 
 
 if __name__ == "__main__":
