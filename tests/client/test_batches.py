@@ -18,9 +18,10 @@ from client.errors import ClientError, InputFileError, NormalizationError
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.normalizers import address as address_normalizer
 from client.normalizers import match_keys, normalize
+from client.preparing import token_texts
 from client.schemes.base import MatchKey
 from client.schemes.hmac import HmacScheme
-from client.signals import Rejection
+from client.signals import Rejection, new_refs
 from client.wire import Category, Kind, SchemeName
 
 TODAY = dt.date(2026, 6, 1)
@@ -435,3 +436,14 @@ def test_numbers_read_as_dutch_for_lack_of_a_region_are_counted(scheme: HmacSche
     assert with_hints.phones_read_as_dutch == 2
     assert without.phones_read_as_dutch == 3
     assert with_hints.as_dict()["phones_read_as_dutch"] == 2
+
+
+def test_tokens_and_references_are_encoded_as_the_wire_says() -> None:
+    tokens = [bytes([value]) * 32 for value in (0, 1, 250, 255)] + [os.urandom(32)]
+
+    assert token_texts(tokens) == [wire.encode_token(token) for token in tokens]
+    refs = new_refs(1_000)
+    assert len(set(refs)) == 1_000
+    assert all(REF.fullmatch(ref) for ref in refs)
+    with pytest.raises(ClientError, match="32 bytes"):
+        token_texts([b"short"])
