@@ -229,19 +229,18 @@ def _event(
     action: str,
     to_status: str | None = None,
     note: str | None = None,
-) -> None:
+) -> AlertEvent:
     now = utcnow()
-    session.add(
-        AlertEvent(
-            alert_id=alert.id or 0,
-            at=now,
-            actor=actor.name,
-            action=action,
-            from_status=alert.status,
-            to_status=to_status,
-            note=note,
-        )
+    event = AlertEvent(
+        alert_id=alert.id or 0,
+        at=now,
+        actor=actor.name,
+        action=action,
+        from_status=alert.status,
+        to_status=to_status,
+        note=note,
     )
+    session.add(event)
     audit.record(
         session,
         actor=actor.name,
@@ -253,6 +252,7 @@ def _event(
         alert.status = to_status
     alert.updated_at = now
     session.add(alert)
+    return event
 
 
 def _status_before_embargo(session: Session, alert_id: int) -> str:
@@ -432,13 +432,9 @@ def add_note(session: Session, *, alert_id: int, actor: Actor, note: str) -> Ale
     """Add a coordinator's note to an alert's history, refused if it holds an identifier."""
     alert = _coordinator_alert(session, alert_id, actor)
     checked = noteguard.check_text(note)
-    _event(session, alert, actor, action="note", note=checked)
+    event = _event(session, alert, actor, action="note", note=checked)
     session.flush()
-    return session.exec(
-        select(AlertEvent)
-        .where(col(AlertEvent.alert_id) == alert_id)
-        .order_by(col(AlertEvent.id).desc())
-    ).one()
+    return event
 
 
 def _coordinator_alert(session: Session, alert_id: int, actor: Actor) -> Alert:
