@@ -26,7 +26,7 @@ from client import wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
-from client.preparing import ChunkResult, chunk_results
+from client.preparing import ChunkResult, chunk_results, no_cyclic_gc
 from client.reading import Export
 from client.schemes.base import Scheme
 from client.signals import Rejection
@@ -143,23 +143,31 @@ class Preparation:
         signals: list[str] = []
         origins: list[tuple[str, int, str | None]] = []
         size = self._batch_size
-        for result in chunk_results(
+        results = chunk_results(
             self._chunks(),
             plan=self._plan,
             scheme=self._scheme,
             workers=self._workers,
             parallel_threshold=self._threshold,
-        ):
-            self._count(result)
-            taken = 0
-            while taken < len(result.signals):
-                room = size - len(signals)
-                signals.extend(result.signals[taken : taken + room])
-                origins.extend(result.origins[taken : taken + room])
-                taken += room
-                if len(signals) == size:
-                    yield self._batch(signals, origins)
-                    signals, origins = [], []
+        )
+        while True:
+            ready: list[PreparedBatch] = []
+            # The cycle collector rests while this generator works, never while its caller does.
+            with no_cyclic_gc():
+                result = next(results, None)
+                if result is None:
+                    break
+                self._count(result)
+                taken = 0
+                while taken < len(result.signals):
+                    room = size - len(signals)
+                    signals.extend(result.signals[taken : taken + room])
+                    origins.extend(result.origins[taken : taken + room])
+                    taken += room
+                    if len(signals) == size:
+                        ready.append(self._batch(signals, origins))
+                        signals, origins = [], []
+            yield from ready
             if self._on_progress is not None:
                 self._on_progress()
         if signals:
