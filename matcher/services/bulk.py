@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -24,9 +24,13 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    any_,
+    bindparam,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from matcher.models import TokenEntry
@@ -40,6 +44,19 @@ SQLITE_CHUNK = 1000
 def dialect_name(session: Session) -> str:
     """Return 'postgresql' or 'sqlite' for the session's database."""
     return session.get_bind().dialect.name
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """Return ``column IN values``; on PostgreSQL one array parameter instead of one per value.
+
+    A placeholder per value makes every list length a new statement to parse and plan.
+    """
+    if dialect_name(session) == "postgresql":
+        return cast(
+            "ColumnElement[bool]",
+            column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type))),
+        )
+    return cast("ColumnElement[bool]", column.in_(values))
 
 
 def _driver(session: Session) -> Any:

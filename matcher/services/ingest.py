@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from base64 import urlsafe_b64decode
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,13 +29,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from client.wire import Batch as WireBatch
-from client.wire import Receipt, decode_token
+from client.wire import Category, Kind, Receipt
 from matcher import audit
 from matcher.errors import Conflict, InvalidRequest
 from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal, SignalToken
 from matcher.pepper import Applier, Pepper
 from matcher.services import overlap
-from matcher.services.bulk import insert_rows
+from matcher.services.bulk import among, insert_rows
 
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
@@ -51,6 +52,9 @@ SIGNAL_COLUMNS = (
 SIGNAL_TOKEN_COLUMNS = ("token", "signal_id", "agency_id", "kind", "level")
 #: at most this many locations are listed in an error; the message gives the total
 MAX_ERROR_FIELDS = 50
+#: plain strings for the driver (enum members cost an attribute lookup per row)
+KIND_NAMES = {kind: kind.value for kind in Kind}
+CATEGORY_NAMES = {category: category.value for category in Category}
 _FETCH_KEY = (
     "Fetch the current key (and its epoch) from the federation's key custodian and prepare "
     "the export again."
@@ -155,42 +159,57 @@ def _stored_receipt(session: Session, *, batch_id: uuid.UUID, agency_id: int) ->
     )
 
 
+class _Appliers(dict[tuple[str, str], Applier]):
+    """The pepper of each (kind, level) of one batch's scheme and epoch, made on first use."""
+
+    def __init__(self, pepper: Pepper, batch: WireBatch) -> None:
+        super().__init__()
+        self.pepper, self.scheme, self.epoch = pepper, batch.scheme.value, batch.key_epoch
+
+    def __missing__(self, domain: tuple[str, str]) -> Applier:
+        kind, level = domain
+        apply = self.pepper.applier(scheme=self.scheme, epoch=self.epoch, kind=kind, level=level)
+        self[domain] = apply
+        return apply
+
+
+def _token_bytes(text: str) -> bytes:
+    # the view validated the text (43 base64url characters); decode without checking again
+    return urlsafe_b64decode(text + "=")
+
+
 def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
     """Pepper every token and build the rows; refuse a reference used twice in the batch."""
     prepared = _Prepared()
-    appliers: dict[tuple[str, str], Applier] = {}
+    appliers = _Appliers(pepper, batch)
     positions: dict[str, int] = {}
     repeated: list[int] = []
+    kinds: list[str] = []
     batch_id = str(batch.batch_id)
     for index, signal in enumerate(batch.signals):
         if signal.ref in positions:
             repeated.append(index)
             continue
         positions[signal.ref] = index
-        tokens: set[tuple[bytes, str, str]] = set()
-        for item in signal.tokens:
-            domain = (item.kind.value, item.level)
-            apply = appliers.get(domain)
-            if apply is None:
-                apply = appliers[domain] = pepper.applier(
-                    scheme=batch.scheme.value,
-                    epoch=batch.key_epoch,
-                    kind=domain[0],
-                    level=domain[1],
-                )
-            tokens.add((apply(decode_token(item.token)), *domain))
+        # a set: a token listed twice in one signal is stored (and counted) once
+        tokens = {
+            (appliers[kind, item.level](_token_bytes(item.token)), kind, item.level)
+            for item in signal.tokens
+            for kind in (KIND_NAMES[item.kind],)
+        }
         prepared.tokens[signal.ref] = tokens
-        prepared.tokens_per_kind.update(kind for _, kind, _ in tokens)
+        kinds.extend(kind for _, kind, _ in tokens)
         prepared.signals.append(
             (
                 agency_id,
                 signal.ref,
                 batch_id,
-                signal.category.value,
+                CATEGORY_NAMES[signal.category],
                 signal.observed_on,
                 signal.retain_until,
             )
         )
+    prepared.tokens_per_kind.update(kinds)
     if repeated:
         raise InvalidRequest(
             f"{len(repeated)} signal(s) repeat a reference used earlier in this batch; "
@@ -263,7 +282,7 @@ def _explain_conflict(
         held.update(
             session.execute(
                 select(col(Signal.ref)).where(
-                    col(Signal.agency_id) == agency_id, col(Signal.ref).in_(chunk)
+                    col(Signal.agency_id) == agency_id, among(session, col(Signal.ref), chunk)
                 )
             ).scalars()
         )

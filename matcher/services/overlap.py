@@ -7,6 +7,9 @@ lock last sees all signals of that token: no overlap is lost, no alert is made t
 is unique on token) and counts never go stale, with any number of server processes. No
 in-process or advisory locks: plain row locks and constraints, which also hold on Citus.
 
+Counts are recounted from ``signal_token`` by set-based statements (a handful per batch, however
+many alerts it touches), never kept as running totals that a lost update could skew.
+
 An alert is never deleted here: when agencies withdraw or signals expire its counts are recounted
 (an alert may drop below two agencies; its workflow status stays for the coordinator to see), and
 once no signal holds its token the token is cleared from the alert as well.
@@ -15,25 +18,23 @@ once no signal holds its token the token is cleared from the alert as well.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     CursorResult,
     Table,
-    bindparam,
     delete,
     distinct,
+    exists,
     func,
-    insert,
+    literal,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
 
 from matcher.models import (
     Agency,
@@ -45,13 +46,17 @@ from matcher.models import (
     SignalToken,
     TokenEntry,
 )
-from matcher.services.bulk import dialect_name, upsert_token_entries
+from matcher.services.bulk import among, dialect_name, upsert_token_entries
 
-#: tokens per IN list: keeps every statement well under SQLite's variable limit
+#: tokens per statement: keeps IN lists well under SQLite's variable limit
 CHUNK = 500
-# Core tables, not ORM entities: executemany UPDATEs with their own WHERE are plain Core
+AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
 ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
+ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
+HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
 ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
+SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
+SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
 
 
 class AlertChanges(NamedTuple):
@@ -60,21 +65,6 @@ class AlertChanges(NamedTuple):
     created: int
     updated: int
     emptied: int
-
-
-@dataclass
-class _Holder:
-    signals: int = 0
-    first_seen: dt.datetime | None = None
-    last_seen: dt.datetime | None = None
-
-
-@dataclass
-class _TokenCount:
-    kind: str = ""
-    level: str = ""
-    regions: set[str] = field(default_factory=set)
-    holders: dict[int, _Holder] = field(default_factory=dict)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -98,202 +88,194 @@ def without_benign_hubs(session: Session, tokens: Sequence[bytes]) -> list[bytes
     """Drop tokens a coordinator marked as harmless shared hubs."""
     hubs: set[bytes] = set()
     for chunk in chunks(tokens):
-        found = session.execute(select(col(BenignHub.token)).where(col(BenignHub.token).in_(chunk)))
+        found = session.execute(select(HUBS.c.token).where(among(session, HUBS.c.token, chunk)))
         hubs.update(found.scalars())
     return [token for token in tokens if token not in hubs]
-
-
-def _count(session: Session, tokens: Sequence[bytes]) -> dict[bytes, _TokenCount]:
-    statement = (
-        select(
-            col(SignalToken.token),
-            col(SignalToken.kind),
-            col(SignalToken.level),
-            col(SignalToken.agency_id),
-            col(Agency.region),
-            func.count(),
-            func.min(col(Signal.created_at)),
-            func.max(col(Signal.created_at)),
-        )
-        .join(Signal, col(Signal.id) == col(SignalToken.signal_id))
-        .join(Agency, col(Agency.id) == col(SignalToken.agency_id))
-        .where(col(SignalToken.token).in_(tokens))
-        .group_by(
-            col(SignalToken.token),
-            col(SignalToken.kind),
-            col(SignalToken.level),
-            col(SignalToken.agency_id),
-            col(Agency.region),
-        )
-    )
-    counts: dict[bytes, _TokenCount] = defaultdict(_TokenCount)
-    for token, kind, level, agency_id, region, signals, first, last in session.execute(statement):
-        count = counts[token]
-        count.kind, count.level = kind, level
-        count.regions.add(region)
-        count.holders[agency_id] = _Holder(signals, first, last)
-    return counts
-
-
-def _alert_values(count: _TokenCount, *, now: dt.datetime) -> dict[str, Any]:
-    holders = count.holders.values()
-    return {
-        "agency_count": len(count.holders),
-        "region_count": len(count.regions),
-        "signal_count": sum(holder.signals for holder in holders),
-        "first_seen": min(holder.first_seen for holder in holders if holder.first_seen),
-        "last_seen": max(holder.last_seen for holder in holders if holder.last_seen),
-        "updated_at": now,
-    }
 
 
 def refresh_alerts(
     session: Session, tokens: Collection[bytes], *, now: dt.datetime, create: bool
 ) -> AlertChanges:
-    """Recount the alerts of tokens whose locks the caller holds; create missing ones if asked."""
+    """Recount the alerts of tokens whose locks the caller holds; create missing ones if asked.
+
+    Ingest asks to create (agencies only join); withdrawal and purge do not (agencies only
+    leave), and they also drop the agencies that left and clear tokens no signal holds.
+    """
     created = updated = emptied = 0
     for chunk in chunks(sorted(tokens)):
-        existing = dict(
+        existing = list(
             session.execute(
-                select(col(Alert.token), col(Alert.id)).where(col(Alert.token).in_(chunk))
-            )
-            .tuples()
-            .all()
+                select(ALERTS.c.id).where(among(session, ALERTS.c.token, chunk))
+            ).scalars()
         )
-        counted = chunk if create else [token for token in chunk if token in existing]
-        counts = _count(session, counted) if counted else {}
-        new = [
-            token
-            for token, count in counts.items()
-            if create and token not in existing and len(count.holders) >= 2
-        ]
-        if new:
-            rows = [
-                {
-                    "token": token,
-                    "kind": counts[token].kind,
-                    "level": counts[token].level,
-                    "status": AlertStatus.NEW.value,
-                    "created_at": now,
-                    **_alert_values(counts[token], now=now),
-                }
-                for token in new
-            ]
-            result = session.execute(
-                insert(ALERTS).returning(ALERTS.c.token, ALERTS.c.id, sort_by_parameter_order=True),
-                rows,
+        made = len(session.execute(_create_alerts(session, chunk, now=now)).all()) if create else 0
+        created += made
+        if existing:
+            updated += _rowcount(
+                session.execute(
+                    update(ALERTS)
+                    .where(among(session, ALERTS.c.id, existing))
+                    .values(**_recount(ALERTS.c.token, now=now))
+                )
             )
-            existing.update(result.tuples().all())
-            created += len(new)
-        recounted = [
-            {"alert_id": alert_id, **_alert_values(counts[token], now=now)}
-            for token, alert_id in existing.items()
-            if token in counts and token not in new
-        ]
-        if recounted:
-            session.execute(
-                update(ALERTS)
-                .where(ALERTS.c.id == bindparam("alert_id"))
-                .values({name: bindparam(name) for name in recounted[0] if name != "alert_id"}),
-                recounted,
+        if made or existing:
+            session.execute(_count_agencies(session, chunk))
+        if not create and existing:
+            session.execute(_drop_departed_agencies(session, chunk))
+            emptied += _rowcount(
+                session.execute(
+                    update(ALERTS)
+                    .where(among(session, ALERTS.c.token, chunk), ALERTS.c.signal_count == 0)
+                    .values(token=None, updated_at=now)
+                )
             )
-            updated += len(recounted)
-        gone = [alert_id for token, alert_id in existing.items() if token not in counts]
-        if gone:
-            session.execute(
-                update(ALERTS)
-                .where(ALERTS.c.id.in_(gone))
-                .values(token=None, agency_count=0, region_count=0, signal_count=0, updated_at=now)
-            )
-            emptied += len(gone)
-        _sync_alert_agencies(session, existing, counts)
     return AlertChanges(created, updated, emptied)
 
 
-def _sync_alert_agencies(
-    session: Session, alerts: dict[bytes, int], counts: dict[bytes, _TokenCount]
-) -> None:
-    """Make each alert's AlertAgency rows match its holders: upsert present, delete absent."""
-    if not alerts:
-        return
-    wanted = {
-        (alert_id, agency_id): holder
-        for token, alert_id in alerts.items()
-        for agency_id, holder in (counts[token].holders.items() if token in counts else ())
-    }
-    stored = set(
-        session.execute(
-            select(col(AlertAgency.alert_id), col(AlertAgency.agency_id)).where(
-                col(AlertAgency.alert_id).in_(list(alerts.values()))
-            )
+def _held() -> tuple[Any, Any, Any]:
+    """Return signal_token and its joins to signal and to agency, aliased for subqueries."""
+    held = SIGNAL_TOKENS.alias("held")
+    with_signal = held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id)
+    return held, with_signal, with_signal.join(AGENCIES, AGENCIES.c.id == held.c.agency_id)
+
+
+def _create_alerts(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> Any:
+    """INSERT an alert for each token two or more agencies hold that has none yet."""
+    held, _, joined = _held()
+    agencies = func.count(distinct(held.c.agency_id))
+    stamp = literal(now, ALERTS.c.created_at.type)
+    counted = (
+        select(
+            held.c.token,
+            func.min(held.c.kind),
+            func.min(held.c.level),
+            literal(AlertStatus.NEW.value),
+            agencies,
+            func.count(distinct(AGENCIES.c.region)),
+            func.count(),
+            func.min(SIGNALS.c.created_at),
+            func.max(SIGNALS.c.created_at),
+            stamp,
+            stamp,
+            literal(False),
         )
-        .tuples()
-        .all()
+        .select_from(joined)
+        .where(among(session, held.c.token, tokens))
+        .group_by(held.c.token)
+        .having(agencies >= 2)
     )
-    stale = [key for key in stored if key not in wanted]
-    if stale:
-        session.execute(
-            delete(AlertAgency).where(
-                tuple_(col(AlertAgency.alert_id), col(AlertAgency.agency_id)).in_(stale)
-            )
-        )
-    if not wanted:
-        return
-    rows = [
-        {
-            "alert_id": alert_id,
-            "agency_id": agency_id,
-            "signal_count": holder.signals,
-            "first_seen": holder.first_seen,
-            "last_seen": holder.last_seen,
-        }
-        for (alert_id, agency_id), holder in sorted(wanted.items())
+    names = [
+        "token",
+        "kind",
+        "level",
+        "status",
+        "agency_count",
+        "region_count",
+        "signal_count",
+        "first_seen",
+        "last_seen",
+        "created_at",
+        "updated_at",
+        "possible_victim",
     ]
-    dialect_insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    statement = dialect_insert(AlertAgency)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["alert_id", "agency_id"],
-            set_={
-                "signal_count": statement.excluded.signal_count,
-                "first_seen": statement.excluded.first_seen,
-                "last_seen": statement.excluded.last_seen,
-            },
+    # RETURNING counts the rows made (a rowcount of INSERT is not reported by every driver)
+    statement = _dialect_insert(session, ALERTS).from_select(names, counted)
+    return statement.on_conflict_do_nothing(index_elements=["token"]).returning(ALERTS.c.id)
+
+
+def _recount(token: ColumnElement[Any], *, now: dt.datetime) -> dict[str, Any]:
+    """Return an alert's counts as subqueries over the signals now holding token."""
+    held, with_signal, joined = _held()
+
+    def of_token(expression: Any, source: Any) -> Any:
+        return select(expression).select_from(source).where(held.c.token == token).scalar_subquery()
+
+    return {
+        "agency_count": of_token(func.count(distinct(held.c.agency_id)), held),
+        "region_count": of_token(func.count(distinct(AGENCIES.c.region)), joined),
+        "signal_count": of_token(func.count(), held),
+        # an alert no signal holds any more keeps the dates it had
+        "first_seen": func.coalesce(
+            of_token(func.min(SIGNALS.c.created_at), with_signal), ALERTS.c.first_seen
         ),
-        rows,
+        "last_seen": func.coalesce(
+            of_token(func.max(SIGNALS.c.created_at), with_signal), ALERTS.c.last_seen
+        ),
+        "updated_at": now,
+    }
+
+
+def _count_agencies(session: Session, tokens: Sequence[bytes]) -> Any:
+    """Upsert one alert_agency row per (alert, agency) holding its token, with its counts."""
+    held, with_signal, _ = _held()
+    per_agency = (
+        select(
+            ALERTS.c.id,
+            held.c.agency_id,
+            func.count(),
+            func.min(SIGNALS.c.created_at),
+            func.max(SIGNALS.c.created_at),
+        )
+        .select_from(ALERTS.join(with_signal, held.c.token == ALERTS.c.token))
+        .where(among(session, ALERTS.c.token, tokens))
+        .group_by(ALERTS.c.id, held.c.agency_id)
+    )
+    statement = _dialect_insert(session, ALERT_AGENCIES).from_select(
+        ["alert_id", "agency_id", "signal_count", "first_seen", "last_seen"], per_agency
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["alert_id", "agency_id"],
+        set_={
+            "signal_count": statement.excluded.signal_count,
+            "first_seen": statement.excluded.first_seen,
+            "last_seen": statement.excluded.last_seen,
+        },
+    )
+
+
+def _drop_departed_agencies(session: Session, tokens: Sequence[bytes]) -> Any:
+    """DELETE the alert_agency rows of agencies no longer holding their alert's token."""
+    held = SIGNAL_TOKENS.alias("held")
+    owner = ALERTS.alias("owner")
+    still_holds = (
+        select(held.c.token)
+        .select_from(held.join(owner, owner.c.token == held.c.token))
+        .where(
+            owner.c.id == ALERT_AGENCIES.c.alert_id,
+            held.c.agency_id == ALERT_AGENCIES.c.agency_id,
+        )
+    )
+    touched = select(ALERTS.c.id).where(among(session, ALERTS.c.token, tokens))
+    return delete(ALERT_AGENCIES).where(
+        ALERT_AGENCIES.c.alert_id.in_(touched), ~exists(still_holds)
     )
 
 
 def settle_token_entries(session: Session, tokens: Collection[bytes]) -> int:
     """After signals were deleted, make each locked entry exact again; delete unheld ones."""
     deleted = 0
+    held = SIGNAL_TOKENS.alias("held")
+    of_entry = held.c.token == ENTRIES.c.token
     for chunk in chunks(sorted(tokens)):
-        holders = {
-            token: (agencies, first_agency)
-            for token, agencies, first_agency in session.execute(
-                select(
-                    col(SignalToken.token),
-                    func.count(distinct(col(SignalToken.agency_id))),
-                    func.min(col(SignalToken.agency_id)),
-                )
-                .where(col(SignalToken.token).in_(chunk))
-                .group_by(col(SignalToken.token))
+        in_chunk = among(session, ENTRIES.c.token, chunk)
+        unheld = delete(ENTRIES).where(in_chunk, ~exists(select(held.c.token).where(of_entry)))
+        deleted += _rowcount(session.execute(unheld))
+        agencies = select(func.count(distinct(held.c.agency_id))).where(of_entry)
+        session.execute(
+            update(ENTRIES)
+            .where(in_chunk)
+            .values(
+                agency_id=select(func.min(held.c.agency_id)).where(of_entry).scalar_subquery(),
+                shared=agencies.scalar_subquery() > 1,
             )
-            .tuples()
-            .all()
-        }
-        unheld = [token for token in chunk if token not in holders]
-        if unheld:
-            result = session.execute(delete(TokenEntry).where(col(TokenEntry.token).in_(unheld)))
-            deleted += cast(CursorResult[Any], result).rowcount
-        if holders:
-            session.execute(
-                update(ENTRIES)
-                .where(ENTRIES.c.token == bindparam("entry_token"))
-                .values(agency_id=bindparam("holder"), shared=bindparam("is_shared")),
-                [
-                    {"entry_token": token, "holder": first, "is_shared": agencies > 1}
-                    for token, (agencies, first) in holders.items()
-                ],
-            )
+        )
     return deleted
+
+
+def _dialect_insert(session: Session, table: Table) -> Any:
+    """Return the INSERT construct with ON CONFLICT support of the session's database."""
+    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -19,6 +19,7 @@ from client.wire import WithdrawalReceipt
 from matcher import audit
 from matcher.models import Signal, SignalToken
 from matcher.services import overlap
+from matcher.services.bulk import among
 from matcher.services.ingest import SIGNAL_TOKENS, SIGNALS
 
 #: signals deleted per round of statements; every round's tokens stay locked until commit
@@ -41,7 +42,7 @@ def withdraw(session: Session, *, agency_id: int, refs: list[str]) -> Withdrawal
         signal_ids.extend(
             session.execute(
                 select(col(Signal.id)).where(
-                    col(Signal.agency_id) == agency_id, col(Signal.ref).in_(chunk)
+                    col(Signal.agency_id) == agency_id, among(session, col(Signal.ref), chunk)
                 )
             ).scalars()
         )
@@ -89,7 +90,7 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
         entries = set(
             session.execute(
                 select(col(SignalToken.token), col(SignalToken.kind), col(SignalToken.level))
-                .where(col(SignalToken.signal_id).in_(chunk))
+                .where(among(session, col(SignalToken.signal_id), chunk))
                 .distinct()
             )
             .tuples()
@@ -98,9 +99,13 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
         # lock as ingest does (agency 0 = none): the entries are made exact again below
         overlap.lock_tokens(session, entries, agency_id=0, now=now)
         tokens += _rowcount(
-            session.execute(delete(SIGNAL_TOKENS).where(SIGNAL_TOKENS.c.signal_id.in_(chunk)))
+            session.execute(
+                delete(SIGNAL_TOKENS).where(among(session, SIGNAL_TOKENS.c.signal_id, chunk))
+            )
         )
-        signals += _rowcount(session.execute(delete(SIGNALS).where(SIGNALS.c.id.in_(chunk))))
+        signals += _rowcount(
+            session.execute(delete(SIGNALS).where(among(session, SIGNALS.c.id, chunk)))
+        )
         touched = sorted({token for token, _, _ in entries})
         overlap.settle_token_entries(session, touched)
         changes = overlap.refresh_alerts(session, touched, now=now, create=False)
