@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -153,10 +154,11 @@ def test_withdrawing_a_signal_deletes_it_and_names_the_user_in_the_audit_log(
 def test_an_analyst_sees_the_agency_batches_and_nothing_of_others(
     dashboard: Dashboard, world: World, db_session: Session
 ) -> None:
+    batch_ids = {world.utrecht.id: str(uuid.uuid4()), world.amsterdam.id: str(uuid.uuid4())}
     for agency, signals in ((world.utrecht, 7), (world.amsterdam, 3)):
         db_session.add(
             Batch(
-                id=f"00000000-0000-4000-8000-00000000000{agency.id}",
+                id=batch_ids[agency.id],
                 agency_id=agency.id,
                 scheme="hmac",
                 key_fingerprint="0" * 32,
@@ -172,8 +174,8 @@ def test_an_analyst_sees_the_agency_batches_and_nothing_of_others(
 
     page = dashboard.get("/my/batches").get_data(as_text=True)
 
-    assert f"00000000-0000-4000-8000-00000000000{world.utrecht.id}" in page
-    assert f"00000000-0000-4000-8000-00000000000{world.amsterdam.id}" not in page
+    assert batch_ids[world.utrecht.id] in page
+    assert batch_ids[world.amsterdam.id] not in page
     assert "telefoonnummer: 7" in page
 
 
