@@ -102,6 +102,19 @@ def _sqlite_converter(column: Any, dialect: Dialect) -> Callable[[Any], Any] | N
     return converter
 
 
+class _Memo(dict[Any, Any]):
+    """Look up a value's conversion, converting it on first use."""
+
+    def __init__(self, convert: Callable[[Any], Any] | None) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        assert self.convert is not None
+        converted = self[value] = self.convert(value)
+        return converted
+
+
 def insert_rows(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Row]
 ) -> None:
@@ -123,18 +136,19 @@ def insert_rows(
         return
     dialect = session.get_bind().dialect
     converters = [_sqlite_converter(table.c[name], dialect) for name in columns]
+    values: Sequence[Sequence[Any]] = rows
     if any(converters):
-        rows = [
-            tuple(
-                value if convert is None else convert(value)
-                for convert, value in zip(converters, row, strict=True)
-            )
-            for row in rows
+        # column by column: a batch's dates repeat, so each distinct value is converted once
+        by_column = [
+            column if convert is None else [memo[value] for value in column]
+            for column, convert in zip(zip(*rows, strict=True), converters, strict=True)
+            for memo in (_Memo(convert),)
         ]
+        values = list(zip(*by_column, strict=True))
     marks = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
     with _driver_errors(session, statement):
-        _driver(session).executemany(statement, rows)
+        _driver(session).executemany(statement, values)
 
 
 _POSTGRES_ENTRY_UPSERT = """
