@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-FORMAT = "kruispunt-batch/1"
+FORMAT: Literal["kruispunt-batch/1"] = "kruispunt-batch/1"
 TOKEN_BYTES = 32
 #: base64url without padding of TOKEN_BYTES bytes
 TOKEN_CHARS = 43

@@ -129,6 +129,7 @@ PLANTED: dict[str, list[dict[str, str]]] = {
 _STREETS = ("Kerkstraat", "Stationsweg", "Dorpsstraat", "Molenlaan", "Schoolstraat", "Parkweg")
 _FIRST = ("Maria", "Elena", "Ioana", "Anna", "Olga", "Petra", "Daria", "Lina")
 _LAST = ("Ionescu", "Dimitrova", "Kovács", "Nowak", "de Vries", "Jansen", "Bakker", "Horvat")
+_SYLLABLES = ("ba", "ne", "ko", "ri", "vla", "du", "mes", "tor", "ga", "lin", "sto", "pe")
 _OPERATORS = ("Club Amor", "Relax Inn", "Sauna Sterre", "Studio Nova", "Massagesalon Lotus")
 _FORMS = (" B.V.", " V.O.F.", "", " SRL", " Kft.")
 
@@ -138,7 +139,7 @@ def _filler(agency: DemoAgency, rng: random.Random) -> dict[str, str]:
     row: dict[str, str] = {}
     for column, kind in agency.columns.items():
         if kind == "phone":
-            row[column] = f"06-{rng.randrange(10**7, 10**8)}"
+            row[column] = f"06-{rng.randrange(1 * 10**7, 6 * 10**7)}"
         elif kind == "address":
             postcode = f"{rng.randrange(1000, 9999)} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}"
             postcode += rng.choice("ABCDEGHJKLMNPRSTVWXZ")
@@ -146,7 +147,8 @@ def _filler(agency: DemoAgency, rng: random.Random) -> dict[str, str]:
         elif kind == "operator":
             row[column] = f"{rng.choice(_OPERATORS)} {rng.randrange(1, 999)}{rng.choice(_FORMS)}"
         elif kind == "person":
-            row[column] = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}-{rng.randrange(100, 999)}"
+            surname = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+            row[column] = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}-{surname}"
         elif kind == "plate":
             row[column] = (
                 f"{rng.randrange(10, 99)}-{rng.choice(('XK', 'TR', 'GB'))}-{rng.randrange(1, 9)}"
@@ -156,7 +158,7 @@ def _filler(agency: DemoAgency, rng: random.Random) -> dict[str, str]:
 
 def rows_for(agency: DemoAgency, *, filler_rows: int, seed: int) -> Iterator[dict[str, str]]:
     """Yield the agency's export rows: planted overlaps first, then unrelated signals."""
-    rng = random.Random(f"{seed}/{agency.name}")
+    rng = random.Random(f"{seed}/{agency.name}")  # noqa: S311  (invented data, not secrets)
     header = [agency.case_column, agency.date_column, *agency.columns, *agency.extra.values()]
     start = dt.date(2026, 3, 1)
     planted = PLANTED.get(agency.name, [])
@@ -193,11 +195,16 @@ def write_export(
     return path
 
 
-def raw_values(*, filler_rows: int = 40, seed: int = 7) -> set[str]:
-    """Return every identifier cell of every export (for the privacy canary)."""
-    values: set[str] = set()
+def identifier_cells(*, filler_rows: int = 40, seed: int = 7) -> set[tuple[str | None, str]]:
+    """Return (kind, value) of every non-empty identifier cell of every export (privacy canary).
+
+    Dates of birth and region hints have no kind of their own (None).
+    """
+    cells: set[tuple[str | None, str]] = set()
     for agency in AGENCIES:
-        identifier_columns = set(agency.columns) | set(agency.extra.values())
         for row in rows_for(agency, filler_rows=filler_rows, seed=seed):
-            values.update(v for k, v in row.items() if k in identifier_columns and len(v) >= 5)
-    return values
+            cells.update(
+                (kind, row[column]) for column, kind in agency.columns.items() if row[column]
+            )
+            cells.update((None, row[column]) for column in agency.extra.values() if row[column])
+    return cells

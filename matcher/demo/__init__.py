@@ -1,0 +1,1 @@
+"""The demonstration federation: synthetic exports, setup and the end-to-end run."""

@@ -1,0 +1,94 @@
+"""Privacy canary: run the whole demonstration, then search everything the matcher side holds.
+
+The matcher's database file (and its WAL), the server log, every request body the clients sent and
+the batch files left behind hold none of the exports' raw identifiers, nor their canonical forms.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.errors import NormalizationError
+from client.normalizers import normalize
+from matcher.demo.exports import AGENCIES, identifier_cells
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Run `python -m matcher.demo --no-serve` once; return its folder and its output."""
+    directory = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "matcher.demo",
+            "--no-serve",
+            "--record-requests",
+            "--dir",
+            str(directory),
+            "--port",
+            "18720",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return directory, result.stdout
+
+
+def _secrets_to_find() -> set[str]:
+    values: set[str] = set()
+    for kind, value in identifier_cells():
+        values.add(value)
+        if kind is None:
+            continue
+        try:
+            canonical = normalize(kind, value)
+        except NormalizationError:
+            continue
+        values.update(part for part in canonical.split("|") if len(part) >= 5)
+    return {value for value in values if len(value) >= 5}
+
+
+def _matcher_side_files(directory: Path) -> list[Path]:
+    exports = {agency.export_name for agency in AGENCIES}
+    kept = [
+        path
+        for path in directory.rglob("*")
+        if path.is_file() and path.name not in exports and not path.name.startswith("ledger")
+    ]
+    return kept
+
+
+def test_the_demonstration_raises_cross_agency_alerts(demo: tuple[Path, str]) -> None:
+    _, output = demo
+    assert "3 agencies in 2 regions share a phone number" in output
+    assert "share an address" in output
+    assert "share an operator's legal name" in output
+    assert "share a person's name and date of birth" in output
+    assert "Our signals:" in output  # a released alert reached an involved agency
+
+
+def test_no_raw_identifier_reaches_the_matcher_side(demo: tuple[Path, str]) -> None:
+    directory, output = demo
+    files = _matcher_side_files(directory)
+    names = {path.name for path in files}
+    assert {"matcher.sqlite3", "matcher.log", "requests.log"} <= names
+    assert (directory / "requests.log").stat().st_size > 10_000  # the bodies were recorded
+    haystacks = {path: path.read_bytes() for path in files}
+    haystacks[directory / "stdout"] = output.encode()
+    leaks = [
+        (path.name, value)
+        for value in _secrets_to_find()
+        for path, content in haystacks.items()
+        if value.encode() in content or value.lower().encode() in content
+    ]
+    assert leaks == []
