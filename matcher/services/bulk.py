@@ -9,7 +9,6 @@ SQLAlchemy's, so callers catch one ``IntegrityError`` whichever path failed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -33,12 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from matcher.models import TokenEntry
-
 Row = tuple[Any, ...]
-
-#: rows per multi-row statement on SQLite (6 columns x 1000 stays far below its variable limit)
-SQLITE_CHUNK = 1000
 
 
 def dialect_name(session: Session) -> str:
@@ -149,72 +143,3 @@ def insert_rows(
     statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
     with _driver_errors(session, statement):
         _driver(session).executemany(statement, values)
-
-
-_POSTGRES_ENTRY_UPSERT = """
-WITH upserted AS (
-    INSERT INTO token_entry (token, kind, level, first_seen, agency_id, shared)
-    SELECT entry.token, entry.kind, entry.level, %(now)s, %(agency_id)s, false
-    FROM unnest(%(tokens)b::bytea[], %(kinds)b::text[], %(levels)b::text[])
-        AS entry(token, kind, level)
-    ORDER BY entry.token
-    ON CONFLICT (token) DO UPDATE
-        SET shared = token_entry.shared OR token_entry.agency_id <> excluded.agency_id
-    RETURNING token, shared
-)
-SELECT token FROM upserted WHERE shared
-"""
-
-_SQLITE_ENTRY_UPSERT = """
-INSERT INTO token_entry (token, kind, level, first_seen, agency_id, shared)
-VALUES {values}
-ON CONFLICT (token) DO UPDATE
-    SET shared = token_entry.shared OR token_entry.agency_id <> excluded.agency_id
-RETURNING token, shared
-"""
-
-
-def upsert_token_entries(
-    session: Session,
-    entries: Sequence[tuple[bytes, str, str]],
-    *,
-    agency_id: int,
-    now: dt.datetime,
-) -> list[bytes]:
-    """Upsert one token_entry per (token, kind, level), sorted; return the tokens now shared.
-
-    On PostgreSQL the upsert locks each token's row in token order and evaluates ``shared``
-    on the newest committed version, so concurrent batches on one token run one after the
-    other and the later one sees the earlier one's signals; sorted order rules out deadlocks.
-    """
-    ordered = sorted(entries)
-    if not ordered:
-        return []
-    if dialect_name(session) == "postgresql":
-        parameters = {
-            "now": now,
-            "agency_id": agency_id,
-            "tokens": [entry[0] for entry in ordered],
-            "kinds": [entry[1] for entry in ordered],
-            "levels": [entry[2] for entry in ordered],
-        }
-        with _driver_errors(session, _POSTGRES_ENTRY_UPSERT), _driver(session).cursor() as cursor:
-            cursor.execute(_POSTGRES_ENTRY_UPSERT, parameters)
-            return [bytes(row[0]) for row in cursor.fetchall()]
-    stamp = _sqlite_converter(TokenEntry.__table__.c.first_seen, session.get_bind().dialect)  # type: ignore[attr-defined]
-    seen = stamp(now) if stamp else now
-    shared: list[bytes] = []
-    connection = _driver(session)
-    for start in range(0, len(ordered), SQLITE_CHUNK):
-        chunk = ordered[start : start + SQLITE_CHUNK]
-        statement = _SQLITE_ENTRY_UPSERT.format(
-            values=", ".join(["(?, ?, ?, ?, ?, 0)"] * len(chunk))
-        )
-        values = [
-            value for token, kind, level in chunk for value in (token, kind, level, seen, agency_id)
-        ]
-        with _driver_errors(session, statement):
-            shared.extend(
-                token for token, is_shared in connection.execute(statement, values) if is_shared
-            )
-    return shared

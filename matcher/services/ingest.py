@@ -22,6 +22,8 @@ import uuid
 from binascii import a2b_base64
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert, select
@@ -55,7 +57,7 @@ MAX_ERROR_FIELDS = 50
 #: plain strings for the driver (enum members cost an attribute lookup per row)
 KIND_NAMES = {kind: kind.value for kind in Kind}
 CATEGORY_NAMES = {category: category.value for category in Category}
-_URLSAFE = str.maketrans("-_", "+/")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _FETCH_KEY = (
     "Fetch the current key (and its epoch) from the federation's key custodian and prepare "
     "the export again."
@@ -176,7 +178,7 @@ class _Appliers(dict[tuple[str, str], Applier]):
 
 def _token_bytes(text: str) -> bytes:
     # the view validated the text (43 base64url characters); decode without checking again
-    return a2b_base64((text + "=").translate(_URLSAFE))
+    return a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"=")
 
 
 def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
@@ -185,7 +187,6 @@ def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
     appliers = _Appliers(pepper, batch)
     positions: dict[str, int] = {}
     repeated: list[int] = []
-    kinds: list[str] = []
     batch_id = str(batch.batch_id)
     for index, signal in enumerate(batch.signals):
         if signal.ref in positions:
@@ -199,7 +200,6 @@ def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
             for kind in (KIND_NAMES[item.kind],)
         }
         prepared.tokens[signal.ref] = tokens
-        kinds.extend(kind for _, kind, _ in tokens)
         prepared.signals.append(
             (
                 agency_id,
@@ -210,7 +210,9 @@ def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
                 signal.retain_until,
             )
         )
-    prepared.tokens_per_kind.update(kinds)
+    prepared.tokens_per_kind.update(
+        map(itemgetter(1), chain.from_iterable(prepared.tokens.values()))
+    )
     if repeated:
         raise InvalidRequest(
             f"{len(repeated)} signal(s) repeat a reference used earlier in this batch; "
@@ -264,8 +266,7 @@ def _store(
             for token, kind, level in tokens
         ],
     )
-    entries = {entry for tokens in prepared.tokens.values() for entry in tokens}
-    shared = overlap.lock_tokens(session, entries, agency_id=agency_id, now=now)
+    shared = overlap.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
     shared = overlap.without_benign_hubs(session, shared)
     return overlap.refresh_alerts(session, shared, now=now, create=True)
 

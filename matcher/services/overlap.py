@@ -46,7 +46,7 @@ from matcher.models import (
     SignalToken,
     TokenEntry,
 )
-from matcher.services.bulk import among, dialect_name, upsert_token_entries
+from matcher.services.bulk import among, dialect_name
 
 #: tokens per statement: keeps IN lists well under SQLite's variable limit
 CHUNK = 500
@@ -73,15 +73,59 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def lock_tokens(
-    session: Session,
-    entries: Collection[tuple[bytes, str, str]],
-    *,
-    agency_id: int,
-    now: dt.datetime,
+def lock_batch_tokens(
+    session: Session, *, batch_id: str, agency_id: int, now: dt.datetime
 ) -> list[bytes]:
-    """Lock (creating if new) each token's entry in token order; return the tokens now shared."""
-    return upsert_token_entries(session, list(set(entries)), agency_id=agency_id, now=now)
+    """Lock the entries of the tokens a batch's signals hold; return the tokens now shared."""
+    held = SIGNAL_TOKENS.join(SIGNALS, SIGNALS.c.id == SIGNAL_TOKENS.c.signal_id)
+    return _lock(session, held, SIGNALS.c.batch_id == batch_id, agency_id=agency_id, now=now)
+
+
+def lock_signal_tokens(session: Session, signal_ids: Sequence[int], *, now: dt.datetime) -> None:
+    """Lock the entries of the tokens these signals hold, before the signals are deleted.
+
+    The upsert is ingest's, so the lock order is the same; the agency 0 (none) may mark an
+    entry shared for the moment: :func:`settle_token_entries` makes it exact before commit.
+    """
+    where = among(session, SIGNAL_TOKENS.c.signal_id, signal_ids)
+    _lock(session, SIGNAL_TOKENS, where, agency_id=0, now=now)
+
+
+def _lock(
+    session: Session, held: Any, where: Any, *, agency_id: int, now: dt.datetime
+) -> list[bytes]:
+    """Upsert one token_entry per token held selects, in token order; return the shared ones.
+
+    On PostgreSQL the upsert locks each token's row in token order and evaluates ``shared`` on
+    the newest committed version, so concurrent batches holding a token run one after the other
+    and the later one sees the earlier one's signals; the common order rules out deadlocks.
+    """
+    tokens = SIGNAL_TOKENS.c
+    source = (
+        select(
+            tokens.token,
+            tokens.kind,
+            tokens.level,
+            literal(now, ENTRIES.c.first_seen.type),
+            literal(agency_id),
+            literal(False),
+        )
+        .select_from(held)
+        .where(where)
+        .distinct()
+        .order_by(tokens.token)
+    )
+    names = ["token", "kind", "level", "first_seen", "agency_id", "shared"]
+    insert = _dialect_insert(session, ENTRIES).from_select(names, source)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["token"],
+        set_={"shared": ENTRIES.c.shared | (ENTRIES.c.agency_id != insert.excluded.agency_id)},
+    ).returning(ENTRIES.c.token, ENTRIES.c.shared)
+    if dialect_name(session) == "postgresql":
+        upserted = upsert.cte("upserted")
+        found = session.execute(select(upserted.c.token).where(upserted.c.shared))
+        return list(found.scalars())
+    return [token for token, shared in session.execute(upsert).tuples() if shared]
 
 
 def without_benign_hubs(session: Session, tokens: Sequence[bytes]) -> list[bytes]:

@@ -87,17 +87,14 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
     signals = tokens = alerts_updated = 0
     now = dt.datetime.now(dt.UTC)
     for chunk in overlap.chunks(signal_ids, SIGNALS_PER_ROUND):
-        entries = set(
+        touched = sorted(
             session.execute(
-                select(col(SignalToken.token), col(SignalToken.kind), col(SignalToken.level))
+                select(col(SignalToken.token))
                 .where(among(session, col(SignalToken.signal_id), chunk))
                 .distinct()
-            )
-            .tuples()
-            .all()
+            ).scalars()
         )
-        # lock as ingest does (agency 0 = none): the entries are made exact again below
-        overlap.lock_tokens(session, entries, agency_id=0, now=now)
+        overlap.lock_signal_tokens(session, chunk, now=now)
         tokens += _rowcount(
             session.execute(
                 delete(SIGNAL_TOKENS).where(among(session, SIGNAL_TOKENS.c.signal_id, chunk))
@@ -106,7 +103,6 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
         signals += _rowcount(
             session.execute(delete(SIGNALS).where(among(session, SIGNALS.c.id, chunk)))
         )
-        touched = sorted({token for token, _, _ in entries})
         overlap.settle_token_entries(session, touched)
         changes = overlap.refresh_alerts(session, touched, now=now, create=False)
         alerts_updated += changes.updated + changes.emptied
