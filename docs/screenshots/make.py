@@ -27,7 +27,7 @@ from client import wire  # noqa: E402
 from matcher import create_app, db  # noqa: E402
 from matcher.models import Alert  # noqa: E402
 from matcher.pepper import Pepper  # noqa: E402
-from matcher.services import federation, ingest, users, workflow  # noqa: E402
+from matcher.services import actors, alert_history, disclosure, federation, ingest, users, workflow  # noqa: E402
 from matcher.services.alert_detail import visible_to  # noqa: E402
 from tests.dashboard import live  # noqa: E402
 
@@ -139,7 +139,7 @@ def seed(session: Session, pepper: Pepper) -> dict[str, Any]:
 
 def walk_the_workflow(session: Session, accounts: dict[str, Any]) -> int:
     """Move a few alerts along, so that the pages show statuses and a history."""
-    coordinator = workflow.actor_for(session, accounts["riec-midden"])
+    coordinator = actors.actor_for(session, accounts["riec-midden"])
     mine = session.exec(
         select(Alert).where(visible_to(set(coordinator.regions))).order_by(col(Alert.id))
     ).all()
@@ -156,14 +156,14 @@ def walk_the_workflow(session: Session, accounts: dict[str, Any]) -> int:
         for action in actions:
             workflow.apply(session, alert_id=alert.id or 0, action=action, actor=coordinator)
     for analyst, basis in (("analist-utrecht", "bibob"), ("analist-amsterdam", "bibob")):
-        workflow.decide_disclosure(
+        disclosure.decide(
             session,
             alert_id=operator.id or 0,
-            actor=workflow.actor_for(session, accounts[analyst]),
+            actor=actors.actor_for(session, accounts[analyst]),
             approve=True,
             legal_basis=basis,
         )
-    workflow.add_note(
+    alert_history.add_note(
         session,
         alert_id=featured.id or 0,
         actor=coordinator,

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from matcher import db
 from matcher.models import UserAccount
-from matcher.services import workflow
+from matcher.services import actors
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +43,7 @@ def load_user() -> None:
         session.clear()
         return
     g.user = user
-    g.actor = workflow.actor_for(db.session(), user)
+    g.actor = actors.actor_for(db.session(), user)
 
 
 def current_user() -> UserAccount:
@@ -52,9 +52,9 @@ def current_user() -> UserAccount:
     return user
 
 
-def current_actor() -> workflow.Actor:
+def current_actor() -> actors.Actor:
     """Return the workflow's view of the signed-in user."""
-    actor: workflow.Actor = g.actor
+    actor: actors.Actor = g.actor
     return actor
 
 

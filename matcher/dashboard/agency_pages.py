@@ -21,7 +21,7 @@ from matcher.dashboard.explain import sentence
 from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import Agency, Alert, UserRole
-from matcher.services import agency_records, alerts, workflow
+from matcher.services import actors, agency_records, alerts, disclosure, workflow
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -55,13 +55,13 @@ def my_alerts() -> str:
 def _known_alert(alert_id: int, agency: Agency) -> tuple[Alert, object | None]:
     """Return the alert and its released form, if the agency may know of it; else 404."""
     session = db.session()
-    alert = workflow.load_alert(session, alert_id, current_actor())
+    alert = actors.load_alert(session, alert_id, current_actor())
     if alert.released_at is not None:
         released = alerts.released_alerts_for_agency(session, agency_id=agency.id or 0)
         found = next((item for item in released if item.alert_id == alert_id), None)
         if found is not None:
             return alert, found
-    if any(item.agency_id == agency.id for item in workflow.decisions(session, alert_id)):
+    if any(item.agency_id == agency.id for item in disclosure.decisions(session, alert_id)):
         return alert, None
     raise NotFound("No such alert, or not one you may see.")
 
@@ -81,7 +81,7 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
     session.commit()
     own = agency_records.own_signals(session, alert=alert, agency_id=agency.id or 0)
     decision = next(
-        (item for item in workflow.decisions(session, alert_id) if item.agency_id == agency.id),
+        (item for item in disclosure.decisions(session, alert_id) if item.agency_id == agency.id),
         None,
     )
     page = render_template(
@@ -101,7 +101,7 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
             last_seen=alert.last_seen.date(),
         ),
         actions=workflow.allowed_actions(session, alert, actor),
-        legal_bases=workflow.LEGAL_BASES,
+        legal_bases=disclosure.LEGAL_BASES,
         error=error,
     )
     return page, status
@@ -123,7 +123,7 @@ def decide(alert_id: int) -> Response | tuple[str, int]:
         abort(400)
     session = db.session()
     try:
-        workflow.decide_disclosure(
+        disclosure.decide(
             session,
             alert_id=alert_id,
             actor=current_actor(),

@@ -18,7 +18,7 @@ from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest
 from matcher.models import AlertStatus, UserRole
-from matcher.services import federation, workflow
+from matcher.services import actors, alert_history, benign_hubs, disclosure, federation, workflow
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
 
 VIEWERS = (UserRole.COORDINATOR, UserRole.ADMIN)
@@ -72,10 +72,10 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
     actor = current_actor()
     detail = workflow.open_alert(session, alert_id, actor)
     session.commit()  # the view is audited even when nothing else changes
-    names = workflow.actor_names(
+    names = actors.actor_names(
         session,
         [event.actor for event in detail.events]
-        + [item.decided_by for item in workflow.decisions(session, alert_id) if item.decided_by],
+        + [item.decided_by for item in disclosure.decisions(session, alert_id) if item.decided_by],
     )
     agency_names = {agency.agency_id: agency.name for agency in detail.agencies}
     page = render_template(
@@ -85,12 +85,12 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         sentence=explain.explain(detail),
         graph=graph.layout(detail),
         actions=workflow.allowed_actions(session, detail.alert, actor),
-        decisions=workflow.decisions(session, alert_id),
+        decisions=disclosure.decisions(session, alert_id),
         agency_names=agency_names,
-        hub=workflow.is_benign_hub(session, detail.alert),
+        hub=benign_hubs.marking_of(session, detail.alert),
         names=names,
-        coordinators=workflow.coordinators_for(session, actor),
-        legal_bases=workflow.LEGAL_BASES,
+        coordinators=actors.coordinators_for(session, actor),
+        legal_bases=disclosure.LEGAL_BASES,
         case_routes=workflow.CASE_ROUTES,
         may_write=actor.role == UserRole.COORDINATOR,
         error=error,
@@ -148,7 +148,7 @@ def alert_note(alert_id: int) -> Response | tuple[str, int]:
     """Add a note to the alert's history (refused when it holds an identifier)."""
     session = db.session()
     try:
-        workflow.add_note(
+        alert_history.add_note(
             session, alert_id=alert_id, actor=current_actor(), note=request.form.get("note", "")
         )
     except (Conflict, InvalidRequest) as error:
@@ -175,7 +175,7 @@ def mark_hub(alert_id: int) -> Response | tuple[str, int]:
     """Mark the alert's token as a benign hub, with a reason."""
     session = db.session()
     try:
-        workflow.mark_benign_hub(
+        benign_hubs.mark(
             session, alert_id=alert_id, actor=current_actor(), reason=request.form.get("reason", "")
         )
     except (Conflict, InvalidRequest) as error:
@@ -189,7 +189,7 @@ def unmark_hub(alert_id: int) -> Response | tuple[str, int]:
     """Remove a benign-hub marking."""
     session = db.session()
     try:
-        workflow.unmark_benign_hub(session, alert_id=alert_id, actor=current_actor())
+        benign_hubs.unmark(session, alert_id=alert_id, actor=current_actor())
     except (Conflict, InvalidRequest) as error:
         return _refused(alert_id, error)
     session.commit()
@@ -200,6 +200,6 @@ def unmark_hub(alert_id: int) -> Response | tuple[str, int]:
 def hub_list() -> str:
     """List the benign hubs marked on alerts of the user's regions."""
     session = db.session()
-    hubs = workflow.list_benign_hubs(session, current_actor())
-    names = workflow.actor_names(session, [f"user:{hub.marked_by}" for hub in hubs])
+    hubs = benign_hubs.list_marked(session, current_actor())
+    names = actors.actor_names(session, [f"user:{hub.marked_by}" for hub in hubs])
     return render_template("alerts/hubs.html", hubs=hubs, names=names)

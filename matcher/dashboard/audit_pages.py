@@ -8,7 +8,7 @@ from matcher import audit, db
 from matcher.dashboard import params
 from matcher.dashboard.access import current_actor, requires
 from matcher.models import UserRole
-from matcher.services import audit_log, workflow
+from matcher.services import actors, audit_log
 
 MAX_ACTOR_CHARS = 80
 
@@ -35,7 +35,7 @@ def audit_log_page() -> str:
         details={"page": page, "action": filters.action, "verified": verification.ok},
     )
     session.commit()
-    names = workflow.actor_names(session, [entry.actor for entry in result.items])
+    names = actors.actor_names(session, [entry.actor for entry in result.items])
     return render_template(
         "audit/log.html",
         result=result,

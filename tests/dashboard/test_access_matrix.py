@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from matcher.services import alerts, workflow
+from matcher.services import actors, alerts, workflow
 from tests.dashboard.conftest import Dashboard, World
 
 ROLES = (
@@ -105,7 +105,7 @@ class MatrixWorld:
 
     def __init__(self, world: World, db_session: Session) -> None:
         self.world = world
-        coordinator = workflow.actor_for(db_session, world.coordinator)
+        coordinator = actors.actor_for(db_session, world.coordinator)
         self.released = world.make_alert(
             world.make_signal(world.utrecht), world.make_signal(world.amsterdam)
         )

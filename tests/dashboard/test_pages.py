@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from matcher.models import AuditEntry, Batch, Signal
-from matcher.services import alerts, workflow
+from matcher.services import actors, alerts, benign_hubs
 from tests.dashboard.conftest import Dashboard, World
 
 ROW = re.compile(r'<th scope="row"><a href="/alerts/(\d+)">')
@@ -232,10 +232,10 @@ def test_pages_carry_security_headers_and_a_skip_link(dashboard: Dashboard, worl
 def test_the_hub_list_shows_marked_tokens_of_the_region(
     dashboard: Dashboard, world: World, db_session: Session
 ) -> None:
-    workflow.mark_benign_hub(
+    benign_hubs.mark(
         db_session,
         alert_id=world.alert.id,
-        actor=workflow.actor_for(db_session, world.coordinator),
+        actor=actors.actor_for(db_session, world.coordinator),
         reason="Hotelcentrale",
     )
     db_session.commit()

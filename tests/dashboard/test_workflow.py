@@ -16,15 +16,15 @@ from client import wire
 from matcher.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from matcher.models import Alert, AlertEvent, AlertStatus, AuditEntry, BenignHub
 from matcher.pepper import Pepper
-from matcher.services import alerts, ingest, workflow
+from matcher.services import actors, alerts, benign_hubs, disclosure, ingest, workflow
 from matcher.services.workflow import TRANSITIONS, Action, Options
 from tests.dashboard.conftest import Dashboard, World
 
 S = AlertStatus
 
 
-def actor(session: Session, user: Any) -> workflow.Actor:
-    return workflow.actor_for(session, user)
+def actor(session: Session, user: Any) -> actors.Actor:
+    return actors.actor_for(session, user)
 
 
 def reload(session: Session, alert: Alert) -> Alert:
@@ -50,7 +50,7 @@ def disclose(session: Session, world: World, alert: Alert) -> Alert:
     step(session, alert, world.coordinator, Action.ASSIGN)
     step(session, alert, world.coordinator, Action.REQUEST_DISCLOSURE)
     for analyst, basis in ((world.analyst, "riec_covenant"), (world.analyst_amsterdam, "wgs")):
-        workflow.decide_disclosure(
+        disclosure.decide(
             session,
             alert_id=alert.id or 0,
             actor=actor(session, analyst),
@@ -161,11 +161,11 @@ def test_disclosure_needs_every_owner_and_a_legal_basis(world: World, db_session
     owner = actor(db_session, world.analyst)
 
     with pytest.raises(InvalidRequest):
-        workflow.decide_disclosure(
+        disclosure.decide(
             db_session, alert_id=alert.id or 0, actor=owner, approve=True, legal_basis=None
         )
     with pytest.raises(Forbidden):
-        workflow.decide_disclosure(
+        disclosure.decide(
             db_session,
             alert_id=alert.id or 0,
             actor=actor(db_session, world.coordinator),
@@ -173,19 +173,19 @@ def test_disclosure_needs_every_owner_and_a_legal_basis(world: World, db_session
             legal_basis="wgs",
         )
     with pytest.raises(NotFound):
-        workflow.decide_disclosure(
+        disclosure.decide(
             db_session,
             alert_id=alert.id or 0,
             actor=actor(db_session, world.analyst_other),
             approve=True,
             legal_basis="wgs",
         )
-    half = workflow.decide_disclosure(
+    half = disclosure.decide(
         db_session, alert_id=alert.id or 0, actor=owner, approve=True, legal_basis="bibob"
     )
     db_session.commit()
     with pytest.raises(Conflict):
-        workflow.decide_disclosure(
+        disclosure.decide(
             db_session, alert_id=alert.id or 0, actor=owner, approve=True, legal_basis="bibob"
         )
 
@@ -199,7 +199,7 @@ def test_one_decline_sends_the_alert_back_to_triage_unreleased(
     alert = step(db_session, world.alert, world.coordinator, Action.ASSIGN)
     alert = step(db_session, alert, world.coordinator, Action.REQUEST_DISCLOSURE)
 
-    declined = workflow.decide_disclosure(
+    declined = disclosure.decide(
         db_session,
         alert_id=alert.id or 0,
         actor=actor(db_session, world.analyst_amsterdam),
@@ -209,7 +209,7 @@ def test_one_decline_sends_the_alert_back_to_triage_unreleased(
     db_session.commit()
 
     assert (declined.status, declined.released_at) == (S.TRIAGE, None)
-    answers = {item.agency_id: item.decision for item in workflow.decisions(db_session, alert.id)}
+    answers = {item.agency_id: item.decision for item in disclosure.decisions(db_session, alert.id)}
     assert answers == {world.utrecht.id: "pending", world.amsterdam.id: "declined"}
 
 
@@ -357,7 +357,7 @@ def test_a_benign_hub_stops_raising_alerts_until_the_marking_is_removed(
     hub_alert = db_session.exec(select(Alert).where(col(Alert.kind) == "phone")).all()[-1]
     assert hub_alert.agency_count == 2
 
-    marked = workflow.mark_benign_hub(
+    marked = benign_hubs.mark(
         db_session,
         alert_id=hub_alert.id or 0,
         actor=actor(db_session, world.coordinator),
@@ -373,7 +373,7 @@ def test_a_benign_hub_stops_raising_alerts_until_the_marking_is_removed(
     assert db_session.get(BenignHub, hub_alert.token) is not None
     assert reload(db_session, hub_alert).agency_count == 2, "ingest skips a benign hub"
 
-    unmarked = workflow.unmark_benign_hub(
+    unmarked = benign_hubs.unmark(
         db_session, alert_id=hub_alert.id or 0, actor=actor(db_session, world.coordinator)
     )
     db_session.commit()
