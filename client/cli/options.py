@@ -24,6 +24,9 @@ from client.wire import Category
 
 ENV_TOKEN = "KRUISPUNT_API_TOKEN"  # noqa: S105 (a variable name, not a secret)
 ENV_MATCHER = "KRUISPUNT_MATCHER"
+ENV_SCHEME = "KRUISPUNT_SCHEME"
+ENV_KEYSERVICE = "KRUISPUNT_KEYSERVICE"
+ENV_KEYSERVICE_PUBLIC_KEY = "KRUISPUNT_KEYSERVICE_PUBLIC_KEY"
 F = TypeVar("F", bound=Callable[..., Any])
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -78,8 +81,34 @@ ledger_option = click.option(
     "--ledger", "ledger_path", type=_FILE, help="Local ledger (or env KRUISPUNT_LEDGER)."
 )
 
+scheme_options = _stack(
+    click.option(
+        "--scheme",
+        type=click.Choice(["hmac", "oprf"]),
+        default="hmac",
+        show_default=True,
+        envvar=ENV_SCHEME,
+        help=f"hmac: the federation key file; oprf: the key service (or env {ENV_SCHEME}).",
+    ),
+    click.option(
+        "--keyservice", envvar=ENV_KEYSERVICE, metavar="URL", help="Key service (--scheme oprf)."
+    ),
+    click.option(
+        "--public-key",
+        type=_EXISTING,
+        envvar=ENV_KEYSERVICE_PUBLIC_KEY,
+        help=f"The key service's published public key file (or env {ENV_KEYSERVICE_PUBLIC_KEY}).",
+    ),
+    click.option(
+        "--keyservice-token-file",
+        type=_EXISTING,
+        help="Key-service API token file (or env KRUISPUNT_KEYSERVICE_TOKEN).",
+    ),
+)
+
 preparation_options = _stack(
     click.option("--key-file", type=_FILE, help="Federation key file (or env KRUISPUNT_KEY_FILE)."),
+    scheme_options,
     ledger_option,
     click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores)."),
     click.option(
@@ -123,8 +152,15 @@ def open_ledger(path: Path | None) -> Ledger:
         return Ledger(path if path is not None else default_ledger_path())
 
 
-def read_token(token_file: Path | None, environ: dict[str, str] | None = None) -> str:
-    """Return the API token from the file, else env KRUISPUNT_API_TOKEN; never from an option."""
+def read_token(
+    token_file: Path | None,
+    environ: dict[str, str] | None = None,
+    *,
+    env: str = ENV_TOKEN,
+    option: str = "--token-file",
+    what: str = "API token",
+) -> str:
+    """Return a token from the file, else from the env variable; never from an option."""
     environ = environ if environ is not None else dict(os.environ)
     if token_file is not None:
         mode = token_file.stat().st_mode
@@ -132,9 +168,9 @@ def read_token(token_file: Path | None, environ: dict[str, str] | None = None) -
             click.echo(f"Warning: {token_file} is readable by others: chmod 600 it", err=True)
         token = token_file.read_text(encoding="utf-8").strip()
     else:
-        token = environ.get(ENV_TOKEN, "").strip()
+        token = environ.get(env, "").strip()
     if not token:
-        raise click.UsageError(f"no API token: set {ENV_TOKEN} or give --token-file")
+        raise click.UsageError(f"no {what}: set {env} or give {option}")
     return token
 
 

@@ -12,7 +12,6 @@ import click
 
 from client.batches import Preparation, PreparationReport, PreparedBatch
 from client.batchfile import BatchFileWriter
-from client.cli.key import load_key_interactively
 from client.cli.options import (
     build_mapping,
     failures,
@@ -21,6 +20,7 @@ from client.cli.options import (
     preparation_options,
 )
 from client.cli.report import show_report, write_rejects
+from client.cli.scheme import open_scheme
 from client.errors import InputFileError
 from client.ledger import Ledger
 from client.reading import Export, open_export
@@ -52,15 +52,14 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
 def prepare_export(
     options: dict[str, Any], *, on_batch: Callable[[PreparedBatch], None]
 ) -> PreparationReport:
-    """Read, check the mapping, load the key, prepare; hand each batch to on_batch."""
+    """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
     mapping = build_mapping(options)
     with failures(), open_export(options["export"], sheet=options.get("sheet")) as export:
         try:
             checked = mapping.checked(export.headers, origin=export.path.name)
         except InputFileError as error:
             raise click.UsageError(str(error)) from None
-        scheme = load_key_interactively(options.get("key_file")).scheme_instance()
-        with _progress(export, options.get("progress")) as tick:
+        with open_scheme(options) as scheme, _progress(export, options.get("progress")) as tick:
             preparation = Preparation(
                 export,
                 scheme=scheme,
