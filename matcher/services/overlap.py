@@ -33,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from matcher.models import (
@@ -152,62 +151,73 @@ def refresh_alerts(
                 select(ALERTS.c.id).where(among(session, ALERTS.c.token, chunk))
             ).scalars()
         )
-        made = len(session.execute(_create_alerts(session, chunk, now=now)).all()) if create else 0
+        counts = _counts(session, chunk)
+        made = len(session.execute(_create_alerts(session, counts, now=now)).all()) if create else 0
         created += made
         if existing:
-            updated += _rowcount(
-                session.execute(
-                    update(ALERTS)
-                    .where(among(session, ALERTS.c.id, existing))
-                    .values(**_recount(ALERTS.c.token, now=now))
+            recount = (
+                update(ALERTS)
+                .where(among(session, ALERTS.c.id, existing), ALERTS.c.token == counts.c.token)
+                .values(
+                    agency_count=counts.c.agencies,
+                    region_count=counts.c.regions,
+                    signal_count=counts.c.signals,
+                    first_seen=counts.c.first_seen,
+                    last_seen=counts.c.last_seen,
+                    updated_at=now,
                 )
             )
+            updated += _rowcount(session.execute(recount))
         if made or existing:
             session.execute(_count_agencies(session, chunk))
         if not create and existing:
             session.execute(_drop_departed_agencies(session, chunk))
-            emptied += _rowcount(
-                session.execute(
-                    update(ALERTS)
-                    .where(among(session, ALERTS.c.token, chunk), ALERTS.c.signal_count == 0)
-                    .values(token=None, updated_at=now)
-                )
-            )
+            emptied += _rowcount(session.execute(_forget_tokens(session, chunk, now=now)))
     return AlertChanges(created, updated, emptied)
 
 
-def _held() -> tuple[Any, Any, Any]:
-    """Return signal_token and its joins to signal and to agency, aliased for subqueries."""
+def _counts(session: Session, tokens: Sequence[bytes]) -> Any:
+    """Return a subquery counting, per token, the agencies, regions and signals holding it."""
     held = SIGNAL_TOKENS.alias("held")
-    with_signal = held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id)
-    return held, with_signal, with_signal.join(AGENCIES, AGENCIES.c.id == held.c.agency_id)
-
-
-def _create_alerts(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> Any:
-    """INSERT an alert for each token two or more agencies hold that has none yet."""
-    held, _, joined = _held()
-    agencies = func.count(distinct(held.c.agency_id))
-    stamp = literal(now, ALERTS.c.created_at.type)
-    counted = (
+    return (
         select(
-            held.c.token,
-            func.min(held.c.kind),
-            func.min(held.c.level),
-            literal(AlertStatus.NEW.value),
-            agencies,
-            func.count(distinct(AGENCIES.c.region)),
-            func.count(),
-            func.min(SIGNALS.c.created_at),
-            func.max(SIGNALS.c.created_at),
-            stamp,
-            stamp,
-            literal(False),
+            held.c.token.label("token"),
+            func.min(held.c.kind).label("kind"),
+            func.min(held.c.level).label("level"),
+            func.count(distinct(held.c.agency_id)).label("agencies"),
+            func.count(distinct(AGENCIES.c.region)).label("regions"),
+            func.count().label("signals"),
+            func.min(SIGNALS.c.created_at).label("first_seen"),
+            func.max(SIGNALS.c.created_at).label("last_seen"),
         )
-        .select_from(joined)
+        .select_from(
+            held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id).join(
+                AGENCIES, AGENCIES.c.id == held.c.agency_id
+            )
+        )
         .where(among(session, held.c.token, tokens))
         .group_by(held.c.token)
-        .having(agencies >= 2)
+        .subquery("counted")
     )
+
+
+def _create_alerts(session: Session, counts: Any, *, now: dt.datetime) -> Any:
+    """INSERT an alert for each counted token two or more agencies hold that has none yet."""
+    stamp = literal(now, ALERTS.c.created_at.type)
+    new = select(
+        counts.c.token,
+        counts.c.kind,
+        counts.c.level,
+        literal(AlertStatus.NEW.value),
+        counts.c.agencies,
+        counts.c.regions,
+        counts.c.signals,
+        counts.c.first_seen,
+        counts.c.last_seen,
+        stamp,
+        stamp,
+        literal(False),
+    ).where(counts.c.agencies >= 2)
     names = [
         "token",
         "kind",
@@ -223,35 +233,27 @@ def _create_alerts(session: Session, tokens: Sequence[bytes], *, now: dt.datetim
         "possible_victim",
     ]
     # RETURNING counts the rows made (a rowcount of INSERT is not reported by every driver)
-    statement = _dialect_insert(session, ALERTS).from_select(names, counted)
+    statement = _dialect_insert(session, ALERTS).from_select(names, new)
     return statement.on_conflict_do_nothing(index_elements=["token"]).returning(ALERTS.c.id)
 
 
-def _recount(token: ColumnElement[Any], *, now: dt.datetime) -> dict[str, Any]:
-    """Return an alert's counts as subqueries over the signals now holding token."""
-    held, with_signal, joined = _held()
-
-    def of_token(expression: Any, source: Any) -> Any:
-        return select(expression).select_from(source).where(held.c.token == token).scalar_subquery()
-
-    return {
-        "agency_count": of_token(func.count(distinct(held.c.agency_id)), held),
-        "region_count": of_token(func.count(distinct(AGENCIES.c.region)), joined),
-        "signal_count": of_token(func.count(), held),
-        # an alert no signal holds any more keeps the dates it had
-        "first_seen": func.coalesce(
-            of_token(func.min(SIGNALS.c.created_at), with_signal), ALERTS.c.first_seen
-        ),
-        "last_seen": func.coalesce(
-            of_token(func.max(SIGNALS.c.created_at), with_signal), ALERTS.c.last_seen
-        ),
-        "updated_at": now,
-    }
+def _forget_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> Any:
+    """UPDATE the alerts whose token no signal holds any more: no token, no counts."""
+    held = SIGNAL_TOKENS.alias("held")
+    return (
+        update(ALERTS)
+        .where(
+            among(session, ALERTS.c.token, tokens),
+            ~exists(select(held.c.token).where(held.c.token == ALERTS.c.token)),
+        )
+        .values(token=None, agency_count=0, region_count=0, signal_count=0, updated_at=now)
+    )
 
 
 def _count_agencies(session: Session, tokens: Sequence[bytes]) -> Any:
     """Upsert one alert_agency row per (alert, agency) holding its token, with its counts."""
-    held, with_signal, _ = _held()
+    held = SIGNAL_TOKENS.alias("held")
+    with_signal = held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id)
     per_agency = (
         select(
             ALERTS.c.id,
