@@ -19,10 +19,16 @@ from matcher.demo.exports import AGENCIES, identifier_cells
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Run `python -m matcher.demo --no-serve` once; return its folder and its output."""
-    directory = tmp_path_factory.mktemp("demo")
+@pytest.fixture(scope="module", params=["hmac", "oprf"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    """Run `python -m matcher.demo --no-serve` once per scheme; return its folder and output.
+
+    In the oprf mode the key service runs as a process of its own, and its database and log are
+    searched too.
+    """
+    directory = tmp_path_factory.mktemp(f"demo-{request.param}")
     result = subprocess.run(
         [
             sys.executable,
@@ -30,10 +36,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             "matcher.demo",
             "--no-serve",
             "--record-requests",
+            "--scheme",
+            request.param,
             "--dir",
             str(directory),
             "--port",
-            "18720",
+            "18720" if request.param == "hmac" else "18760",
         ],
         capture_output=True,
         text=True,
@@ -82,6 +90,8 @@ def test_no_raw_identifier_reaches_the_matcher_side(demo: tuple[Path, str]) -> N
     files = _matcher_side_files(directory)
     names = {path.name for path in files}
     assert {"matcher.sqlite3", "matcher.log", "requests.log"} <= names
+    if "oprf" in directory.name:
+        assert {"keyservice.sqlite3", "keyservice.log"} <= names
     assert (directory / "requests.log").stat().st_size > 10_000  # the bodies were recorded
     haystacks = {path: path.read_bytes() for path in files}
     haystacks[directory / "stdout"] = output.encode()

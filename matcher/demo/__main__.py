@@ -99,17 +99,14 @@ def _setup_keyservice(directory: Path, env: dict[str, str]) -> tuple[str, dict[s
     env["KEYSERVICE_DATABASE_URL"] = f"sqlite:///{directory / 'keyservice.sqlite3'}"
     env["KEYSERVICE_KEY_DIR"] = str(directory / "keyservice-keys")
     keyservice = str(BIN / "kruispunt-keyservice")
-    output = _run([keyservice, "key", "generate", "--epoch", "1"], env=env)
-    fingerprint = next(
-        line.split()[-1] for line in output.splitlines() if line.startswith("fingerprint")
-    )
+    _run([keyservice, "key", "generate", "--epoch", "1"], env=env)
     tokens = {}
     for agency in AGENCIES:
         added = _run([keyservice, "agency", "add", agency.name, "--daily-quota", "5000"], env=env)
         tokens[agency.name] = added.strip().splitlines()[-1].strip()
     public = _run([keyservice, "key", "publish", "--epoch", "1"], env=env)
     (directory / "keyservice-public-key.json").write_text(public)
-    return fingerprint, tokens
+    return str(json.loads(public)["fingerprint"]), tokens
 
 
 def _submit_all(
