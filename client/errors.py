@@ -1,13 +1,13 @@
 """Errors the client raises.
 
     ClientError
-     ├── NormalizationError (also a ValueError)  an input is not a valid identifier of its kind
-     ├── KeyFileError                            a key file is missing, malformed, or will not decrypt
-     ├── InputFileError                          an export cannot be read or mapped
-     ├── SchemeError                             a token could not be computed (e.g. key service refused)
-     │    └── QuotaExceeded                      the key service's quota for this agency is used up
-     └── UploadError                             the matcher refused or could not be reached
-          └── StaleKeyError                      the batch was made with an unknown or retired key
+     ├── NormalizationError (a ValueError)  an input is not a valid identifier of its kind
+     ├── KeyFileError                       a key file is missing, malformed, or will not decrypt
+     ├── InputFileError                     an export cannot be read or mapped
+     ├── SchemeError                        a token could not be computed (key service refused)
+     │    └── QuotaExceeded                 the key service's quota for this agency is used up
+     └── UploadError                        the matcher refused or could not be reached
+          └── StaleKeyError                 the batch was made with an unknown or retired key
 
 No message ever contains a raw identifier: they name the row, the column and the rule.
 """

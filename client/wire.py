@@ -71,7 +71,7 @@ class SchemeName(StrEnum):
     OPRF = "oprf"
 
 
-_TOKEN_RE = r"^[A-Za-z0-9_-]{43}$"
+_TOKEN_RE = r"^[A-Za-z0-9_-]{43}$"  # noqa: S105  (a pattern, not a secret)
 _REF_RE = r"^[A-Za-z0-9_-]{22}$"
 _FINGERPRINT_RE = r"^[0-9a-f]{32}$"
 
