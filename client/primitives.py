@@ -23,6 +23,10 @@ SECRET_BYTES = 32
 SALT_BYTES = 16
 NONCE_BYTES = 12
 _FINGERPRINT_INFO = b"kruispunt/v1/fingerprint"
+_SHA256_BLOCK = 64
+#: Byte maps that XOR every key byte with HMAC's inner (0x36) and outer (0x5c) pad.
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 class IntegrityError(ValueError):
@@ -65,13 +69,22 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
 
 def hmac_sha256_with(key: bytes) -> Callable[[bytes], bytes]:
     """Prepare HMAC-SHA256 under one key: its padded states are computed once, not per message."""
-    template = _hmac.new(_require_bytes(key, "key"), digestmod=sha256)
-    copy = template.copy
+    key = _require_bytes(key, "key")
+    # RFC 2104 written out with hashlib: copying two SHA-256 states costs less than half of
+    # copying an hmac object (whose copy() and digest() run in Python), and tokens are made
+    # by the hundred thousand. The RFC 4231 tests pin it to hmac_sha256.
+    if len(key) > _SHA256_BLOCK:
+        key = sha256(key).digest()
+    key = key.ljust(_SHA256_BLOCK, b"\0")
+    inner_copy = sha256(key.translate(_INNER_PAD)).copy
+    outer_copy = sha256(key.translate(_OUTER_PAD)).copy
 
     def mac(message: bytes) -> bytes:
-        state = copy()
-        state.update(message)
-        return state.digest()
+        inner = inner_copy()
+        inner.update(message)
+        outer = outer_copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     return mac
 
