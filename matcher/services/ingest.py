@@ -249,8 +249,9 @@ def _store(
     insert_rows(session, SIGNALS, SIGNAL_COLUMNS, [(*row, now) for row in prepared.signals])
     signal_ids = dict(
         session.execute(
-            select(col(Signal.ref), col(Signal.id)).where(
-                col(Signal.batch_id) == batch_id, col(Signal.agency_id) == agency_id
+            # Core columns, not ORM attributes: no ORM row loading for thousands of rows
+            select(SIGNALS.c.ref, SIGNALS.c.id).where(
+                SIGNALS.c.batch_id == batch_id, SIGNALS.c.agency_id == agency_id
             )
         )
         .tuples()
