@@ -1,6 +1,6 @@
 """Time the dashboard's alert list over 100,000 alerts in SQLite.
 
-Run: ``.venv/bin/python tests/dashboard/bench_alert_list.py [--alerts 100000]``. Fills a fresh
+Run: ``.venv/bin/python benchmarks/alert_list.py [--alerts 100000]``. Fills a fresh
 temporary database with alerts between agencies in 10 regions (rows written in bulk, as the
 ingest would leave them), then times the real page, through the real app, for a coordinator of
 one region and for an administrator: the first page, a deep page, and filtered and sorted views.
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 from sqlmodel import Session
