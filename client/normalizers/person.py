@@ -11,11 +11,18 @@ Levels: ``name`` (weak evidence on its own) and, only with a date of birth, ``na
 
 from __future__ import annotations
 
+import functools
 import re
 
 from client.errors import NormalizationError
 from client.normalizers._dates import parse_date
-from client.normalizers._text import check_context, check_text, context_value, drop_apostrophes
+from client.normalizers._text import (
+    CACHE_SIZE,
+    check_context,
+    check_text,
+    context_value,
+    drop_apostrophes,
+)
 from client.normalizers._text import fold as fold_text
 
 KIND = "person"
@@ -31,8 +38,12 @@ _CANONICAL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def _name(text: str) -> str:
-    """Return the sorted, folded parts of a name without brackets, digits or titles."""
+    """Return the sorted, folded parts of a name without brackets, digits or titles.
+
+    Cached: one person recurs across many rows and exports, and folding is the costly part.
+    """
     folded = drop_apostrophes(fold_text(text))
     if "(" in folded or "[" in folded or "{" in folded:
         folded = _BRACKETS.sub(" ", folded)
