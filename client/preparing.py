@@ -82,19 +82,19 @@ def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
         raise ClientError("the scheme returned a different number of tokens than keys")
     texts = token_texts(tokens)
     refs = new_refs(len(result.pending))
+    # Every token item of the chunk in one pass (cheaper than a small list per row); each row
+    # then joins its slice, since a row's prefixes are in the order of its keys.
+    prefixes = [prefix for row in result.pending for prefix in row.prefixes]
+    items = [f'{prefix}{text}"}}' for prefix, text in zip(prefixes, texts, strict=True)]
     metadata: dict[tuple[object, ...], str] = {}  # few distinct (category, dates) per chunk
-    offset = 0
+    start = 0
     for ref, row in zip(refs, result.pending, strict=True):
-        count = len(row.keys)
-        items = [
-            f'{prefix}{text}"}}'
-            for prefix, text in zip(row.prefixes, texts[offset : offset + count], strict=True)
-        ]
-        offset += count
+        end = start + len(row.keys)
         shared = (row.category, row.observed_on, row.retain_until)
         middle = metadata.get(shared) or metadata.setdefault(shared, metadata_json(row))
         result.origins.append((ref, row.row, row.case_number))
-        result.signals.append(f'{{"ref":"{ref}{middle}{",".join(items)}]}}')
+        result.signals.append(f'{{"ref":"{ref}{middle}{",".join(items[start:end])}]}}')
+        start = end
     return result._replace(pending=[])
 
 
