@@ -132,6 +132,9 @@ class Preparation:
         self._threshold = parallel_threshold
         self._chunk_rows = chunk_rows
         self._on_progress = on_progress
+        # Only the mapped kinds can occur: each kind counted is one more pass over a payload.
+        mapped = {kind for _, _, kind, _ in self._plan.identifiers}
+        self._kinds = [kind for kind in wire.Kind if kind in mapped]
         self._header = (
             f'{{"format":"{wire.FORMAT}","batch_id":"{{batch_id}}",'
             f'"scheme":"{scheme.name.value}","key_fingerprint":"{scheme.fingerprint}",'
@@ -199,7 +202,11 @@ class Preparation:
         # Counting in the finished text is exact (each token item names its kind once) and
         # cheaper than counting per signal.
         kinds = Counter(
-            {kind.value: count for kind, count in _kind_counts(payload).items() if count}
+            {
+                kind.value: count
+                for kind, count in _kind_counts(payload, self._kinds).items()
+                if count
+            }
         )
         self.report.batches += 1
         self.report.signals += len(signals)
@@ -213,8 +220,8 @@ class Preparation:
 _KIND_MARKS = {kind: f'{{"kind":"{kind.value}",' for kind in wire.Kind}
 
 
-def _kind_counts(payload: str) -> dict[wire.Kind, int]:
-    return {kind: payload.count(mark) for kind, mark in _KIND_MARKS.items()}
+def _kind_counts(payload: str, kinds: Iterable[wire.Kind]) -> dict[wire.Kind, int]:
+    return {kind: payload.count(_KIND_MARKS[kind]) for kind in kinds}
 
 
 def prepare(
