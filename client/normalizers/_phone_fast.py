@@ -41,6 +41,8 @@ class _Plan(NamedTuple):
     valid_by_length: dict[int, re.Pattern[str]]
     idd_is_00: bool
     national_prefix_is_0: bool
+    #: a national prefix for parsing other than '0[0-9]*' (Colombia's '0([3579]|...)?'), if any
+    other_national_prefix: re.Pattern[str] | None
 
 
 def _description(metadata: object, name: str) -> tuple[frozenset[int], str] | None:
@@ -76,9 +78,11 @@ def _plan(region: str) -> _Plan | None:
     if len(COUNTRY_CODE_TO_REGION_CODE.get(metadata.country_code, ())) != 1:
         return None
     prefix_for_parsing = metadata.national_prefix_for_parsing
-    # A national number that does not start with 0 must be safe from prefix stripping.
+    # A national number that does not start with 0 must be safe from prefix stripping; any other
+    # prefix is checked per number (libphonenumber strips what this pattern matches at the start).
+    other_prefix = None
     if prefix_for_parsing is not None and not _PLAIN_NATIONAL_PREFIX.fullmatch(prefix_for_parsing):
-        return None
+        other_prefix = re.compile(prefix_for_parsing)
     valid_by_length = _validity_by_length(metadata)
     if not valid_by_length:
         return None
@@ -87,6 +91,7 @@ def _plan(region: str) -> _Plan | None:
         valid_by_length=valid_by_length,
         idd_is_00=metadata.international_prefix == "00",
         national_prefix_is_0=metadata.national_prefix == "0" and prefix_for_parsing == "0",
+        other_national_prefix=other_prefix,
     )
 
 
@@ -105,6 +110,8 @@ def _international(digits: str) -> str | None:
             plan = _plan(regions[0])
             if plan is None or not national:
                 return None
+            if plan.other_national_prefix and plan.other_national_prefix.match(national):
+                return None  # libphonenumber may strip a prefix here: let it decide
             if national[0] == "0":
                 # '+31 (0)6...': libphonenumber drops the national prefix after the country code.
                 if not plan.national_prefix_is_0:
