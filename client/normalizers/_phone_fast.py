@@ -4,9 +4,9 @@ libphonenumber's ``parse`` + ``is_valid_number`` cost about 60 µs per number, t
 client's hot path. Most numbers in agency exports are written plainly (``06-12345678``,
 ``+40 721 234 567``, ``0031 6 12345678``): digits with separators and at most a ``+`` or ``00``
 prefix. For those, and only for countries whose metadata is simple (one region per calling code,
-a national prefix that starts with 0), this module applies libphonenumber's own validity patterns
-directly. Anything else returns None and goes to libphonenumber itself; a property test checks
-that both paths agree.
+a national prefix that starts with 0 or cannot apply to the number), this module applies
+libphonenumber's own validity patterns directly. Anything else returns None and goes to
+libphonenumber itself; a property test checks that both paths agree.
 """
 
 from __future__ import annotations
