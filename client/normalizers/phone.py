@@ -87,17 +87,35 @@ def _library_parse(text: str, region: str) -> tuple[PhoneNumber | None, str]:
         return None, _PARSE_ERRORS.get(error.error_type, "not a phone number")
 
 
+class _LibraryAnswer(NamedTuple):
+    """libphonenumber's verdict on a text: the number, or the rule it breaks (rule is '')."""
+
+    e164: str
+    international: bool
+    rule: str
+
+
 @functools.lru_cache(maxsize=8192)
-def _parse_with_library(text: str, region: str) -> tuple[str, bool]:
-    """Return (E.164, written with a country code) using libphonenumber; cached for repeats."""
+def _library_answer(text: str, region: str) -> _LibraryAnswer:
+    """Ask libphonenumber; cached with refusals too, since 'onbekend' or '06-123' recur."""
     number, rule = _library_parse(text, region)
     if number is None:
-        raise NormalizationError(KIND, rule)
+        return _LibraryAnswer("", False, rule)
     international = number.country_code_source in _WRITTEN_INTERNATIONALLY
     if not phonenumbers.is_valid_number(number):
         where = "" if international else f" in region {region}"
-        raise NormalizationError(KIND, f"not a valid phone number{where}")
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164), international
+        return _LibraryAnswer("", international, f"not a valid phone number{where}")
+    return _LibraryAnswer(
+        phonenumbers.format_number(number, PhoneNumberFormat.E164), international, ""
+    )
+
+
+def _parse_with_library(text: str, region: str) -> tuple[str, bool]:
+    """Return (E.164, written with a country code) using libphonenumber, or refuse the text."""
+    answer = _library_answer(text, region)
+    if answer.rule:
+        raise NormalizationError(KIND, answer.rule)
+    return answer.e164, answer.international
 
 
 def parse(raw: str, *, region: str | None = None) -> PhoneResult:
