@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CursorResult,
     Date,
     DateTime,
     Integer,
@@ -26,13 +27,15 @@ from sqlalchemy import (
     any_,
     bindparam,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 Row = tuple[Any, ...]
+#: values per IN list: keeps every statement well under SQLite's variable limit
+CHUNK = 500
 
 
 def dialect_name(session: Session) -> str:
@@ -51,6 +54,22 @@ def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement
             column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type))),
         )
     return cast("ColumnElement[bool]", column.in_(values))
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """Yield consecutive slices of at most size items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def dialect_insert(session: Session, table: Table) -> Any:
+    """Return the INSERT construct with ON CONFLICT support of the session's database."""
+    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+
+
+def rowcount(result: Any) -> int:
+    """Return how many rows an UPDATE or DELETE touched."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _driver(session: Session) -> Any:

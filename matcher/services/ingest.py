@@ -19,29 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from binascii import a2b_base64
-from collections import Counter
-from dataclasses import dataclass, field
-from itertools import chain
-from operator import itemgetter
-from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from client.wire import Batch as WireBatch
-from client.wire import Category, Kind, Receipt
+from client.wire import Receipt
 from matcher import audit
-from matcher.errors import Conflict, InvalidRequest
-from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal, SignalToken
-from matcher.pepper import Applier, Pepper
-from matcher.services import overlap
-from matcher.services.bulk import among, insert_rows
+from matcher.errors import Conflict
+from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal
+from matcher.pepper import Pepper
+from matcher.services import overlap, token_locks
+from matcher.services.batch_rows import MAX_ERROR_FIELDS, PreparedBatch, prepare
+from matcher.services.bulk import among, chunks, insert_rows
+from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS
 
-BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
-SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
-SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
 SIGNAL_COLUMNS = (
     "agency_id",
     "ref",
@@ -52,30 +45,10 @@ SIGNAL_COLUMNS = (
     "created_at",
 )
 SIGNAL_TOKEN_COLUMNS = ("token", "signal_id", "agency_id", "kind", "level")
-#: at most this many locations are listed in an error; the message gives the total
-MAX_ERROR_FIELDS = 50
-#: plain strings for the driver (enum members cost an attribute lookup per row)
-KIND_NAMES = {kind: kind.value for kind in Kind}
-CATEGORY_NAMES = {category: category.value for category in Category}
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _FETCH_KEY = (
     "Fetch the current key (and its epoch) from the federation's key custodian and prepare "
     "the export again."
 )
-
-
-@dataclass
-class _Prepared:
-    """A batch turned into rows: peppered tokens, deduplicated per signal, sorted by ref."""
-
-    signals: list[tuple[Any, ...]] = field(default_factory=list)
-    #: per ref: the signal's distinct (peppered token, kind, level)
-    tokens: dict[str, set[tuple[bytes, str, str]]] = field(default_factory=dict)
-    tokens_per_kind: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def token_count(self) -> int:
-        return sum(self.tokens_per_kind.values())
 
 
 def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: Pepper) -> Receipt:
@@ -84,7 +57,7 @@ def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: 
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
     if stored is not None:
         return stored
-    prepared = _prepare(batch, pepper=pepper, agency_id=agency_id)
+    prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
     received_at = dt.datetime.now(dt.UTC)
     try:
         with session.begin_nested():
@@ -162,73 +135,8 @@ def _stored_receipt(session: Session, *, batch_id: uuid.UUID, agency_id: int) ->
     )
 
 
-class _Appliers(dict[tuple[str, str], Applier]):
-    """The pepper of each (kind, level) of one batch's scheme and epoch, made on first use."""
-
-    def __init__(self, pepper: Pepper, batch: WireBatch) -> None:
-        super().__init__()
-        self.pepper, self.scheme, self.epoch = pepper, batch.scheme.value, batch.key_epoch
-
-    def __missing__(self, domain: tuple[str, str]) -> Applier:
-        kind, level = domain
-        apply = self.pepper.applier(scheme=self.scheme, epoch=self.epoch, kind=kind, level=level)
-        self[domain] = apply
-        return apply
-
-
-def _token_bytes(text: str) -> bytes:
-    # the view validated the text (43 base64url characters); decode without checking again
-    return a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"=")
-
-
-def _prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> _Prepared:
-    """Pepper every token and build the rows; refuse a reference used twice in the batch."""
-    prepared = _Prepared()
-    appliers = _Appliers(pepper, batch)
-    positions: dict[str, int] = {}
-    repeated: list[int] = []
-    batch_id = str(batch.batch_id)
-    for index, signal in enumerate(batch.signals):
-        if signal.ref in positions:
-            repeated.append(index)
-            continue
-        positions[signal.ref] = index
-        # a set: a token listed twice in one signal is stored (and counted) once
-        tokens = {
-            (appliers[kind, item.level](_token_bytes(item.token)), kind, item.level)
-            for item in signal.tokens
-            for kind in (KIND_NAMES[item.kind],)
-        }
-        prepared.tokens[signal.ref] = tokens
-        prepared.signals.append(
-            (
-                agency_id,
-                signal.ref,
-                batch_id,
-                CATEGORY_NAMES[signal.category],
-                signal.observed_on,
-                signal.retain_until,
-            )
-        )
-    prepared.tokens_per_kind.update(
-        map(itemgetter(1), chain.from_iterable(prepared.tokens.values()))
-    )
-    if repeated:
-        raise InvalidRequest(
-            f"{len(repeated)} signal(s) repeat a reference used earlier in this batch; "
-            "every signal needs its own reference.",
-            code="invalid_batch",
-            fields=[
-                {"location": f"signals.{index}.ref", "rule": "duplicate_ref"}
-                for index in repeated[:MAX_ERROR_FIELDS]
-            ],
-        )
-    prepared.signals.sort(key=lambda row: row[1])  # one lock order for concurrent uploads
-    return prepared
-
-
 def _store(
-    session: Session, *, agency_id: int, batch: WireBatch, prepared: _Prepared, now: dt.datetime
+    session: Session, *, agency_id: int, batch: WireBatch, prepared: PreparedBatch, now: dt.datetime
 ) -> overlap.AlertChanges:
     """Write the batch, its signals and tokens, then detect overlaps; raise on a constraint."""
     batch_id = str(batch.batch_id)
@@ -267,13 +175,13 @@ def _store(
             for token, kind, level in tokens
         ],
     )
-    shared = overlap.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
-    shared = overlap.without_benign_hubs(session, shared)
+    shared = token_locks.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
+    shared = token_locks.without_benign_hubs(session, shared)
     return overlap.refresh_alerts(session, shared, now=now, create=True)
 
 
 def _explain_conflict(
-    session: Session, *, agency_id: int, batch: WireBatch, prepared: _Prepared
+    session: Session, *, agency_id: int, batch: WireBatch, prepared: PreparedBatch
 ) -> Receipt:
     """After a constraint failed: return the replay's receipt, or say which rule was broken."""
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
@@ -281,7 +189,7 @@ def _explain_conflict(
         return stored
     refs = list(prepared.tokens)
     held: set[str] = set()
-    for chunk in overlap.chunks(refs):
+    for chunk in chunks(refs):
         held.update(
             session.execute(
                 select(col(Signal.ref)).where(

@@ -1,26 +1,26 @@
 """Retention by deletion: an agency withdraws its signals, and expired signals are purged.
 
 Both delete the signals and their tokens for real (design non-negotiable 7), then make the
-token entries exact again (an entry no signal holds is deleted, so no token lingers) and recount
-the alerts the tokens belong to (:mod:`matcher.services.overlap`). The tokens are locked first,
-in the same order ingest locks them, so a withdrawal or purge running beside an upload, or beside
-another purge from a second cron host, neither loses nor double-counts anything.
+token entries exact again (an entry no signal holds is deleted, so no token lingers; see
+:mod:`.token_locks`) and recount the alerts the tokens belong to (:mod:`.overlap`). The tokens
+are locked first, in the same order ingest locks them, so a withdrawal or purge running beside
+an upload, or beside another purge from a second cron host, neither loses nor double-counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from client.wire import WithdrawalReceipt
 from matcher import audit
 from matcher.models import Signal, SignalToken
-from matcher.services import overlap
-from matcher.services.bulk import among
-from matcher.services.ingest import SIGNAL_TOKENS, SIGNALS
+from matcher.services import overlap, token_locks
+from matcher.services.bulk import among, chunks, rowcount
+from matcher.services.tables import SIGNAL_TOKENS, SIGNALS
 
 #: signals deleted per round of statements; every round's tokens stay locked until commit
 SIGNALS_PER_ROUND = 2000
@@ -38,7 +38,7 @@ def withdraw(session: Session, *, agency_id: int, refs: list[str]) -> Withdrawal
     """Delete the agency's own signals by reference; refs it does not hold count as unknown."""
     wanted = sorted(set(refs))
     signal_ids: list[int] = []
-    for chunk in overlap.chunks(wanted):
+    for chunk in chunks(wanted):
         signal_ids.extend(
             session.execute(
                 select(col(Signal.id)).where(
@@ -86,7 +86,7 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
     """Lock the signals' tokens, delete signals and tokens, settle entries, recount alerts."""
     signals = tokens = alerts_updated = 0
     now = dt.datetime.now(dt.UTC)
-    for chunk in overlap.chunks(signal_ids, SIGNALS_PER_ROUND):
+    for chunk in chunks(signal_ids, SIGNALS_PER_ROUND):
         touched = sorted(
             session.execute(
                 select(col(SignalToken.token))
@@ -94,20 +94,16 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
                 .distinct()
             ).scalars()
         )
-        overlap.lock_signal_tokens(session, chunk, now=now)
-        tokens += _rowcount(
+        token_locks.lock_signal_tokens(session, chunk, now=now)
+        tokens += rowcount(
             session.execute(
                 delete(SIGNAL_TOKENS).where(among(session, SIGNAL_TOKENS.c.signal_id, chunk))
             )
         )
-        signals += _rowcount(
+        signals += rowcount(
             session.execute(delete(SIGNALS).where(among(session, SIGNALS.c.id, chunk)))
         )
-        overlap.settle_token_entries(session, touched)
+        token_locks.settle_token_entries(session, touched)
         changes = overlap.refresh_alerts(session, touched, now=now, create=False)
         alerts_updated += changes.updated + changes.emptied
     return PurgeResult(signals, tokens, alerts_updated)
-
-
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)

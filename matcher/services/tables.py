@@ -1,0 +1,29 @@
+"""Core tables of the data path's models, for set-based statements and bulk writes.
+
+Statements over these are plain Core (no ORM unit of work, no identity map), which is what
+thousands of rows per batch need.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from matcher.models import (
+    Agency,
+    Alert,
+    AlertAgency,
+    Batch,
+    BenignHub,
+    Signal,
+    SignalToken,
+    TokenEntry,
+)
+
+AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
+ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
+ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
+BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
+HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
+ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
+SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
+SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
