@@ -154,14 +154,15 @@ def parse_kind(text: str) -> Kind:
         return Kind(text.strip().lower())
     except ValueError:
         choices = ", ".join(kind.value for kind in Kind)
-        raise InputFileError(f"unknown kind {text.strip()!r}: choose one of {choices}") from None
+        # the typed text is not echoed: errors never repeat what a user or an export supplied
+        raise InputFileError(f"unknown kind: choose one of {choices}") from None
 
 
 def parse_region(text: str) -> str:
     """Return an ISO 3166 region code for phone numbers, upper case, if phonenumbers knows it."""
     region = text.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InputFileError(f"{region!r} is not a region code for phone numbers (e.g. NL, RO, BG)")
+        raise InputFileError("not a region code for phone numbers: use one like NL, RO or BG")
     return region
 
 
@@ -170,7 +171,7 @@ def parse_category(text: str) -> Category:
     found = category_of(text, {})
     if found is None:
         choices = ", ".join(item.value for item in Category)
-        raise InputFileError(f"unknown category {text.strip()!r}: choose one of {choices}")
+        raise InputFileError(f"unknown category: choose one of {choices}")
     return found
 
 
