@@ -200,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     directory: Path = options.dir.resolve()
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    env = dict(os.environ) | {
+    # a Flask CLI run earlier in this process (tests) leaves FLASK_RUN_FROM_CLI set, which would
+    # make the key service's `serve` ignore its own app.run()
+    env = {name: value for name, value in os.environ.items() if name != "FLASK_RUN_FROM_CLI"} | {
         "KRUISPUNT_INSTANCE_PATH": str(directory / "matcher"),
         "KRUISPUNT_DEMO_DIR": str(directory),
     }
