@@ -20,7 +20,8 @@ from rapidfuzz import fuzz, process
 
 from client.cells import category_of, fold
 from client.errors import InputFileError
-from client.wire import LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
+from client import neighbourhoods
+from client.wire import EXACT_LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
 #: Police data leave daily systems after five years; nothing in the federation lives longer.
@@ -117,7 +118,10 @@ class ColumnMapping:
             raise InputFileError("a date of birth column needs a person column (--column X=person)")
         if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
             raise InputFileError(f"retention days must be between 1 and {MAX_RETENTION_DAYS}")
-        most_tokens = sum(len(LEVELS[item.kind]) for item in self.identifiers)
+        most_tokens = sum(
+            len(EXACT_LEVELS[item.kind]) + neighbourhoods.most_keys(item.kind)
+            for item in self.identifiers
+        )
         if most_tokens > MAX_TOKENS_PER_SIGNAL:
             raise InputFileError(
                 f"these columns can yield {most_tokens} tokens per row; a signal holds at most"

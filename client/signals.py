@@ -21,6 +21,7 @@ from typing import NamedTuple
 from client import wire
 from client.cells import category_of, parse_date
 from client.errors import NormalizationError
+from client.neighbourhoods import with_near_keys
 from client.normalizers import REGISTRY, phone
 from client.plan import RowPlan
 from client.schemes.base import MatchKey
@@ -104,7 +105,7 @@ class RowReader:
                     contextual,
                     region,
                     normalize,
-                    REGISTRY[kind].match_keys,
+                    with_near_keys(kind, REGISTRY[kind].match_keys),
                     {level: token_prefix(kind, level) for level in LEVELS[kind]},
                 )
             )

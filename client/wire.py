@@ -22,7 +22,8 @@ TOKEN_BYTES = 32
 TOKEN_CHARS = 43
 REF_CHARS = 22
 MAX_SIGNALS_PER_BATCH = 10_000
-MAX_TOKENS_PER_SIGNAL = 16
+#: room for the exact keys of several identifiers and their near keys (client/neighbourhoods.py)
+MAX_TOKENS_PER_SIGNAL = 160
 
 
 class Kind(StrEnum):
@@ -39,8 +40,8 @@ class Kind(StrEnum):
     URL = "url"
 
 
-#: Match levels per kind: one identifier may yield several keys, strict and relaxed.
-LEVELS: dict[Kind, tuple[str, ...]] = {
+#: Exact match levels per kind: one identifier may yield several keys, strict and relaxed.
+EXACT_LEVELS: dict[Kind, tuple[str, ...]] = {
     Kind.PHONE: ("e164",),
     Kind.EMAIL: ("mailbox",),
     Kind.ADDRESS: ("unit", "building"),
@@ -50,6 +51,19 @@ LEVELS: dict[Kind, tuple[str, ...]] = {
     Kind.KVK: ("kvk",),
     Kind.PLATE: ("plate",),
     Kind.URL: ("host",),
+}
+
+#: Near-match levels per kind: neighbourhoods of a canonical value (client/neighbourhoods.py),
+#: domain-separated from the exact levels like every level.
+NEAR_LEVELS: dict[Kind, tuple[str, ...]] = {
+    Kind.PHONE: ("e164_swap",),
+    Kind.OPERATOR: ("legal_near",),
+    Kind.PERSON: ("near_dob",),
+}
+
+#: Every level a token of a kind may carry.
+LEVELS: dict[Kind, tuple[str, ...]] = {
+    kind: levels + NEAR_LEVELS.get(kind, ()) for kind, levels in EXACT_LEVELS.items()
 }
 
 

@@ -1,0 +1,124 @@
+"""Near-match keys: small neighbourhoods of a canonical value, tokenized at their own levels.
+
+Two spellings of one identifier that differ by an ordinary clerical error share at least one
+near key; two different identifiers usually do not. The matcher still compares tokens for
+equality only: no similarity score and no Bloom filter ever leaves the agency.
+
+Per kind (documented in docs/linkage.md):
+
+* ``phone`` / ``e164_swap``: one key per adjacent digit pair of the national number, the pair
+  written in sorted order and its position named. ``0626303434`` and ``0626330434`` share the key
+  of the swapped pair; another last digit changes every key, so it does not link.
+* ``person`` / ``near_dob`` (only with a date of birth): the name and each one-letter deletion of
+  it, each with the date of birth written as year and the sorted (day, month) pair. Names one
+  substitution, insertion, deletion or adjacent transposition apart share a key (symmetric
+  deletion), and so do day/month swaps; a date one day off does not.
+* ``operator`` / ``legal_near``: the legal name and each one-character deletion of it.
+
+Names shorter than ``MIN_LENGTH`` get no near keys (too many neighbours), names longer than
+``MAX_LENGTH`` neither (the cap on tokens per identifier).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from client.errors import NormalizationError
+from client.wire import NEAR_LEVELS, Kind
+
+#: fewer letters than this: a one-letter difference is too often another name
+MIN_LENGTH = 6
+#: more letters than this: no near keys, so that no identifier yields more than MAX_NEAR_KEYS
+MAX_LENGTH = 30
+MAX_NEAR_KEYS = MAX_LENGTH + 1
+#: digits of an E.164 number left out of the pairs: the country code and the first digit after it
+_PHONE_PREFIX = 3
+
+
+def deletions(text: str) -> list[str]:
+    """Return text and every distinct text one character shorter, in a fixed order."""
+    variants = dict.fromkeys([text, *(text[:i] + text[i + 1 :] for i in range(len(text)))])
+    return list(variants)
+
+
+def _phone(canonical: str) -> list[str]:
+    digits = canonical.lstrip("+")
+    keys = []
+    for i in range(_PHONE_PREFIX, len(digits) - 1):
+        first, second = digits[i], digits[i + 1]
+        if first != second:
+            pair = first + second if first < second else second + first
+            keys.append(f"{i}:{digits[:i]}{pair}{digits[i + 2 :]}")
+    return keys
+
+
+def _dob_key(dob: str) -> str:
+    """Return 'yyyy-a-b' with day and month in sorted order: a day/month swap keeps the key."""
+    year, month, day = dob.split("-")
+    low, high = sorted((month, day))
+    return f"{year}-{low}-{high}"
+
+
+def _person(canonical: str) -> list[str]:
+    name, bar, dob = canonical.partition("|")
+    letters = name.replace(" ", "")
+    if not bar or not MIN_LENGTH <= len(letters) <= MAX_LENGTH:
+        return []
+    # Deleting a space would join two parts into another name: delete letters only.
+    suffix = "|" + _dob_key(dob)
+    return [variant + suffix for variant in _letter_deletions(name)]
+
+
+def _letter_deletions(name: str) -> list[str]:
+    found = [name]
+    found += [name[:i] + name[i + 1 :] for i, char in enumerate(name) if char != " "]
+    return list(dict.fromkeys(found))
+
+
+def _operator(canonical: str) -> list[str]:
+    legal = canonical.split("|", 1)[0]
+    if not MIN_LENGTH <= len(legal) <= MAX_LENGTH:
+        return []
+    return deletions(legal)
+
+
+_NEIGHBOURHOODS: dict[Kind, Callable[[str], list[str]]] = {
+    Kind.PHONE: _phone,
+    Kind.PERSON: _person,
+    Kind.OPERATOR: _operator,
+}
+
+
+def near_keys(kind: Kind, canonical: str) -> list[tuple[str, str]]:
+    """Return the (near level, value) keys of a canonical value; none for kinds without one."""
+    neighbourhood = _NEIGHBOURHOODS.get(kind)
+    if neighbourhood is None:
+        return []
+    (level,) = NEAR_LEVELS[kind]
+    try:
+        values = neighbourhood(canonical)
+    except ValueError:
+        raise NormalizationError(kind.value, "not a canonical value") from None
+    return [(level, value) for value in values[:MAX_NEAR_KEYS]]
+
+
+def with_near_keys(
+    kind: Kind, exact: Callable[[str], list[tuple[str, str]]]
+) -> Callable[[str], list[tuple[str, str]]]:
+    """Return a match-key function giving the exact keys of a canonical value, then its near keys."""
+    neighbourhood = _NEIGHBOURHOODS.get(kind)
+    if neighbourhood is None:
+        return exact
+    (level,) = NEAR_LEVELS[kind]
+
+    def keys(canonical: str) -> list[tuple[str, str]]:
+        found = exact(canonical)  # validates the canonical form first
+        near = neighbourhood(canonical)[:MAX_NEAR_KEYS]
+        return found + [(level, value) for value in near]
+
+    return keys
+
+
+def most_keys(kind: Kind) -> int:
+    """Return the most near keys one identifier of kind can yield."""
+    return MAX_NEAR_KEYS if kind in _NEIGHBOURHOODS else 0
