@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
 from linkage_world import CATEGORIES, KIND_COLUMNS, World, build_world, export_rows
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from client import ColumnMapping, IdentifierColumn, MatcherClient, prepare
@@ -136,34 +136,22 @@ def _submit_world(
 
 
 def read_alerts(session: Session, agency_ids: dict[int, int]) -> list[FoundAlert]:
-    """Return every alert with the signals it joins (all signals holding any of its tokens)."""
-    columns = {column.name for column in ALERTS.columns}
-    strength = ALERTS.c.strength if "strength" in columns else None
-    found: dict[int, tuple[set[str], str, set[tuple[int, str]]]] = {}
-    if "token" in columns:
-        rows = session.execute(
-            select(ALERTS.c.id, ALERTS.c.kind, SIGNALS.c.agency_id, SIGNALS.c.ref, *([strength] if strength is not None else []))
-            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
-            .join(SIGNALS, SIGNALS.c.id == SIGNAL_TOKENS.c.signal_id)
-        )
-        for row in rows:
-            kinds, _, signals = found.setdefault(
-                row[0], (set(), row[4] if strength is not None else "n/a", set())
-            )
-            kinds.add(row[1])
-            signals.add((agency_ids[row[2]], row[3]))
-    else:  # pragma: no cover - alerts that hold evidence of several tokens
-        from matcher.services.linkage_read import alert_memberships
-
-        for alert_id, kinds, grade, signals in alert_memberships(session):
-            found[alert_id] = (
-                set(kinds),
-                grade,
-                {(agency_ids[agency], ref) for agency, ref in signals},
-            )
+    """Return every alert the coordinator works on, with all signals its evidence joins."""
+    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
+    rows = session.execute(
+        select(primary, ALERTS.c.kind, SIGNALS.c.agency_id, SIGNALS.c.ref)
+        .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+        .join(SIGNALS, SIGNALS.c.id == SIGNAL_TOKENS.c.signal_id)
+    )
+    grades = dict(session.execute(select(ALERTS.c.id, ALERTS.c.strength)).tuples().all())
+    found: dict[int, tuple[set[str], set[tuple[int, str]]]] = {}
+    for alert_id, kind, agency_id, ref in rows:
+        kinds, signals = found.setdefault(alert_id, (set(), set()))
+        kinds.add(kind)
+        signals.add((agency_ids[agency_id], ref))
     return [
-        FoundAlert(alert_id, tuple(sorted(kinds)), grade, frozenset(signals))
-        for alert_id, (kinds, grade, signals) in sorted(found.items())
+        FoundAlert(alert_id, tuple(sorted(kinds)), grades[alert_id], frozenset(signals))
+        for alert_id, (kinds, signals) in sorted(found.items())
     ]
 
 
@@ -198,8 +186,6 @@ def evaluate(alerts: list[FoundAlert], world: World, truth: dict[tuple[int, str]
     figures: dict[str, float] = {}
     for label, grades in (*((s, (s,)) for s in STRENGTHS), ("strong+medium", ("strong", "medium")), ("all", None)):
         chosen = [a for a in alerts if grades is None or a.strength in grades]
-        if grades is not None and not chosen and all(a.strength == "n/a" for a in alerts):
-            continue
         correct = [a for a in chosen if link_of[a.alert_id] is not None]
         found = {link_of[a.alert_id] for a in correct}
         print(_line(label, len(correct), len(chosen), len(found), len(planted)))

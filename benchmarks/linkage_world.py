@@ -79,6 +79,7 @@ _OPERATOR_NAMES = (
     "Kasbah,Lagune,Madonna,Nirwana,Odyssee,Palermo,Quattro,Riviera,Samba,Topaz,Utopia,Vanille,"
     "Wildrose,Xanadu,Yasmin,Zenit,De Linde,De Zwaan,Het Anker,De Kroon,Rood,Amstel,Maas,Vecht"
 ).split(",")
+_SYLLABLES = "ka,ri,no,me,li,sa,do,ra,va,te,lo,mi,ne,za,bel,kor,tan,vi,sol,mar,den,ro".split(",")
 _OPERATOR_FORMS = ("B.V.", "V.O.F.", "", "", "BV", "Holding B.V.")
 _STREETS = (
     "Hoofdstraat,Kerkstraat,Dorpsstraat,Stationsweg,Molenweg,Schoolstraat,Julianastraat,"
@@ -198,10 +199,17 @@ class Maker:
 
     def operator(self) -> tuple[str, str]:
         rng = self.rng
-        words = [_zipf(rng, _OPERATOR_WORDS, 0.6), rng.choice(_OPERATOR_NAMES)]
-        if rng.random() < 0.5:
+        # a popular word and a name of its own, as most registered business names are
+        own = rng.choice(_OPERATOR_NAMES) if rng.random() < 0.3 else self._coined()
+        words = [_zipf(rng, _OPERATOR_WORDS, 0.6), own]
+        if rng.random() < 0.3:
             words.append(_zipf(rng, _PLACES, 0.7))
         return " ".join(dict.fromkeys(words)), rng.choice(_OPERATOR_FORMS)
+
+    def _coined(self) -> str:
+        """Return a made-up name of two or three syllables (Kirano, Melisa, Dorava)."""
+        syllables = [self.rng.choice(_SYLLABLES) for _ in range(self.rng.choice((2, 3)))]
+        return "".join(syllables).capitalize()
 
     def iban(self) -> str:
         account = "".join(self.rng.choice("0123456789") for _ in range(10))

@@ -1,0 +1,152 @@
+"""One alert per real link: group the alerts of the tokens two agencies' signals share.
+
+Ingest makes one alert row per shared token (:mod:`.overlap`). Here each new one either becomes
+evidence of an open alert about the same signals (``link_id`` names that alert, which the
+coordinator works on) or stays an alert of its own. The rules keep weak evidence from joining
+what is separate:
+
+* identifying or partial evidence joins an open alert that holds one of its signals, when that
+  alert is not weak or all of that alert's signals are among its own (a new agency joins the link
+  through a shared phone; a weak name-only alert is not pulled into it);
+* weak evidence (a name, a building, a hub token) joins only an alert that already holds all of
+  its signals: a common name never chains separate links into one giant alert.
+
+New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
+the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
+(:mod:`.strength`). Two batches that each bring the first evidence of one link at the same moment
+can leave it as two alerts; nothing is lost, and the coordinator can merge them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session
+
+from matcher.models import AlertStatus
+from matcher.services.bulk import among, chunks
+from matcher.services.strength import Evidence, grade_rank, strength
+from matcher.services.tables import ALERTS, SIGNAL_TOKENS
+
+#: the statuses of an alert that new evidence may still join
+JOINABLE = (AlertStatus.NEW.value, AlertStatus.TRIAGE.value)
+
+
+@dataclass
+class _Alert:
+    id: int
+    kind: str
+    level: str
+    token: bytes
+    signals: set[int]
+
+
+def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
+    """Group newly made alerts into the open alerts of their links; return the alerts regraded."""
+    if not alert_ids:
+        return set()
+    new = _load(session, alert_ids)
+    new.sort(key=lambda item: (grade_rank(item.kind, item.level), item.id))
+    touched: set[int] = set()
+    waiting = {alert.id for alert in new}
+    for alert in new:
+        waiting.discard(alert.id)
+        target = _target(session, alert, waiting)
+        if target is not None:
+            session.execute(update(ALERTS).where(ALERTS.c.id == alert.id).values(link_id=target))
+            touched.add(target)
+        else:
+            touched.add(alert.id)
+    regrade(session, touched)
+    return touched
+
+
+def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
+    found: dict[int, _Alert] = {}
+    for chunk in chunks(sorted(alert_ids)):
+        rows = session.execute(
+            select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.token, SIGNAL_TOKENS.c.signal_id)
+            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+            .where(among(session, ALERTS.c.id, chunk))
+        )
+        for alert_id, kind, level, token, signal_id in rows:
+            item = found.setdefault(alert_id, _Alert(alert_id, kind, level, token, set()))
+            item.signals.add(signal_id)
+    return list(found.values())
+
+
+def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
+    """Return the open alert this one is evidence of, or None when it stands on its own.
+
+    Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
+    """
+    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade == "weak"
+    candidates = _alerts_holding(session, alert.signals, besides=alert.id)
+    for later in waiting:
+        candidates.pop(later, None)
+    chosen: list[int] = []
+    for primary, grade in sorted(candidates.items()):
+        held = _link_signals(session, primary)
+        if weak:
+            if alert.signals <= held:
+                chosen.append(primary)
+        elif held & alert.signals and (grade != "weak" or held <= alert.signals):
+            chosen.append(primary)
+    if weak and len(chosen) != 1:
+        return None  # weak evidence that fits two links joins neither
+    return chosen[0] if chosen else None
+
+
+def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:
+    """Return the open alerts (with their strength) whose link holds any of these signals."""
+    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
+    found: set[int] = set()
+    for chunk in chunks(sorted(signals)):
+        found.update(
+            session.execute(
+                select(primary)
+                .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+                .where(among(session, SIGNAL_TOKENS.c.signal_id, chunk), ALERTS.c.id != besides)
+                .distinct()
+            ).scalars()
+        )
+    if not found:
+        return {}
+    rows = session.execute(
+        select(ALERTS.c.id, ALERTS.c.strength).where(
+            among(session, ALERTS.c.id, sorted(found)),
+            ALERTS.c.link_id.is_(None),
+            ALERTS.c.status.in_(JOINABLE),
+        )
+    )
+    return {alert_id: grade for alert_id, grade in rows}
+
+
+def _link_signals(session: Session, primary: int) -> set[int]:
+    """Return the signals holding any token of an alert or of its evidence."""
+    rows = session.execute(
+        select(SIGNAL_TOKENS.c.signal_id)
+        .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
+def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:
+    """Return (alert id, evidence) of an alert and of every alert that is evidence of it."""
+    rows = session.execute(
+        select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .order_by(ALERTS.c.id)
+    )
+    return [(alert_id, Evidence(kind, level, signals)) for alert_id, kind, level, signals in rows]
+
+
+def regrade(session: Session, alert_ids: Iterable[int]) -> None:
+    """Grade each alert again from its evidence (its own token and those linked to it)."""
+    for alert_id in sorted(set(alert_ids)):
+        grade = strength(item for _, item in evidence_of(session, alert_id))
+        session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(strength=grade))
