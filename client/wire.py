@@ -202,6 +202,16 @@ class AlertParty(BaseModel):
     signals: int
 
 
+class AlertEvidence(BaseModel):
+    """One kind of evidence of a released alert: which level, and whether exact or near."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    level: str
+    match: Literal["exact", "near"]
+
+
 class ReleasedAlert(BaseModel):
     """An alert as an involved agency sees it once a coordinator has released it."""
 
@@ -215,6 +225,9 @@ class ReleasedAlert(BaseModel):
     first_seen: dt.date
     last_seen: dt.date
     explanation: str
+    #: strong, medium or weak, from documented rules (docs/linkage.md); never a score
+    strength: Literal["strong", "medium", "weak"] = "weak"
+    evidence: list[AlertEvidence] = Field(default_factory=list)
     own_signals: list[AlertSignal]
     other_agencies: list[AlertParty]
 

@@ -20,6 +20,7 @@ from matcher.errors import Conflict, InvalidRequest
 from matcher.models import AlertStatus, UserRole
 from matcher.services import actors, alert_history, benign_hubs, disclosure, federation, workflow
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
+from matcher.services.strength import STRENGTHS
 
 VIEWERS = (UserRole.COORDINATOR, UserRole.ADMIN)
 
@@ -36,9 +37,13 @@ def alert_list() -> str:
     """List the alerts of the user's regions: filters, sort, counts per status, pages."""
     page, per_page = params.paging()
     regions = _regions_for_filter()
+    # strong and medium by default; weak alerts (a name, a building only) are one choice away
+    shown = params.choice(request.args, "strength", [*STRENGTHS, "all"]) or ""
+    strengths = {"": ("strong", "medium"), "all": None}.get(shown, (shown,))
     filters = AlertFilter(
         status=params.choice(request.args, "status", list(AlertStatus)),
         kind=params.choice(request.args, "kind", list(Kind)),
+        strengths=strengths,
         region=params.choice(request.args, "region", regions),
         agency_id=params.integer(request.args, "agency"),
         since=params.day(request.args, "since"),
@@ -63,6 +68,8 @@ def alert_list() -> str:
         agencies=federation.list_agencies(db.session()),
         statuses=list(AlertStatus),
         kinds=list(Kind),
+        strength=shown,
+        strengths=STRENGTHS,
         query_without=params.query_without,
     )
 

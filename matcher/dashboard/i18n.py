@@ -86,6 +86,20 @@ LEVEL_LABELS: dict[str, LazyString] = {
     "kvk": _l("registration"),
     "plate": _l("plate"),
     "host": _l("host name"),
+    "e164_swap": _l("number with two swapped digits"),
+    "legal_near": _l("legal name, one character apart"),
+    "near_dob": _l("name one letter apart, with date of birth"),
+}
+
+STRENGTH_LABELS: dict[str, LazyString] = {
+    "strong": _l("strong"),
+    "medium": _l("medium"),
+    "weak": _l("weak"),
+}
+
+MATCH_LABELS: dict[str, LazyString] = {
+    "exact": _l("exact"),
+    "near": _l("near"),
 }
 
 CATEGORY_LABELS: dict[str, LazyString] = {
@@ -191,6 +205,8 @@ def init_app(app: Flask) -> None:
         "STATUS_LABELS": STATUS_LABELS,
         "KIND_LABELS": KIND_LABELS,
         "LEVEL_LABELS": LEVEL_LABELS,
+        "STRENGTH_LABELS": STRENGTH_LABELS,
+        "MATCH_LABELS": MATCH_LABELS,
         "CATEGORY_LABELS": CATEGORY_LABELS,
         "LEGAL_BASIS_LABELS": LEGAL_BASIS_LABELS,
         "CASE_ROUTE_LABELS": CASE_ROUTE_LABELS,

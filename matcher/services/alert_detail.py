@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func
@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
-from matcher.services.explanations import explain_counts, phrase
+from matcher.services.explanations import difference, explain_counts, phrase
+from matcher.services.links import evidence_of
 
 __all__ = [
     "MAX_CLUSTER",
@@ -25,6 +26,7 @@ __all__ = [
     "AgencyInvolvement",
     "AlertDetail",
     "ClusterLink",
+    "EvidenceItem",
     "LinkedAlert",
     "TimelineEntry",
     "explain",
@@ -80,6 +82,17 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class EvidenceItem:
+    """One shared token of an alert's link: kind, level, exact or near, and which agencies."""
+
+    kind: str
+    level: str
+    match: str  # exact | near
+    agencies: list[str]
+    difference: dict[str, str] | None  # en/nl sentence for a near match
+
+
+@dataclass(frozen=True)
 class AlertDetail:
     """Everything a coordinator needs to judge an alert."""
 
@@ -90,6 +103,7 @@ class AlertDetail:
     linked: list[LinkedAlert]
     links: list[ClusterLink]
     cluster_truncated: bool
+    evidence: list[EvidenceItem] = field(default_factory=list)
 
     @property
     def regions(self) -> list[str]:
@@ -137,8 +151,42 @@ def get_alert(
     )
     cluster = cluster_of(session, alert)
     return AlertDetail(
-        alert, agencies, timeline, events, cluster.linked, cluster.links, cluster.truncated
+        alert,
+        agencies,
+        timeline,
+        events,
+        cluster.linked,
+        cluster.links,
+        cluster.truncated,
+        evidence_items(session, alert_id),
     )
+
+
+def evidence_items(session: Session, alert_id: int) -> list[EvidenceItem]:
+    """Return the evidence of an alert's link: its own token's and those linked to it."""
+    found = evidence_of(session, alert_id)
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = session.exec(
+        select(AlertAgency.alert_id, Agency.name)
+        .join(Agency, col(Agency.id) == col(AlertAgency.agency_id))
+        .where(col(AlertAgency.alert_id).in_([item_id for item_id, _ in found]))
+        .order_by(col(Agency.name))
+    )
+    for item_id, name in rows:
+        names[item_id].append(name)
+    items = []
+    for item_id, item in found:
+        sentences = {lang: difference(item.kind, item.level, lang) for lang in ("en", "nl")}
+        items.append(
+            EvidenceItem(
+                item.kind,
+                item.level,
+                "near" if item.near else "exact",
+                names[item_id],
+                {k: v for k, v in sentences.items() if v} or None,
+            )
+        )
+    return items
 
 
 def _agencies_and_timeline(

@@ -86,6 +86,8 @@ class AlertFilter:
 
     status: str | None = None
     kind: str | None = None
+    #: the strengths to show; None shows all (the dashboard's default is strong and medium)
+    strengths: tuple[str, ...] | None = None
     region: str | None = None
     agency_id: int | None = None
     since: dt.date | None = None
@@ -100,6 +102,7 @@ class AlertSummary:
     kind: str
     level: str
     status: str
+    strength: str
     agency_count: int
     region_count: int
     signal_count: int
@@ -135,7 +138,10 @@ def _conditions(
     with_status: bool,
     for_counting: bool = False,
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # an alert that is evidence of another is shown within that one, not on its own
+    conditions: list[ColumnElement[bool]] = [col(Alert.link_id).is_(None)]
+    if filters.strengths is not None:
+        conditions.append(col(Alert.strength).in_(filters.strengths))
     if viewer_regions is not None:
         visible = visible_to(viewer_regions, for_counting=for_counting)
         conditions.append(visible if viewer_regions else false())
@@ -212,6 +218,7 @@ def _summary(alert: Alert, agencies: list[str]) -> AlertSummary:
         kind=alert.kind,
         level=alert.level,
         status=alert.status,
+        strength=alert.strength,
         agency_count=alert.agency_count,
         region_count=alert.region_count,
         signal_count=alert.signal_count,

@@ -18,7 +18,32 @@ PHRASES: dict[tuple[str, str], str] = {
     ("kvk", "kvk"): "a Chamber of Commerce (KvK) number",
     ("plate", "plate"): "a licence plate",
     ("url", "host"): "a website",
+    ("phone", "e164_swap"): "a phone number up to two swapped digits",
+    ("operator", "legal_near"): "an operator's legal name up to one character",
+    ("person", "near_dob"): "a person's name up to one letter, with the date of birth",
 }
+
+#: what a near match says about the two spellings, per language (en, nl)
+DIFFERENCES: dict[tuple[str, str], dict[str, str]] = {
+    ("phone", "e164_swap"): {
+        "en": "the phone numbers differ in two swapped digits",
+        "nl": "de telefoonnummers verschillen in twee verwisselde cijfers",
+    },
+    ("operator", "legal_near"): {
+        "en": "the legal names differ in at most one character",
+        "nl": "de statutaire namen verschillen in hooguit één teken",
+    },
+    ("person", "near_dob"): {
+        "en": "the names differ in at most one letter, or day and month of birth are swapped",
+        "nl": "de namen verschillen in hooguit één letter, of dag en maand van geboorte zijn verwisseld",
+    },
+}
+
+
+def difference(kind: str, level: str, language: str = "en") -> str | None:
+    """Return the sentence saying how two near-matching spellings differ, or None if exact."""
+    sentences = DIFFERENCES.get((kind, level))
+    return sentences.get(language, sentences["en"]) if sentences else None
 
 
 def phrase(kind: str, level: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from client.wire import AlertEvidence, AlertParty, AlertSignal, Category, Kind, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
 from matcher.services.explanations import explain_counts
+from matcher.services.links import evidence_of
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -62,6 +63,13 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
             first_seen=alert.first_seen.date(),
             last_seen=alert.last_seen.date(),
         ),
+        strength=alert.strength,
+        evidence=[
+            AlertEvidence(
+                kind=Kind(item.kind), level=item.level, match="near" if item.near else "exact"
+            )
+            for _, item in evidence_of(session, alert.id)
+        ],
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
             for ref, category, observed_on in own
