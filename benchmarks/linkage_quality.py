@@ -26,7 +26,7 @@ import datetime as dt
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +64,9 @@ class FoundAlert:
 
 
 def _mapping() -> ColumnMapping:
-    columns = tuple(IdentifierColumn(column=col, kind=Kind(kind)) for kind, col in KIND_COLUMNS.items())
+    columns = tuple(
+        IdentifierColumn(column=col, kind=Kind(kind)) for kind, col in KIND_COLUMNS.items()
+    )
     return ColumnMapping(
         identifiers=columns,
         case_column="zaak",
@@ -100,7 +102,11 @@ def _submit_world(
             )
             for index, name in enumerate(world.agencies):
                 agency = federation.add_agency(
-                    session, name=name, kind="municipality", region=f"Regio {index % 3}", actor="benchmark"
+                    session,
+                    name=name,
+                    kind="municipality",
+                    region=f"Regio {index % 3}",
+                    actor="benchmark",
                 )
                 assert agency.id is not None
                 agency_ids[agency.id] = index
@@ -125,7 +131,9 @@ def _submit_world(
         per_kind.update(report.tokens_per_kind)
         identifiers += sum(report.identifiers_per_kind.values())
         by_row = {number: signal for number, _, signal in rows}
-        with MatcherClient("http://127.0.0.1", api_token=tokens[index], transport=transport) as client:
+        with MatcherClient(
+            "http://127.0.0.1", api_token=tokens[index], transport=transport
+        ) as client:
             for batch in batches:
                 client.submit(batch)
                 for origin in batch.origins:
@@ -155,7 +163,9 @@ def read_alerts(session: Session, agency_ids: dict[int, int]) -> list[FoundAlert
     ]
 
 
-def _link_of(signals: Iterable[tuple[int, str]], truth: dict[tuple[int, str], int | None]) -> int | None:
+def _link_of(
+    signals: Iterable[tuple[int, str]], truth: dict[tuple[int, str], int | None]
+) -> int | None:
     """Return the planted link all signals belong to (from 2+ agencies), or None."""
     links = {truth.get(signal) for signal in signals}
     if len(links) != 1:
@@ -168,14 +178,19 @@ def _link_of(signals: Iterable[tuple[int, str]], truth: dict[tuple[int, str], in
 def _line(label: str, correct: int, made: int, found: int, planted: int) -> str:
     precision = f"{100 * correct / made:6.1f}%" if made else "     -"
     recall = f"{100 * found / planted:6.1f}%" if planted else "     -"
-    return f"  {label:<24} alerts {made:6d}  precision {precision}  recall {recall}  ({found}/{planted})"
+    counts = f"({found}/{planted})"
+    return f"  {label:<24} alerts {made:6d}  precision {precision}  recall {recall}  {counts}"
 
 
-def evaluate(alerts: list[FoundAlert], world: World, truth: dict[tuple[int, str], int | None]) -> dict[str, float]:
+def evaluate(
+    alerts: list[FoundAlert], world: World, truth: dict[tuple[int, str], int | None]
+) -> dict[str, float]:
     """Print precision and recall per kind and per strength; return the headline figures."""
     planted = set(world.link_kinds)
     link_of = {alert.alert_id: _link_of(alert.signals, truth) for alert in alerts}
-    print("per kind (an alert counts for every kind of its evidence; recall of links of that kind):")
+    print(
+        "per kind (an alert counts for every kind of its evidence; recall of links of that kind):"
+    )
     for kind in KIND_COLUMNS:
         of_kind = [a for a in alerts if kind in a.kinds]
         correct = [a for a in of_kind if link_of[a.alert_id] is not None]
@@ -184,7 +199,11 @@ def evaluate(alerts: list[FoundAlert], world: World, truth: dict[tuple[int, str]
         print(_line(kind, len(correct), len(of_kind), len(found), len(links)))
     print("per strength:")
     figures: dict[str, float] = {}
-    for label, grades in (*((s, (s,)) for s in STRENGTHS), ("strong+medium", ("strong", "medium")), ("all", None)):
+    for label, grades in (
+        *((s, (s,)) for s in STRENGTHS),
+        ("strong+medium", ("strong", "medium")),
+        ("all", None),
+    ):
         chosen = [a for a in alerts if grades is None or a.strength in grades]
         correct = [a for a in chosen if link_of[a.alert_id] is not None]
         found = {link_of[a.alert_id] for a in correct}
@@ -242,10 +261,18 @@ def baseline(world: World) -> None:
         for i, j in pairs:
             a, b = owners[i], owners[j]
             if a < b and world.signals[a].agency != world.signals[b].agency:
-                if kind == "person" and values[i].rpartition("|")[2] != values[j].rpartition("|")[2]:
+                if (
+                    kind == "person"
+                    and values[i].rpartition("|")[2] != values[j].rpartition("|")[2]
+                ):
                     continue  # the same name with another date of birth is another person
                 predicted.add((a, b))
-    correct = {pair for pair in predicted if world.signals[pair[0]].link is not None and world.signals[pair[0]].link == world.signals[pair[1]].link}
+    correct = {
+        pair
+        for pair in predicted
+        if world.signals[pair[0]].link is not None
+        and world.signals[pair[0]].link == world.signals[pair[1]].link
+    }
     found = {world.signals[a].link for a, _ in correct}
     planted = len(world.link_kinds)
     precision = len(correct) / len(predicted) if predicted else 1.0
@@ -275,9 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     errors = Counter(error for signal in world.signals for error in signal.errors)
     print(
         f"world: seed {args.seed}, {args.agencies} agencies, {len(world.signals)} signals,"
-        f" {len(world.link_kinds)} planted links, errors in {100 * args.error_rate:.0f}% of spellings"
+        f" {len(world.link_kinds)} planted links,"
+        f" errors in {100 * args.error_rate:.0f}% of spellings"
     )
-    print("  errors planted: " + ", ".join(f"{name} {count}" for name, count in sorted(errors.items())))
+    print(
+        "  errors planted: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(errors.items()))
+    )
     with tempfile.TemporaryDirectory(prefix="kp-linkage-") as directory:
         started = time.perf_counter()
         session, truth, agency_ids, per_kind, identifiers = _submit_world(world, Path(directory))

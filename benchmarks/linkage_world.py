@@ -1,4 +1,4 @@
-"""A seeded world of agency exports with planted cross-agency links, clerical errors and look-alikes.
+"""A seeded world of agency exports: planted cross-agency links, clerical errors, look-alikes.
 
 Used by ``linkage_quality.py``. Every planted link is one real entity (a phone, a mailbox, an
 address, an operator, a person with a date of birth, an IBAN, a KvK number, a plate, and some
@@ -56,40 +56,47 @@ LINK_SHAPES: tuple[tuple[str, ...], ...] = (
     ("operator", "address"),
 )
 
-_SURNAMES = (
+
+def _words(text: str) -> list[str]:
+    """Split a comma-separated word list (names keep their spaces and diacritics)."""
+    return text.split(",")
+
+
+_SURNAMES = _words(
     "de Jong,Jansen,de Vries,van den Berg,van Dijk,Bakker,Janssen,Visser,Smit,Meijer,de Boer,"
-    "Mulder,de Groot,Bos,Vos,Peters,Hendriks,van Leeuwen,Dekker,Brouwer,de Wit,Dijkstra,Smits,"
-    "de Graaf,van der Meer,Popescu,Ionescu,Popa,Dumitru,Stoica,Nowak,Kowalska,Wiśniewska,"
-    "Horváth,Nagy,Kovács,Ivanova,Petrova,Dimitrova,Georgieva,Nguyen,Tran,Santos,Oliveira,"
-    "Yılmaz,Şahin,Kaya,Demir,Okafor,Adeyemi,Mureșan,Țurcanu,Srisuk,Rodríguez"
-).split(",")
-_FIRST_NAMES = (
+    "Mulder,de Groot,Bos,Vos,Peters,Hendriks,van Leeuwen,Dekker,Brouwer,de Wit,Dijkstra,"
+    "Smits,de Graaf,van der Meer,Popescu,Ionescu,Popa,Dumitru,Stoica,Nowak,Kowalska,"
+    "Wiśniewska,Horváth,Nagy,Kovács,Ivanova,Petrova,Dimitrova,Georgieva,Nguyen,Tran,Santos,"
+    "Oliveira,Yılmaz,Şahin,Kaya,Demir,Okafor,Adeyemi,Mureșan,Țurcanu,Srisuk,Rodríguez"
+)
+_FIRST_NAMES = _words(
     "Maria,Ana,Elena,Ioana,Daniela,Andreea,Anna,Katarzyna,Olga,Natalia,Svetlana,Fatma,Ayşe,"
-    "Sanne,Emma,Lisa,Anouk,Fleur,Chioma,Thi,Linh,Siriporn,Lucía,Zsófia,Mihaela,Gabriela,"
-    "Jan,Peter,Mohamed,Ahmet,Ion,Gheorghe,Tomasz,Dimitar"
-).split(",")
-_OPERATOR_WORDS = (
+    "Sanne,Emma,Lisa,Anouk,Fleur,Chioma,Thi,Linh,Siriporn,Lucía,Zsófia,Mihaela,Gabriela,Jan,"
+    "Peter,Mohamed,Ahmet,Ion,Gheorghe,Tomasz,Dimitar"
+)
+_OPERATOR_WORDS = _words(
     "Salon,Massage,Club,Beauty,Wellness,Thai,Relax,Studio,Spa,Paradise,Diamond,Golden,Lotus,"
-    "Oriental,Royal,Angel,Venus,Bella,Star,Rose,Velvet,Pearl,Orchid,Amber,Crystal,Happy,Sunrise,"
-    "Bamboo,Jasmine,Harmony"
-).split(",")
-_OPERATOR_NAMES = (
+    "Oriental,Royal,Angel,Venus,Bella,Star,Rose,Velvet,Pearl,Orchid,Amber,Crystal,Happy,"
+    "Sunrise,Bamboo,Jasmine,Harmony"
+)
+_OPERATOR_NAMES = _words(
     "Diamond,Lotus,Jade,Bambi,Fortuna,Aurora,Mirage,Sakura,Tiffany,Zafira,Oase,Sirocco,Luna,"
-    "Valentina,Cleopatra,Esmeralda,Bounty,Charme,Delight,Eden,Flamingo,Gardenia,Hacienda,Ibiza,"
-    "Kasbah,Lagune,Madonna,Nirwana,Odyssee,Palermo,Quattro,Riviera,Samba,Topaz,Utopia,Vanille,"
-    "Wildrose,Xanadu,Yasmin,Zenit,De Linde,De Zwaan,Het Anker,De Kroon,Rood,Amstel,Maas,Vecht"
-).split(",")
-_SYLLABLES = "ka,ri,no,me,li,sa,do,ra,va,te,lo,mi,ne,za,bel,kor,tan,vi,sol,mar,den,ro".split(",")
+    "Valentina,Cleopatra,Esmeralda,Bounty,Charme,Delight,Eden,Flamingo,Gardenia,Hacienda,"
+    "Ibiza,Kasbah,Lagune,Madonna,Nirwana,Odyssee,Palermo,Quattro,Riviera,Samba,Topaz,Utopia,"
+    "Vanille,Wildrose,Xanadu,Yasmin,Zenit,De Linde,De Zwaan,Het Anker,De Kroon,Rood,Amstel,"
+    "Maas,Vecht"
+)
+_SYLLABLES = _words("ka,ri,no,me,li,sa,do,ra,va,te,lo,mi,ne,za,bel,kor,tan,vi,sol,mar,den,ro")
 _OPERATOR_FORMS = ("B.V.", "V.O.F.", "", "", "BV", "Holding B.V.")
-_STREETS = (
+_STREETS = _words(
     "Hoofdstraat,Kerkstraat,Dorpsstraat,Stationsweg,Molenweg,Schoolstraat,Julianastraat,"
     "Wilhelminastraat,Beatrixstraat,Nieuwstraat,Marktstraat,Parallelweg,Industrieweg,"
     "Kanaalweg,Oranjestraat,Emmastraat,Prins Hendrikkade,Oudegracht,Lange Voorhout,Binnenweg"
-).split(",")
-_PLACES = (
+)
+_PLACES = _words(
     "Amsterdam,Rotterdam,Den Haag,Utrecht,Eindhoven,Groningen,Tilburg,Almere,Breda,Nijmegen,"
     "Arnhem,Haarlem,Amersfoort,Zwolle,Leiden,Maastricht"
-).split(",")
+)
 _MAIL_HOSTS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com", "live.nl", "ziggo.nl")
 _BANKS = ("ABNA", "INGB", "RABO", "SNSB", "TRIO", "BUNQ", "KNAB")
 _PLATE_LETTERS = "BDFGHJKLNPRSTVXZ"
@@ -334,7 +341,9 @@ class Speller:
             name = f"{last} {first}"
         else:
             name = rng.choice((f"{first} {last}", f"{last.upper()}, {first}", f"{first} {last}"))
-        written_dob = rng.choice((dob.isoformat(), dob.strftime("%d-%m-%Y"), dob.strftime("%d/%m/%Y")))
+        written_dob = rng.choice(
+            (dob.isoformat(), dob.strftime("%d-%m-%Y"), dob.strftime("%d/%m/%Y"))
+        )
         return {"naam": name, "geboortedatum": written_dob}
 
     def _iban(self, iban: str, error: str | None) -> dict[str, str]:

@@ -18,9 +18,9 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from client import neighbourhoods
 from client.cells import category_of, fold
 from client.errors import InputFileError
-from client import neighbourhoods
 from client.wire import EXACT_LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365

@@ -105,7 +105,7 @@ def near_keys(kind: Kind, canonical: str) -> list[tuple[str, str]]:
 def with_near_keys(
     kind: Kind, exact: Callable[[str], list[tuple[str, str]]]
 ) -> Callable[[str], list[tuple[str, str]]]:
-    """Return a match-key function giving the exact keys of a canonical value, then its near keys."""
+    """Return a match-key function: the exact keys of a canonical value, then its near keys."""
     neighbourhood = _NEIGHBOURHOODS.get(kind)
     if neighbourhood is None:
         return exact

@@ -120,10 +120,18 @@ def test_two_agencies_submitting_the_same_phone_and_address_raise_alerts(
         assert "2 signals" in result.output
 
     coordinator = {"Authorization": f"Bearer {federation['coordinator']}"}
-    alerts = client.get("/api/v1/coordinator/alerts", headers=coordinator).get_json()["alerts"]
-    kinds = sorted((alert["kind"], alert["level"]) for alert in alerts)
-    assert kinds == [("address", "building"), ("address", "unit"), ("phone", "e164")]
-    assert all(alert["agency_count"] == 2 for alert in alerts)
+    # one real link (U-1 and A-1 share a phone and an address): one alert, all its evidence
+    (alert,) = client.get("/api/v1/coordinator/alerts", headers=coordinator).get_json()["alerts"]
+    assert (alert["agency_count"], alert["strength"]) == (2, "strong")
+    detail = client.get(f"/api/v1/coordinator/alerts/{alert['id']}", headers=coordinator)
+    evidence = {
+        (item["kind"], item["level"], item["match"]) for item in detail.get_json()["evidence"]
+    }
+    assert evidence == {
+        ("address", "building", "exact"),
+        ("address", "unit", "exact"),
+        ("phone", "e164", "exact"),
+    }
 
     # the wire carried tokens, references, categories and dates: never a raw or canonical value
     sent = b"\n".join(recorder.bodies)

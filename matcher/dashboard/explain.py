@@ -10,7 +10,7 @@ import datetime as dt
 
 from flask_babel import format_date
 
-from matcher.dashboard.i18n import PHRASES, _, ngettext
+from matcher.dashboard.i18n import PHRASES, _, ngettext, select_language
 from matcher.services.alert_detail import AlertDetail
 
 
@@ -60,7 +60,17 @@ def sentence(
 
 
 def explain(detail: AlertDetail) -> str:
-    """Return the sentence for a coordinator's view of an alert."""
+    """Return the sentence for a coordinator's view of an alert, with how near matches differ."""
+    language = select_language()
+    differences = "".join(
+        f" {text[0].upper()}{text[1:]}."
+        for item in detail.evidence
+        if item.difference and (text := item.difference.get(language, item.difference["en"]))
+    )
+    return _counts(detail) + differences
+
+
+def _counts(detail: AlertDetail) -> str:
     return sentence(
         kind=detail.alert.kind,
         level=detail.alert.level,
@@ -69,5 +79,8 @@ def explain(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_seen=detail.first_seen,
         last_seen=detail.last_seen,
-        linked=[(item.kind, item.level) for item in detail.linked],
+        linked=[
+            *((item.kind, item.level) for item in detail.evidence),
+            *((item.kind, item.level) for item in detail.linked),
+        ],
     )

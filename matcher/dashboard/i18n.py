@@ -71,6 +71,9 @@ PHRASES: dict[tuple[str, str], LazyString] = {
     ("kvk", "kvk"): _l("a Chamber of Commerce (KvK) number"),
     ("plate", "plate"): _l("a licence plate"),
     ("url", "host"): _l("a website"),
+    ("phone", "e164_swap"): _l("a phone number up to two swapped digits"),
+    ("operator", "legal_near"): _l("an operator's legal name up to one character"),
+    ("person", "near_dob"): _l("a person's name up to one letter, with the date of birth"),
 }
 
 LEVEL_LABELS: dict[str, LazyString] = {

@@ -19,6 +19,7 @@ from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, Signa
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
 from matcher.services.explanations import difference, explain_counts, phrase
 from matcher.services.links import evidence_of
+from matcher.services.strength import is_near
 
 __all__ = [
     "MAX_CLUSTER",
@@ -174,15 +175,26 @@ def evidence_items(session: Session, alert_id: int) -> list[EvidenceItem]:
     )
     for item_id, name in rows:
         names[item_id].append(name)
-    items = []
+    grouped: dict[tuple[str, str], set[str]] = {}
     for item_id, item in found:
-        sentences = {lang: difference(item.kind, item.level, lang) for lang in ("en", "nl")}
+        grouped.setdefault((item.kind, item.level), set()).update(names[item_id])
+    items = []
+    for (kind, level), agencies in grouped.items():
+        near = is_near(kind, level)
+        exact = [
+            held
+            for (other, other_level), held in grouped.items()
+            if other == kind and not is_near(other, other_level)
+        ]
+        if near and any(agencies <= held for held in exact):
+            continue  # the same values matched exactly: the near match adds nothing
+        sentences = {lang: difference(kind, level, lang) for lang in ("en", "nl")}
         items.append(
             EvidenceItem(
-                item.kind,
-                item.level,
-                "near" if item.near else "exact",
-                names[item_id],
+                kind,
+                level,
+                "near" if near else "exact",
+                sorted(agencies),
                 {k: v for k, v in sentences.items() if v} or None,
             )
         )
@@ -224,7 +236,19 @@ def _agencies_and_timeline(
 
 
 def explain(detail: AlertDetail) -> str:
-    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'."""
+    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'.
+
+    A near match adds how the spellings differ: 'The phone numbers differ in two swapped digits.'
+    """
+    differences = "".join(
+        f" {item.difference['en'][0].upper()}{item.difference['en'][1:]}."
+        for item in detail.evidence
+        if item.difference
+    )
+    return _counts_sentence(detail) + differences
+
+
+def _counts_sentence(detail: AlertDetail) -> str:
     return explain_counts(
         kind=detail.alert.kind,
         level=detail.alert.level,
@@ -233,5 +257,13 @@ def explain(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_seen=detail.first_seen,
         last_seen=detail.last_seen,
-        linked_kinds=detail.cluster_kinds[1:],
+        linked_kinds=_linked_phrases(detail),
     )
+
+
+def _linked_phrases(detail: AlertDetail) -> list[str]:
+    """Return the other evidence of the alert's link, then the rest of its cluster."""
+    own = phrase(detail.alert.kind, detail.alert.level)
+    evidence = [phrase(item.kind, item.level) for item in detail.evidence]
+    others = dict.fromkeys([*evidence, *detail.cluster_kinds[1:]])
+    return [text for text in others if text != own]

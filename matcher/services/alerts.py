@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, exists, false, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from matcher import audit
@@ -148,7 +149,12 @@ def _conditions(
     if with_status and filters.status:
         conditions.append(col(Alert.status) == filters.status)
     if filters.kind:
-        conditions.append(col(Alert.kind) == filters.kind)
+        # an alert shows under every kind of its evidence, not only under its first token's
+        evidence = aliased(Alert)
+        of_kind = exists().where(
+            col(evidence.link_id) == col(Alert.id), col(evidence.kind) == filters.kind
+        )
+        conditions.append(or_(col(Alert.kind) == filters.kind, of_kind))
     if filters.region:
         conditions.append(visible_to({filters.region}, for_counting=for_counting))
     if filters.agency_id is not None:

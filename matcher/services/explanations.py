@@ -35,7 +35,10 @@ DIFFERENCES: dict[tuple[str, str], dict[str, str]] = {
     },
     ("person", "near_dob"): {
         "en": "the names differ in at most one letter, or day and month of birth are swapped",
-        "nl": "de namen verschillen in hooguit één letter, of dag en maand van geboorte zijn verwisseld",
+        "nl": (
+            "de namen verschillen in hooguit één letter,"
+            " of dag en maand van geboorte zijn verwisseld"
+        ),
     },
 }
 

@@ -67,7 +67,13 @@ def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
     found: dict[int, _Alert] = {}
     for chunk in chunks(sorted(alert_ids)):
         rows = session.execute(
-            select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.token, SIGNAL_TOKENS.c.signal_id)
+            select(
+                ALERTS.c.id,
+                ALERTS.c.kind,
+                ALERTS.c.level,
+                ALERTS.c.token,
+                SIGNAL_TOKENS.c.signal_id,
+            )
             .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
             .where(among(session, ALERTS.c.id, chunk))
         )

@@ -87,7 +87,9 @@ def strength(evidence: Iterable[Evidence]) -> str:
     items = list(evidence)
     if any(item.grade == "identifying" and not item.near for item in items):
         return "strong"
-    if any(item.grade == "identifying" or (item.grade == "partial" and not item.near) for item in items):
+    if any(
+        item.grade == "identifying" or (item.grade == "partial" and not item.near) for item in items
+    ):
         return "medium"
     if len({item.kind for item in items}) >= 2:
         return "medium"

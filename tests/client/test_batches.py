@@ -342,7 +342,9 @@ def test_a_remote_scheme_is_asked_from_this_process_in_bulk(scheme: HmacScheme) 
 
     assert {pid for pid, _ in remote.calls} == {os.getpid()}
     # per phone its exact key and its swapped-pair keys; one call in process, then one per chunk
-    per_row = [1 + len(near_keys(Kind.PHONE, normalize("phone", cells["telefoon"]))) for cells in rows]
+    per_row = [
+        1 + len(near_keys(Kind.PHONE, normalize("phone", cells["telefoon"]))) for cells in rows
+    ]
     chunked = [sum(per_row[start : start + 10]) for start in range(0, 40, 10)]
     assert [count for _, count in remote.calls] == [sum(per_row), *chunked]
     assert pooled[0].to_batch().scheme is SchemeName.OPRF
