@@ -98,6 +98,11 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
         f" seen {alert.first_seen} to {alert.last_seen}, released {alert.released_at:%Y-%m-%d}"
     )
     click.echo(f"  {alert.explanation}")
+    if alert.evidence:
+        shared = ", ".join(
+            f"{item.kind.value} {item.level} ({item.match})" for item in alert.evidence
+        )
+        click.echo(f"  Strength {alert.strength}; evidence: {shared}")
     click.echo("  Our signals:")
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)

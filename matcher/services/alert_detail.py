@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func
+from sqlalchemy import ColumnElement, Select, exists, func, or_
 from sqlmodel import Session, col, select
 
 from matcher.errors import NotFound
@@ -204,10 +204,14 @@ def evidence_items(session: Session, alert_id: int) -> list[EvidenceItem]:
 def _agencies_and_timeline(
     session: Session, alert: Alert
 ) -> tuple[list[AgencyInvolvement], list[TimelineEntry]]:
+    # every signal of the link: holding the alert's token or a token of its evidence
+    tokens = select(Alert.token).where(
+        or_(col(Alert.id) == alert.id, col(Alert.link_id) == alert.id)
+    )
+    held = select(SignalToken.signal_id).where(col(SignalToken.token).in_(tokens))
     rows = session.exec(
         select(col(Signal.agency_id), col(Signal.category), col(Signal.observed_on), func.count())
-        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
-        .where(col(SignalToken.token) == alert.token)
+        .where(col(Signal.id).in_(held))
         .group_by(col(Signal.agency_id), col(Signal.category), col(Signal.observed_on))
         .order_by(col(Signal.observed_on), col(Signal.agency_id))
     ).all()

@@ -6,13 +6,14 @@ that were not released to this agency).
 
 from __future__ import annotations
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from client.wire import AlertEvidence, AlertParty, AlertSignal, Category, Kind, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
+from matcher.services.alert_detail import evidence_items
 from matcher.services.explanations import explain_counts
-from matcher.services.links import evidence_of
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -33,10 +34,18 @@ def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[Rele
 
 
 def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
+    # the agency's signals holding the alert's token or any token of its evidence
+    tokens = select(Alert.token).where(
+        or_(col(Alert.id) == alert.id, col(Alert.link_id) == alert.id)
+    )
     own = session.exec(
         select(col(Signal.ref), col(Signal.category), col(Signal.observed_on))
-        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
-        .where(col(SignalToken.token) == alert.token, col(Signal.agency_id) == agency_id)
+        .where(
+            col(Signal.agency_id) == agency_id,
+            col(Signal.id).in_(
+                select(SignalToken.signal_id).where(col(SignalToken.token).in_(tokens))
+            ),
+        )
         .order_by(col(Signal.observed_on), col(Signal.ref))
     )
     others = session.exec(
@@ -62,14 +71,10 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
             signals=alert.signal_count,
             first_seen=alert.first_seen.date(),
             last_seen=alert.last_seen.date(),
-        ),
+        )
+        + _differences(session, alert.id),
         strength=alert.strength,
-        evidence=[
-            AlertEvidence(
-                kind=Kind(item.kind), level=item.level, match="near" if item.near else "exact"
-            )
-            for _, item in evidence_of(session, alert.id)
-        ],
+        evidence=_evidence(session, alert.id),
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
             for ref, category, observed_on in own
@@ -84,3 +89,17 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
             for other, count in others
         ],
     )
+
+
+def _evidence(session: Session, alert_id: int) -> list[AlertEvidence]:
+    """Return the kinds and levels of an alert's evidence, each once, exact or near."""
+    return [
+        AlertEvidence(kind=Kind(item.kind), level=item.level, match=item.match)
+        for item in evidence_items(session, alert_id)
+    ]
+
+
+def _differences(session: Session, alert_id: int) -> str:
+    """Return how near-matching spellings of the alert differ, as sentences (English)."""
+    texts = [item.difference["en"] for item in evidence_items(session, alert_id) if item.difference]
+    return "".join(f" {text[0].upper()}{text[1:]}." for text in texts)
