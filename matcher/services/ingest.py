@@ -178,6 +178,7 @@ def _store(
     shared = token_locks.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
     shared = token_locks.without_benign_hubs(session, shared)
     changes = overlap.refresh_alerts(session, shared, now=now, create=True)
+    links.detach_outgrown(session, shared)
     links.link_new_alerts(session, changes.created_ids)
     return changes
 

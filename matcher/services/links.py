@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
+from client.wire import Kind
 from matcher.models import AlertStatus
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import Evidence, grade_rank, strength
@@ -32,6 +33,8 @@ from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
 #: the statuses of an alert that new evidence may still join
 JOINABLE = (AlertStatus.NEW.value, AlertStatus.TRIAGE.value)
+#: among evidence of one grade, the alert of the kind listed first leads (phone before address)
+_KIND_ORDER = {kind.value: number for number, kind in enumerate(Kind)}
 
 
 @dataclass
@@ -48,7 +51,7 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
     if not alert_ids:
         return set()
     new = _load(session, alert_ids)
-    new.sort(key=lambda item: (grade_rank(item.kind, item.level), item.id))
+    new.sort(key=lambda item: (grade_rank(item.kind, item.level), _KIND_ORDER[item.kind], item.id))
     touched: set[int] = set()
     waiting = {alert.id for alert in new}
     for alert in new:
@@ -61,6 +64,40 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
             touched.add(alert.id)
     regrade(session, touched)
     return touched
+
+
+def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Detach weak evidence that now joins signals outside its link; return the alerts regraded.
+
+    A name shared by two signals of a phone link is evidence of it; once other agencies' signals
+    hold the same name too, it no longer speaks for that link and stands as an alert of its own.
+    """
+    touched: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        rows = session.execute(
+            select(
+                ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count, ALERTS.c.link_id
+            ).where(among(session, ALERTS.c.token, chunk), ALERTS.c.link_id.is_not(None))
+        ).all()
+        for alert_id, kind, level, signals, primary in rows:
+            if Evidence(kind, level, signals).grade != "weak":
+                continue
+            own = _signals_of(session, alert_id)
+            if own <= _link_signals(session, primary, besides=alert_id):
+                continue
+            session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
+            touched.update((alert_id, primary))
+    regrade(session, touched)
+    return touched
+
+
+def _signals_of(session: Session, alert_id: int) -> set[int]:
+    rows = session.execute(
+        select(SIGNAL_TOKENS.c.signal_id)
+        .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+        .where(ALERTS.c.id == alert_id)
+    )
+    return set(rows.scalars())
 
 
 def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
@@ -130,14 +167,17 @@ def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -
     return {alert_id: grade for alert_id, grade in rows}
 
 
-def _link_signals(session: Session, primary: int) -> set[int]:
-    """Return the signals holding any token of an alert or of its evidence."""
-    rows = session.execute(
+def _link_signals(session: Session, primary: int, *, besides: int | None = None) -> set[int]:
+    """Return the signals holding any token of an alert or of its evidence (but ``besides``)."""
+    statement = (
         select(SIGNAL_TOKENS.c.signal_id)
         .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
         .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
         .distinct()
     )
+    if besides is not None:
+        statement = statement.where(ALERTS.c.id != besides)
+    rows = session.execute(statement)
     return set(rows.scalars())
 
 
@@ -149,6 +189,17 @@ def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:
         .order_by(ALERTS.c.id)
     )
     return [(alert_id, Evidence(kind, level, signals)) for alert_id, kind, level, signals in rows]
+
+
+def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Return the alerts (the ones coordinators work on) whose link holds any of these tokens."""
+    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
+    found: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        found.update(
+            session.execute(select(primary).where(among(session, ALERTS.c.token, chunk))).scalars()
+        )
+    return found
 
 
 def regrade(session: Session, alert_ids: Iterable[int]) -> None:
