@@ -5,11 +5,13 @@ evidence of an open alert about the same signals (``link_id`` names that alert, 
 coordinator works on) or stays an alert of its own. The rules keep weak evidence from joining
 what is separate:
 
-* identifying or partial evidence joins an open alert that holds one of its signals, when that
-  alert is not weak or all of that alert's signals are among its own (a new agency joins the link
-  through a shared phone; a weak name-only alert is not pulled into it);
-* weak evidence (a name, a building, a hub token) joins only an alert that already holds all of
-  its signals: a common name never chains separate links into one giant alert.
+* identifying evidence joins an open alert that holds one of its signals, when identifying
+  evidence (exact or near) holds that alert together too, or all of that alert's signals are
+  among its own (a new agency joins a link through a shared phone; an alert made of names only
+  is not pulled into another link);
+* partial and weak evidence (a business or person name, a building, a hub token) joins only an
+  alert that already holds all of its signals, and leaves it again once other signals hold it
+  too: a common name never chains separate links into one giant alert.
 
 New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
 the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
@@ -28,7 +30,7 @@ from sqlmodel import Session
 from client.wire import Kind
 from matcher.models import AlertStatus
 from matcher.services.bulk import among, chunks
-from matcher.services.strength import Evidence, grade_rank, strength
+from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
 #: the statuses of an alert that new evidence may still join
@@ -59,15 +61,14 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
         target = _target(session, alert, waiting)
         if target is not None:
             session.execute(update(ALERTS).where(ALERTS.c.id == alert.id).values(link_id=target))
-            touched.add(target)
-        else:
-            touched.add(alert.id)
-    regrade(session, touched)
+        # graded at once: the next alert of this batch reads the grade to choose its link
+        regrade(session, [target or alert.id])
+        touched.add(target or alert.id)
     return touched
 
 
 def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
-    """Detach weak evidence that now joins signals outside its link; return the alerts regraded.
+    """Detach name-like evidence now joining signals outside its link; return the alerts regraded.
 
     A name shared by two signals of a phone link is evidence of it; once other agencies' signals
     hold the same name too, it no longer speaks for that link and stands as an alert of its own.
@@ -80,7 +81,7 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             ).where(among(session, ALERTS.c.token, chunk), ALERTS.c.link_id.is_not(None))
         ).all()
         for alert_id, kind, level, signals, primary in rows:
-            if Evidence(kind, level, signals).grade != "weak":
+            if Evidence(kind, level, signals).grade == "identifying":
                 continue
             own = _signals_of(session, alert_id)
             if own <= _link_signals(session, primary, besides=alert_id):
@@ -125,21 +126,30 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
 
     Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
     """
-    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade == "weak"
+    # only identifying evidence may bring new signals into a link; a name must fit inside one
+    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade != "identifying"
     candidates = _alerts_holding(session, alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
-    chosen: list[int] = []
+    chosen: list[tuple[int, int]] = []  # (rank of the alert's strength, alert id)
     for primary, grade in sorted(candidates.items()):
         held = _link_signals(session, primary)
         if weak:
             if alert.signals <= held:
-                chosen.append(primary)
-        elif held & alert.signals and (grade != "weak" or held <= alert.signals):
-            chosen.append(primary)
-    if weak and len(chosen) != 1:
-        return None  # weak evidence that fits two links joins neither
-    return chosen[0] if chosen else None
+                chosen.append((STRENGTHS.index(grade), primary))
+        elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
+            chosen.append((STRENGTHS.index(grade), primary))
+    if not chosen:
+        return None
+    chosen.sort()
+    if weak and len(chosen) > 1 and chosen[0][0] == chosen[1][0]:
+        return None  # a name that fits two links of one strength joins neither
+    return chosen[0][1]
+
+
+def _anchored(session: Session, primary: int) -> bool:
+    """Say whether identifying evidence (exact or near) holds an alert's link together."""
+    return any(item.grade == "identifying" for _, item in evidence_of(session, primary))
 
 
 def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:

@@ -3,8 +3,9 @@
 Each (kind, level) has a grade, declared here in one place:
 
 * ``identifying``: points at one phone, mailbox, account, company, vehicle, dwelling or person
-  (phone, e-mail, IBAN, KvK, plate, address unit, name + date of birth, operator legal name).
-* ``partial``: a web host, a trade name: many operators share one.
+  (phone, e-mail, IBAN, KvK number, plate, address unit, name + date of birth).
+* ``partial``: an operator's legal or trade name, a web host: names like 'Salon Luna' recur in
+  many towns, so a name points at a business only together with other evidence.
 * ``weak``: a name without date of birth, a building: many people share one.
 
 A level is ``near`` when its tokens come from a neighbourhood (a swapped digit pair, a one-letter
@@ -14,9 +15,10 @@ difference); the others are ``exact``. A token that more than ``HUB_SIGNALS`` si
 The rules, in order:
 
 1. ``strong``: exact identifying evidence (not a hub).
-2. ``medium``: near identifying evidence; or exact partial evidence; or weak/partial evidence of
-   two or more kinds corroborating each other.
-3. ``weak``: everything else: a name only, a building only, a hub only.
+2. ``medium``: near identifying evidence; or exact partial evidence (the same legal name); or
+   evidence of two or more kinds corroborating each other.
+3. ``weak``: everything else: a person's name only, a building only, a hub only, a business
+   name one character apart only.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ GRADES: dict[tuple[str, str], Grade] = {
     ("person", "name_dob"): "identifying",
     ("person", "near_dob"): "identifying",
     ("person", "name"): "weak",
-    ("operator", "legal_name"): "identifying",
-    ("operator", "legal_near"): "identifying",
+    ("operator", "legal_name"): "partial",
+    ("operator", "legal_near"): "partial",
     ("operator", "trade_name"): "partial",
     ("url", "host"): "partial",
 }

@@ -31,9 +31,8 @@ _STRONG = (
     ("plate", "plate"),
     ("address", "unit"),
     ("person", "name_dob"),
-    ("operator", "legal_name"),
 )
-_MEDIUM = (("operator", "trade_name"), ("url", "host"))
+_MEDIUM = (("operator", "legal_name"), ("operator", "trade_name"), ("url", "host"))
 
 
 def upgrade() -> None:
