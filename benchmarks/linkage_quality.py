@@ -211,6 +211,14 @@ def evaluate(
         figures[f"{label}_precision"] = len(correct) / len(chosen) if chosen else 1.0
         figures[f"{label}_recall"] = len(found) / len(planted)
         figures[f"{label}_per_link"] = len(correct) / len(found) if found else 0.0
+    identifying = {link for link in planted if set(world.link_kinds[link]) - {"operator"}}
+    strong = {link_of[a.alert_id] for a in alerts if a.strength == "strong"} - {None}
+    figures["strong_recall_identifying"] = len(strong & identifying) / len(identifying)
+    print(
+        "  strong recall of links with identifying evidence (all but operator-only):"
+        f" {100 * figures['strong_recall_identifying']:.1f}%"
+        f" ({len(strong & identifying)}/{len(identifying)})"
+    )
     print(f"  alerts per found link (all alerts): {figures['all_per_link']:.2f}")
     return figures
 

@@ -168,11 +168,16 @@ class World:
     link_kinds: dict[int, tuple[str, ...]]
 
 
+_UNIQUE_KINDS = frozenset({"phone", "email", "iban", "kvk", "plate"})
+
+
 class Maker:
     """Draws true values from the world's skewed frequencies."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        #: values one real-world thing holds alone: two entities never share a number or mailbox
+        self.issued: set[str] = set()
 
     def phone(self) -> str:
         # 06-1 to 06-5 and 06-8: the mobile ranges in use (06-6, 06-7 and 06-9 are not)
@@ -234,7 +239,12 @@ class Maker:
     def entity(self, kinds: tuple[str, ...]) -> Entity:
         entity = Entity()
         for kind in kinds:
-            setattr(entity, kind, getattr(self, kind)())
+            value = getattr(self, kind)()
+            while kind in _UNIQUE_KINDS and value in self.issued:
+                value = getattr(self, kind)()
+            if kind in _UNIQUE_KINDS:
+                self.issued.add(value)
+            setattr(entity, kind, value)
         return entity
 
 

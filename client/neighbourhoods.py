@@ -13,7 +13,8 @@ Per kind (documented in docs/linkage.md):
   it, each with the date of birth written as year and the sorted (day, month) pair. Names one
   substitution, insertion, deletion or adjacent transposition apart share a key (symmetric
   deletion), and so do day/month swaps; a date one day off does not.
-* ``operator`` / ``legal_near``: the legal name and each one-character deletion of it.
+* ``operator`` / ``legal_near``: the legal name and each one-letter deletion of it; digits stay,
+  so 'Club Amor 12' and 'Club Amor 123' do not link.
 
 Names shorter than ``MIN_LENGTH`` get no near keys (too many neighbours), names longer than
 ``MAX_LENGTH`` neither (the cap on tokens per identifier).
@@ -35,10 +36,14 @@ MAX_NEAR_KEYS = MAX_LENGTH + 1
 _PHONE_PREFIX = 3
 
 
-def deletions(text: str) -> list[str]:
-    """Return text and every distinct text one character shorter, in a fixed order."""
-    variants = dict.fromkeys([text, *(text[:i] + text[i + 1 :] for i in range(len(text)))])
-    return list(variants)
+def letter_deletions(text: str) -> list[str]:
+    """Return text and every distinct text one letter shorter, in a fixed order.
+
+    Digits and spaces stay: 'Club 21' and 'Club 2' are other businesses, and deleting a space
+    would join two name parts into another name.
+    """
+    found = [text, *(text[:i] + text[i + 1 :] for i, char in enumerate(text) if char.isalpha())]
+    return list(dict.fromkeys(found))
 
 
 def _phone(canonical: str) -> list[str]:
@@ -64,22 +69,15 @@ def _person(canonical: str) -> list[str]:
     letters = name.replace(" ", "")
     if not bar or not MIN_LENGTH <= len(letters) <= MAX_LENGTH:
         return []
-    # Deleting a space would join two parts into another name: delete letters only.
     suffix = "|" + _dob_key(dob)
-    return [variant + suffix for variant in _letter_deletions(name)]
-
-
-def _letter_deletions(name: str) -> list[str]:
-    found = [name]
-    found += [name[:i] + name[i + 1 :] for i, char in enumerate(name) if char != " "]
-    return list(dict.fromkeys(found))
+    return [variant + suffix for variant in letter_deletions(name)]
 
 
 def _operator(canonical: str) -> list[str]:
     legal = canonical.split("|", 1)[0]
-    if not MIN_LENGTH <= len(legal) <= MAX_LENGTH:
+    if not MIN_LENGTH <= sum(char.isalpha() for char in legal) <= MAX_LENGTH:
         return []
-    return deletions(legal)
+    return letter_deletions(legal)
 
 
 _NEIGHBOURHOODS: dict[Kind, Callable[[str], list[str]]] = {

@@ -78,10 +78,13 @@ def _matcher_side_files(directory: Path) -> list[Path]:
 
 def test_the_demonstration_raises_cross_agency_alerts(demo: tuple[Path, str]) -> None:
     _, output = demo
-    assert "3 agencies in 2 regions share a phone number" in output
-    assert "share an address" in output
-    assert "share an operator's legal name" in output
-    assert "share a person's name and date of birth" in output
+    # the planted links chain through shared signals into three alerts, each with its evidence
+    assert "strong 4 agencies in 2 regions share a phone number, an address" in output
+    assert "a person's name and date of birth" in output
+    assert "exact person/name_dob: Gemeente Amersfoort, Politie Eenheid Midden-Nederland" in output
+    assert "strong 3 agencies in 2 regions share an address" in output
+    assert "medium 2 agencies in 2 regions share an operator's legal name" in output
+    assert "3 strong and medium alerts" in output
     assert "Our signals:" in output  # a released alert reached an involved agency
 
 

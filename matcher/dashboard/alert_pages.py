@@ -12,13 +12,21 @@ from werkzeug.wrappers import Response
 
 from client.wire import Kind
 from matcher import db
-from matcher.dashboard import explain, graph, params
+from matcher.dashboard import explain, link_chart, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest
 from matcher.models import AlertStatus, UserRole
-from matcher.services import actors, alert_history, benign_hubs, disclosure, federation, workflow
+from matcher.services import (
+    actors,
+    alert_history,
+    benign_hubs,
+    disclosure,
+    federation,
+    links,
+    workflow,
+)
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
 from matcher.services.strength import STRENGTHS
 
@@ -90,7 +98,7 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         detail=detail,
         alert=detail.alert,
         sentence=explain.explain(detail),
-        graph=graph.layout(detail),
+        chart=link_chart.layout(links.link_graph(session, alert_id), agency_names),
         actions=workflow.allowed_actions(session, detail.alert, actor),
         decisions=disclosure.decisions(session, alert_id),
         agency_names=agency_names,

@@ -37,12 +37,17 @@ def sentence(
     first_seen: dt.date,
     last_seen: dt.date,
     linked: list[tuple[str, str]] | None = None,
+    shared: list[tuple[str, str]] | None = None,
 ) -> str:
-    """Return '3 agencies in 2 regions share a phone number; first seen …' in the reader's words."""
+    """Return '3 agencies in 2 regions share a phone number; first seen …' in the reader's words.
+
+    ``shared`` is the rest of the alert's evidence; ``linked`` the alerts sharing a signal.
+    """
     who = ngettext("%(num)d agency", "%(num)d agencies", agencies)
     where = ngettext("%(num)d region", "%(num)d regions", regions)
-    what = phrase(kind, level)
-    also = sorted({phrase(*item) for item in linked or []} - {what})
+    own = phrase(kind, level)
+    what = join(list(dict.fromkeys([own, *(phrase(*item) for item in shared or [])])))
+    also = sorted({phrase(*item) for item in linked or []} - {own})
     if also:
         what = _(
             "%(what)s, linked through the same signals to %(others)s", what=what, others=join(also)
@@ -79,8 +84,6 @@ def _counts(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_seen=detail.first_seen,
         last_seen=detail.last_seen,
-        linked=[
-            *((item.kind, item.level) for item in detail.evidence),
-            *((item.kind, item.level) for item in detail.linked),
-        ],
+        linked=[(item.kind, item.level) for item in detail.linked],
+        shared=[(item.kind, item.level) for item in detail.evidence],
     )

@@ -164,37 +164,40 @@ def get_alert(
 
 
 def evidence_items(session: Session, alert_id: int) -> list[EvidenceItem]:
-    """Return the evidence of an alert's link: its own token's and those linked to it."""
+    """Return the evidence of an alert's link per kind and level, with the agencies sharing it.
+
+    A near token whose signals an exact token of the same kind joins as well says nothing new
+    (the same number, written the same way, has neighbours too), so it is left out.
+    """
     found = evidence_of(session, alert_id)
-    names: dict[int, list[str]] = defaultdict(list)
+    ids = [item_id for item_id, _ in found]
+    signals: dict[int, set[int]] = defaultdict(set)
+    agencies: dict[int, set[str]] = defaultdict(set)
     rows = session.exec(
-        select(AlertAgency.alert_id, Agency.name)
-        .join(Agency, col(Agency.id) == col(AlertAgency.agency_id))
-        .where(col(AlertAgency.alert_id).in_([item_id for item_id, _ in found]))
-        .order_by(col(Agency.name))
+        select(Alert.id, SignalToken.signal_id, Agency.name)
+        .join(SignalToken, col(SignalToken.token) == col(Alert.token))
+        .join(Agency, col(Agency.id) == col(SignalToken.agency_id))
+        .where(col(Alert.id).in_(ids))
     )
-    for item_id, name in rows:
-        names[item_id].append(name)
+    for item_id, signal_id, name in rows:
+        signals[item_id or 0].add(signal_id)
+        agencies[item_id or 0].add(name)
+    exact = [(item.kind, signals[item_id]) for item_id, item in found if not item.near]
     grouped: dict[tuple[str, str], set[str]] = {}
     for item_id, item in found:
-        grouped.setdefault((item.kind, item.level), set()).update(names[item_id])
+        covered = any(kind == item.kind and signals[item_id] <= held for kind, held in exact)
+        if item.near and covered:
+            continue
+        grouped.setdefault((item.kind, item.level), set()).update(agencies[item_id])
     items = []
-    for (kind, level), agencies in grouped.items():
-        near = is_near(kind, level)
-        exact = [
-            held
-            for (other, other_level), held in grouped.items()
-            if other == kind and not is_near(other, other_level)
-        ]
-        if near and any(agencies <= held for held in exact):
-            continue  # the same values matched exactly: the near match adds nothing
+    for (kind, level), names in grouped.items():
         sentences = {lang: difference(kind, level, lang) for lang in ("en", "nl")}
         items.append(
             EvidenceItem(
                 kind,
                 level,
-                "near" if near else "exact",
-                sorted(agencies),
+                "near" if is_near(kind, level) else "exact",
+                sorted(names),
                 {k: v for k, v in sentences.items() if v} or None,
             )
         )
@@ -261,13 +264,6 @@ def _counts_sentence(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_seen=detail.first_seen,
         last_seen=detail.last_seen,
-        linked_kinds=_linked_phrases(detail),
+        linked_kinds=detail.cluster_kinds[1:],
+        also_shared=[phrase(item.kind, item.level) for item in detail.evidence],
     )
-
-
-def _linked_phrases(detail: AlertDetail) -> list[str]:
-    """Return the other evidence of the alert's link, then the rest of its cluster."""
-    own = phrase(detail.alert.kind, detail.alert.level)
-    evidence = [phrase(item.kind, item.level) for item in detail.evidence]
-    others = dict.fromkeys([*evidence, *detail.cluster_kinds[1:]])
-    return [text for text in others if text != own]

@@ -78,13 +78,19 @@ def explain_counts(
     first_seen: dt.date,
     last_seen: dt.date,
     linked_kinds: list[str] | None = None,
+    also_shared: list[str] | None = None,
 ) -> str:
-    """Return one sentence saying who shares what since when, from counts alone."""
+    """Return one sentence saying who shares what since when, from counts alone.
+
+    ``also_shared`` is the rest of the alert's evidence; ``linked_kinds`` the other alerts that
+    share a signal with it.
+    """
     verb = "holds" if agencies == 1 else "share"
+    shared = _join(list(dict.fromkeys([phrase(kind, level), *(also_shared or [])])))
     linked = f", linked through the same signals to {_join(linked_kinds)}" if linked_kinds else ""
     return (
         f"{_count(agencies, 'agency', 'agencies')} in {_count(regions, 'region', 'regions')} "
-        f"{verb} {phrase(kind, level)}{linked}; "
+        f"{verb} {shared}{linked}; "
         f"first seen {first_seen.isoformat()}, last seen {last_seen.isoformat()}, "
         f"{_count(signals, 'signal', 'signals')}."
     )

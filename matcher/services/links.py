@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from itertools import combinations
 
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
-from client.wire import Kind
+from client.wire import LEVELS, Kind
 from matcher.models import AlertStatus
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
@@ -35,8 +36,14 @@ from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
 #: the statuses of an alert that new evidence may still join
 JOINABLE = (AlertStatus.NEW.value, AlertStatus.TRIAGE.value)
-#: among evidence of one grade, the alert of the kind listed first leads (phone before address)
+#: among evidence of one grade, the kind and level declared first lead (phone before address)
 _KIND_ORDER = {kind.value: number for number, kind in enumerate(Kind)}
+
+
+def _order(alert: _Alert) -> tuple[int, int]:
+    levels = LEVELS.get(Kind(alert.kind), ())
+    rank = levels.index(alert.level) if alert.level in levels else len(levels)
+    return _KIND_ORDER.get(alert.kind, len(_KIND_ORDER)), rank
 
 
 @dataclass
@@ -53,7 +60,7 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
     if not alert_ids:
         return set()
     new = _load(session, alert_ids)
-    new.sort(key=lambda item: (grade_rank(item.kind, item.level), _KIND_ORDER[item.kind], item.id))
+    new.sort(key=lambda item: (grade_rank(item.kind, item.level), _order(item), item.id))
     touched: set[int] = set()
     waiting = {alert.id for alert in new}
     for alert in new:
@@ -217,3 +224,68 @@ def regrade(session: Session, alert_ids: Iterable[int]) -> None:
     for alert_id in sorted(set(alert_ids)):
         grade = strength(item for _, item in evidence_of(session, alert_id))
         session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(strength=grade))
+
+
+#: the most signals a link chart draws (a hub would otherwise draw hundreds)
+MAX_CHART_SIGNALS = 24
+
+
+@dataclass(frozen=True)
+class ChartEdge:
+    """Two signals of a link that share a token: its kind and level, near or exact, grade."""
+
+    first: int
+    second: int
+    kind: str
+    level: str
+    near: bool
+    grade: str
+
+
+@dataclass(frozen=True)
+class LinkGraph:
+    """The signals of a link (id and agency id) and the shared tokens between them."""
+
+    signals: list[tuple[int, int]]
+    edges: list[ChartEdge]
+    truncated: bool
+
+
+def link_graph(session: Session, primary: int) -> LinkGraph:
+    """Return the signals an alert's evidence joins and, per pair, which tokens they share."""
+    evidence = dict(evidence_of(session, primary))
+    rows = session.execute(
+        select(ALERTS.c.id, SIGNAL_TOKENS.c.signal_id, SIGNAL_TOKENS.c.agency_id)
+        .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .order_by(SIGNAL_TOKENS.c.agency_id, SIGNAL_TOKENS.c.signal_id)
+    ).all()
+    agency_of = {signal_id: agency_id for _, signal_id, agency_id in rows}
+    drawn = sorted(agency_of, key=lambda signal_id: (agency_of[signal_id], signal_id))
+    shown = set(drawn[:MAX_CHART_SIGNALS])
+    holders: dict[int, list[int]] = {}
+    for alert_id, signal_id, _ in rows:
+        if signal_id in shown:
+            holders.setdefault(alert_id, []).append(signal_id)
+    exact_pairs = {
+        (evidence[alert_id].kind, pair)
+        for alert_id, held in holders.items()
+        if not evidence[alert_id].near
+        for pair in combinations(sorted(held), 2)
+    }
+    edges: dict[tuple[int, int, str, str], ChartEdge] = {}
+    for alert_id, held in holders.items():
+        item = evidence[alert_id]
+        for first, second in combinations(sorted(held), 2):
+            if item.near and (item.kind, (first, second)) in exact_pairs:
+                continue  # the same value matched exactly: its near tokens add nothing
+            grade = strength([item])
+            edges.setdefault(
+                (first, second, item.kind, item.level),
+                ChartEdge(first, second, item.kind, item.level, item.near, grade),
+            )
+    return LinkGraph(
+        [(signal_id, agency_of[signal_id]) for signal_id in drawn[:MAX_CHART_SIGNALS]],
+        sorted(edges.values(), key=lambda edge: (edge.first, edge.second, edge.kind, edge.level)),
+        len(drawn) > MAX_CHART_SIGNALS,
+    )
