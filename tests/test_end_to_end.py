@@ -12,6 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from client.cli import main as kruispunt
+from client.neighbourhoods import near_keys
+from client.normalizers import normalize
+from client.wire import Kind
 from client.keys import generate_key, save_key
 
 EXPORTS = {
@@ -133,9 +136,12 @@ def test_two_agencies_submitting_the_same_phone_and_address_raise_alerts(
         ("phone", "e164", "exact"),
     }
 
-    # the wire carried tokens, references, categories and dates: never a raw or canonical value
+    # the wire carried tokens, references, categories and dates: never a raw or canonical value,
+    # nor any near-match value (a phone with a swapped pair) that the near tokens were made of
     sent = b"\n".join(recorder.bodies)
-    for value in RAW_VALUES:
+    near = [value for _, value in near_keys(Kind.PHONE, normalize("phone", "06-12345678"))]
+    assert len(near) == 7
+    for value in [*RAW_VALUES, *near, *(item.split(":", 1)[1] for item in near)]:
         assert value.encode() not in sent
 
 

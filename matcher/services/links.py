@@ -138,20 +138,23 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
     candidates = _alerts_holding(session, alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
-    chosen: list[tuple[int, int]] = []  # (rank of the alert's strength, alert id)
+    # (signals not shared, rank of the alert's strength, alert id): the alert holding most of
+    # this one's signals first, so a number's near tokens join the alert its exact token joined
+    chosen: list[tuple[int, int, int]] = []
     for primary, grade in sorted(candidates.items()):
         held = _link_signals(session, primary)
+        rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
         if weak:
             if alert.signals <= held:
-                chosen.append((STRENGTHS.index(grade), primary))
+                chosen.append(rank)
         elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
-            chosen.append((STRENGTHS.index(grade), primary))
+            chosen.append(rank)
     if not chosen:
         return None
     chosen.sort()
-    if weak and len(chosen) > 1 and chosen[0][0] == chosen[1][0]:
+    if weak and len(chosen) > 1 and chosen[0][1] == chosen[1][1]:
         return None  # a name that fits two links of one strength joins neither
-    return chosen[0][1]
+    return chosen[0][2]
 
 
 def _anchored(session: Session, primary: int) -> bool:
