@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from client.cli import main as kruispunt
+from client.keys import generate_key, save_key
 from client.neighbourhoods import near_keys
 from client.normalizers import normalize
 from client.wire import Kind
-from client.keys import generate_key, save_key
 
 EXPORTS = {
     "Gemeente Utrecht": (
