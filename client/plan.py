@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from client.mapping import ColumnMapping
-from client.wire import Category, Kind
+from client.wire import Category
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,7 +19,7 @@ class RowPlan:
     """A checked mapping as positions in a row's cell tuple; small and picklable for workers."""
 
     columns: tuple[str, ...]
-    identifiers: tuple[tuple[int, str, Kind, str | None], ...]
+    identifiers: tuple[tuple[int, str, str, str | None], ...]
     case: int | None
     dob: int | None
     category: int | None

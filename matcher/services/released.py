@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from client.wire import AlertParty, AlertSignal, Category, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
 from matcher.services.explanations import explain_counts
@@ -47,7 +47,7 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
     assert alert.id is not None and alert.released_at is not None
     return ReleasedAlert(
         alert_id=alert.id,
-        kind=Kind(alert.kind),
+        kind=alert.kind,
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
