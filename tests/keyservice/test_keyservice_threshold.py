@@ -15,7 +15,7 @@ from flask import Flask
 
 from client.errors import SchemeError
 from client.oprf.messages import ThresholdKeyInfo, decode_element
-from client.oprf.threshold import ShareService, ThresholdOprfScheme
+from client.schemes.threshold import ShareService, ThresholdOprfScheme
 from client.oprf.tokens import PROOF_FAILS
 from client.schemes.base import MatchKey
 from client.schemes.oprf import OprfScheme
