@@ -23,6 +23,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from client import kinds
 from client.kinds import Kind as Kind  # re-exported: integrators read both together
@@ -67,7 +68,8 @@ NormalizationVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}\.[0-
 def _registered_kind(name: str) -> str:
     # names only the rule: the text could be anything a caller typed
     if kinds.spec(name) is None:
-        raise ValueError("not a registered kind")
+        # the rule an enum would give, so that refusals read as they always did
+        raise PydanticCustomError("enum", "not a registered kind")
     return name
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from client import wire
+from client import kinds, wire
 
 REF = "#/components/schemas/{model}"
 _REQUESTS: tuple[type[BaseModel], ...] = (wire.Batch, wire.Withdrawal)
@@ -75,7 +75,7 @@ _HAND_WRITTEN: dict[str, dict[str, Any]] = {
         "properties": {
             "id": {"type": "integer"},
             "explanation": {"type": "string"},
-            "kind": {"type": "string", "enum": [kind.value for kind in wire.Kind]},
+            "kind": {"type": "string", "enum": list(kinds.names())},
             "level": {"type": "string"},
             "status": {"type": "string"},
             "agencies": {"type": "array", "items": _OBJECT},
@@ -107,9 +107,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 _LIST_PARAMETERS = [
     _query("status", {"type": "string"}, "Only alerts with this workflow status."),
-    _query(
-        "kind", {"type": "string", "enum": [kind.value for kind in wire.Kind]}, "Only this kind."
-    ),
+    _query("kind", {"type": "string", "enum": list(kinds.names())}, "Only this kind."),
     _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
     _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
     _query("since", {"type": "string", "format": "date"}, "Last seen on or after this day."),

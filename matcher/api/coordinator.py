@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from client.wire import Kind
+from client import kinds
 from matcher import audit, db
 from matcher.api import serialize
 from matcher.api.bodies import query_date, query_int, query_text
@@ -16,7 +16,7 @@ from matcher.services import alerts
 def _filters() -> alerts.AlertFilter:
     return alerts.AlertFilter(
         status=query_text("status", choices=set(AlertStatus)),
-        kind=query_text("kind", choices=set(Kind)),
+        kind=query_text("kind", choices=set(kinds.names())),
         region=query_text("region"),
         agency_id=query_int("agency"),
         since=query_date("since"),
