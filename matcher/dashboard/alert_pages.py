@@ -11,13 +11,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from client import kinds
-from matcher import db
+from matcher import alert_states, db
 from matcher.dashboard import explain, graph, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest
-from matcher.models import AlertStatus, UserRole
+from matcher.models import UserRole
 from matcher.services import (
     actors,
     alert_history,
@@ -45,7 +45,7 @@ def alert_list() -> str:
     page, per_page = params.paging()
     regions = _regions_for_filter()
     filters = AlertFilter(
-        status=params.choice(request.args, "status", list(AlertStatus)),
+        status=params.choice(request.args, "status", alert_states.names()),
         kind=params.choice(request.args, "kind", list(kinds.names())),
         region=params.choice(request.args, "region", regions),
         agency_id=params.integer(request.args, "agency"),
@@ -69,7 +69,7 @@ def alert_list() -> str:
         sorts=list(SORTS),
         regions=regions,
         agencies=federation.list_agencies(db.session()),
-        statuses=list(AlertStatus),
+        statuses=alert_states.names(),
         kinds=list(kinds.names()),
         query_without=params.query_without,
     )

@@ -1,8 +1,9 @@
 """Languages of the dashboard (Dutch by default, English) and the words for stored codes.
 
-Statuses, categories, legal bases and audit actions are stored as stable codes; pages
-show them through the labels below, so that a translation never changes what is stored. Kinds
-and levels carry their words in both languages in their spec (:mod:`client.kinds`). The
+Categories, legal bases and audit actions are stored as stable codes; pages
+show them through the labels below, so that a translation never changes what is stored. Kinds,
+levels and statuses carry their words in both languages in their specs (:mod:`client.kinds`,
+:mod:`matcher.alert_states`). The
 compiled catalogues (``matcher/translations/*/LC_MESSAGES/messages.mo``) are committed with
 their ``.po`` sources; ``tests/dashboard/test_i18n.py`` fails when they drift apart.
 """
@@ -19,6 +20,7 @@ from flask_babel import ngettext as _ngettext
 
 from client import kinds
 from client.kinds import Text
+from matcher import alert_states
 from matcher.services import noteguard
 
 
@@ -35,21 +37,6 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 TIMEZONE = "Europe/Amsterdam"
-
-STATUS_LABELS: dict[str, LazyString] = {
-    "new": _l("New"),
-    "triage": _l("In triage"),
-    "dismissed": _l("Dismissed (false positive)"),
-    "no_action": _l("No action"),
-    "disclosure_requested": _l("Disclosure requested"),
-    "disclosed": _l("Disclosed"),
-    "case_proposed": _l("Case proposed"),
-    "handed_over": _l("Handed over"),
-    "closed": _l("Closed"),
-    "embargoed": _l("Embargoed"),
-    "merged": _l("Merged"),
-    "expired": _l("Expired"),
-}
 
 CATEGORY_LABELS: dict[str, LazyString] = {
     "permit_application": _l("Permit application"),
@@ -148,6 +135,12 @@ def _found_words() -> dict[str, Text]:
     return {guard.rule: guard.label for guard in noteguard.guards()}
 
 
+def _status_words() -> dict[str, Text]:
+    return {state.name: state.label for state in alert_states.states()}
+
+
+#: how statuses read on the pages (from matcher.alert_states)
+STATUS_LABELS = SpecWords(_status_words)
 #: how kinds and levels read on the pages (from client.kinds)
 KIND_LABELS = SpecWords(_kind_words)
 LEVEL_LABELS = SpecWords(_level_words)
@@ -196,6 +189,11 @@ def init_app(app: Flask) -> None:
         "LANGUAGES": LANGUAGES,
     }
     app.jinja_env.globals.update(
-        tables, label=label, format_date=format_date, format_datetime=format_datetime
+        tables,
+        is_victim_flaggable=alert_states.is_victim_flaggable,
+        is_hub_markable=alert_states.is_hub_markable,
+        label=label,
+        format_date=format_date,
+        format_datetime=format_datetime,
     )
     app.context_processor(lambda: {"current_language": select_language()})
