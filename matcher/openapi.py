@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -211,16 +211,39 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
+PREFIX = "/api/v1"
+
+
+class Path(NamedTuple):
+    """Where an operation is served; matcher.api binds each endpoint to its view."""
+
+    rule: str
+    endpoint: str
+    methods: tuple[str, ...]
+
+
+#: every path of the API, in the order the document lists them
+PATHS: tuple[Path, ...] = (
+    Path("/batches", "submit_batch", ("POST",)),
+    Path("/withdrawals", "withdraw", ("POST",)),
+    Path("/alerts", "released_alerts", ("GET",)),
+    Path("/key-epochs", "key_epochs", ("GET",)),
+    Path("/coordinator/alerts", "coordinator_alerts", ("GET",)),
+    Path("/coordinator/alerts/<int:alert_id>", "coordinator_alert", ("GET",)),
+    Path("/coordinator/alerts/<int:alert_id>/release", "coordinator_release", ("POST",)),
+    Path("/openapi.json", "openapi", ("GET",)),
+    Path("/health", "health", ("GET",)),
+)
+
+
 @cache
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI 3.1 document."""
-    from matcher.api import PREFIX, ROUTES
-
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
-        for method in route.methods:
-            operation = {"operationId": route.endpoint, **OPERATIONS[route.endpoint]}
-            paths.setdefault(openapi_path(route.rule), {})[method.lower()] = operation
+    for path in PATHS:
+        for method in path.methods:
+            operation = {"operationId": path.endpoint, **OPERATIONS[path.endpoint]}
+            paths.setdefault(openapi_path(path.rule), {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
