@@ -107,7 +107,7 @@ class KindSpec:
     #: the context keys its normalizer takes (a region hint, a date of birth, a country)
     context: tuple[str, ...] = ()
     note_guard: NoteGuard | None = None
-    #: docs/normalization.md: a canonical form, shown as an example
+    #: docs/normalization.md: canonical forms shown as examples (Markdown, ``|`` escaped)
     example: str = ""
     _levels: dict[str, Level] = field(init=False, repr=False, compare=False)
 
@@ -233,7 +233,7 @@ BUILT_IN: tuple[KindSpec, ...] = (
             ),
         ),
         "client.normalizers.operator",
-        example="`clubrood` · `clubrood|velvetlounge`",
+        example="`clubrood` · `clubrood\\|velvetlounge`",
     ),
     KindSpec(
         Kind.PERSON,
@@ -256,7 +256,7 @@ BUILT_IN: tuple[KindSpec, ...] = (
         ),
         "client.normalizers.person",
         context=("dob",),
-        example="`ana maria popescu` · `ana maria popescu|1990-03-07`",
+        example="`ana maria popescu` · `ana maria popescu\\|1990-03-07`",
     ),
     KindSpec(
         Kind.IBAN,
