@@ -70,10 +70,14 @@ class RowReader:
         #: phone numbers without a country code and without a region hint, read as Dutch
         self.assumed_dutch = 0
         self._columns = []
+        #: the context keys each mapped kind's normalizer takes (from its spec)
+        self._takes: dict[str, tuple[str, ...]] = {}
         for index, name, kind, region in plan.identifiers:
+            spec = kinds.spec(kind)
+            takes = self._takes[kind] = spec.context if spec is not None else ()
             contextual = (
-                kind == Kind.PHONE and (region is not None or plan.region is not None)
-            ) or (kind == Kind.PERSON and plan.dob is not None)
+                "region" in takes and (region is not None or plan.region is not None)
+            ) or ("dob" in takes and plan.dob is not None)
             normalize = module(kind).normalize
             if kind == Kind.PHONE and not contextual:
                 normalize = self._phone_without_hint
@@ -188,11 +192,12 @@ class RowReader:
         """Normalize one cell; on failure record the rule and return None."""
         plan = self.plan
         context: dict[str, str] = {}
-        if column.kind == Kind.PHONE:
+        takes = self._takes[column.kind]
+        if "region" in takes:
             hint = cells[plan.region].strip() if plan.region is not None else ""
             if hint or column.region:
                 context["region"] = hint or column.region or ""
-        elif column.kind == Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
+        if "dob" in takes and plan.dob is not None and cells[plan.dob].strip():
             context["dob"] = cells[plan.dob]
         try:
             if column.kind == Kind.PHONE and not context:
