@@ -4,7 +4,8 @@ Two spellings of one identifier that differ by an ordinary clerical error share 
 near key; two different identifiers usually do not. The matcher still compares tokens for
 equality only: no similarity score and no Bloom filter ever leaves the agency.
 
-Per kind (documented in docs/linkage.md):
+The near levels, what they mean and how identifying they are, are declared in the kind specs
+(client/kinds.py); this module computes their keys. Per kind (documented in docs/linkage.md):
 
 * ``phone`` / ``e164_swap``: one key per adjacent digit pair of the national number, the pair
   written in sorted order and its position named. ``0626303434`` and ``0626330434`` share the key
@@ -24,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from client import kinds
 from client.errors import NormalizationError
-from client.wire import NEAR_LEVELS, Kind
+from client.kinds import Kind
 
 #: fewer letters than this: a one-letter difference is too often another name
 MIN_LENGTH = 6
@@ -80,34 +82,34 @@ def _operator(canonical: str) -> list[str]:
     return letter_deletions(legal)
 
 
-_NEIGHBOURHOODS: dict[Kind, Callable[[str], list[str]]] = {
+_NEIGHBOURHOODS: dict[str, Callable[[str], list[str]]] = {
     Kind.PHONE: _phone,
     Kind.PERSON: _person,
     Kind.OPERATOR: _operator,
 }
 
 
-def near_keys(kind: Kind, canonical: str) -> list[tuple[str, str]]:
+def near_keys(kind: str, canonical: str) -> list[tuple[str, str]]:
     """Return the (near level, value) keys of a canonical value; none for kinds without one."""
     neighbourhood = _NEIGHBOURHOODS.get(kind)
-    if neighbourhood is None:
+    level = _level_name(kind)
+    if neighbourhood is None or level is None:
         return []
-    (level,) = NEAR_LEVELS[kind]
     try:
         values = neighbourhood(canonical)
     except ValueError:
-        raise NormalizationError(kind.value, "not a canonical value") from None
+        raise NormalizationError(str(kind), "not a canonical value") from None
     return [(level, value) for value in values[:MAX_NEAR_KEYS]]
 
 
 def with_near_keys(
-    kind: Kind, exact: Callable[[str], list[tuple[str, str]]]
+    kind: str, exact: Callable[[str], list[tuple[str, str]]]
 ) -> Callable[[str], list[tuple[str, str]]]:
     """Return a match-key function: the exact keys of a canonical value, then its near keys."""
     neighbourhood = _NEIGHBOURHOODS.get(kind)
-    if neighbourhood is None:
+    level = _level_name(kind)
+    if neighbourhood is None or level is None:
         return exact
-    (level,) = NEAR_LEVELS[kind]
 
     def keys(canonical: str) -> list[tuple[str, str]]:
         found = exact(canonical)  # validates the canonical form first
@@ -117,6 +119,12 @@ def with_near_keys(
     return keys
 
 
-def most_keys(kind: Kind) -> int:
+def most_keys(kind: str) -> int:
     """Return the most near keys one identifier of kind can yield."""
-    return MAX_NEAR_KEYS if kind in _NEIGHBOURHOODS else 0
+    return MAX_NEAR_KEYS if kind in _NEIGHBOURHOODS and _level_name(kind) else 0
+
+
+def _level_name(kind: str) -> str | None:
+    """Return the name of the kind's near level, declared in its spec (client/kinds.py)."""
+    level = kinds.near_level(kind)
+    return level.name if level is not None else None

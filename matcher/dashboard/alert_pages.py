@@ -10,14 +10,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from client.wire import Kind
-from matcher import db
+from client import kinds
+from matcher import alert_states, db
 from matcher.dashboard import explain, link_chart, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest
-from matcher.models import AlertStatus, UserRole
+from matcher.models import UserRole
 from matcher.services import (
     actors,
     alert_history,
@@ -27,6 +27,7 @@ from matcher.services import (
     links,
     workflow,
 )
+from matcher.services.alert_detail import facts
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
 from matcher.services.strength import STRENGTHS
 
@@ -49,8 +50,8 @@ def alert_list() -> str:
     shown = params.choice(request.args, "strength", [*STRENGTHS, "all"]) or ""
     strengths = {"": ("strong", "medium"), "all": None}.get(shown, (shown,))
     filters = AlertFilter(
-        status=params.choice(request.args, "status", list(AlertStatus)),
-        kind=params.choice(request.args, "kind", list(Kind)),
+        status=params.choice(request.args, "status", alert_states.names()),
+        kind=params.choice(request.args, "kind", list(kinds.names())),
         strengths=strengths,
         region=params.choice(request.args, "region", regions),
         agency_id=params.integer(request.args, "agency"),
@@ -74,8 +75,8 @@ def alert_list() -> str:
         sorts=list(SORTS),
         regions=regions,
         agencies=federation.list_agencies(db.session()),
-        statuses=list(AlertStatus),
-        kinds=list(Kind),
+        statuses=alert_states.names(),
+        kinds=list(kinds.names()),
         strength=shown,
         strengths=STRENGTHS,
         query_without=params.query_without,
@@ -97,7 +98,7 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         "alerts/detail.html",
         detail=detail,
         alert=detail.alert,
-        sentence=explain.explain(detail),
+        sentence=explain.sentence(facts(detail)),
         chart=link_chart.layout(links.link_graph(session, alert_id), agency_names),
         actions=workflow.allowed_actions(session, detail.alert, actor),
         decisions=disclosure.decisions(session, alert_id),

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
-from matcher.services.explanations import difference, explain_counts, phrase
+from matcher.services.explanations import Facts, difference, phrase
+from matcher.services.explanations import explain as explain_facts
 from matcher.services.links import evidence_of
 from matcher.services.strength import is_near
 
@@ -31,7 +32,7 @@ __all__ = [
     "LinkedAlert",
     "TimelineEntry",
     "explain",
-    "explain_counts",
+    "facts",
     "get_alert",
     "involving",
     "phrase",
@@ -242,21 +243,9 @@ def _agencies_and_timeline(
     return sorted(involved, key=lambda item: item.name), timeline
 
 
-def explain(detail: AlertDetail) -> str:
-    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'.
-
-    A near match adds how the spellings differ: 'The phone numbers differ in two swapped digits.'
-    """
-    differences = "".join(
-        f" {item.difference['en'][0].upper()}{item.difference['en'][1:]}."
-        for item in detail.evidence
-        if item.difference
-    )
-    return _counts_sentence(detail) + differences
-
-
-def _counts_sentence(detail: AlertDetail) -> str:
-    return explain_counts(
+def facts(detail: AlertDetail) -> Facts:
+    """Return what the explanation of an alert is made of, as a coordinator sees it."""
+    return Facts(
         kind=detail.alert.kind,
         level=detail.alert.level,
         agencies=len(detail.agencies) or detail.alert.agency_count,
@@ -264,6 +253,11 @@ def _counts_sentence(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_seen=detail.first_seen,
         last_seen=detail.last_seen,
-        linked_kinds=detail.cluster_kinds[1:],
-        also_shared=[phrase(item.kind, item.level) for item in detail.evidence],
+        linked=[(item.kind, item.level) for item in detail.linked],
+        shared=[(item.kind, item.level) for item in detail.evidence],
     )
+
+
+def explain(detail: AlertDetail) -> str:
+    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'."""
+    return explain_facts(facts(detail))

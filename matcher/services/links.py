@@ -28,7 +28,7 @@ from itertools import combinations
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
-from client.wire import LEVELS, Kind
+from client import kinds
 from matcher.models import AlertStatus
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
@@ -36,14 +36,13 @@ from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
 #: the statuses of an alert that new evidence may still join
 JOINABLE = (AlertStatus.NEW.value, AlertStatus.TRIAGE.value)
+
+
 #: among evidence of one grade, the kind and level declared first lead (phone before address)
-_KIND_ORDER = {kind.value: number for number, kind in enumerate(Kind)}
-
-
 def _order(alert: _Alert) -> tuple[int, int]:
-    levels = LEVELS.get(Kind(alert.kind), ())
-    rank = levels.index(alert.level) if alert.level in levels else len(levels)
-    return _KIND_ORDER.get(alert.kind, len(_KIND_ORDER)), rank
+    names, levels = kinds.names(), kinds.levels(alert.kind)
+    kind_rank = names.index(alert.kind) if alert.kind in names else len(names)
+    return kind_rank, levels.index(alert.level) if alert.level in levels else len(levels)
 
 
 @dataclass

@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from client.wire import AlertEvidence, AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from client.wire import AlertEvidence, AlertParty, AlertSignal, Category, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
 from matcher.services.alert_detail import evidence_items
-from matcher.services.explanations import explain_counts
+from matcher.services.explanations import Facts, explain
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -57,22 +57,13 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
     assert alert.id is not None and alert.released_at is not None
     return ReleasedAlert(
         alert_id=alert.id,
-        kind=Kind(alert.kind),
+        kind=alert.kind,
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
         first_seen=alert.first_seen.date(),
         last_seen=alert.last_seen.date(),
-        explanation=explain_counts(
-            kind=alert.kind,
-            level=alert.level,
-            agencies=alert.agency_count,
-            regions=alert.region_count,
-            signals=alert.signal_count,
-            first_seen=alert.first_seen.date(),
-            last_seen=alert.last_seen.date(),
-        )
-        + _differences(session, alert.id),
+        explanation=explain(released_facts(alert, session)),
         strength=alert.strength,
         evidence=_evidence(session, alert.id),
         own_signals=[
@@ -94,12 +85,26 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
 def _evidence(session: Session, alert_id: int) -> list[AlertEvidence]:
     """Return the kinds and levels of an alert's evidence, each once, exact or near."""
     return [
-        AlertEvidence(kind=Kind(item.kind), level=item.level, match=item.match)
+        AlertEvidence(kind=item.kind, level=item.level, match=item.match)
         for item in evidence_items(session, alert_id)
     ]
 
 
-def _differences(session: Session, alert_id: int) -> str:
-    """Return how near-matching spellings of the alert differ, as sentences (English)."""
-    texts = [item.difference["en"] for item in evidence_items(session, alert_id) if item.difference]
-    return "".join(f" {text[0].upper()}{text[1:]}." for text in texts)
+def released_facts(alert: Alert, session: Session | None = None) -> Facts:
+    """Return the facts an involved agency may read in a released alert's explanation.
+
+    Given a session, the explanation names all the alert's evidence, near matches included.
+    """
+    shared: list[tuple[str, str]] = []
+    if session is not None and alert.id is not None:
+        shared = [(item.kind, item.level) for item in evidence_items(session, alert.id)]
+    return Facts(
+        kind=alert.kind,
+        level=alert.level,
+        agencies=alert.agency_count,
+        regions=alert.region_count,
+        signals=alert.signal_count,
+        first_seen=alert.first_seen.date(),
+        last_seen=alert.last_seen.date(),
+        shared=shared,
+    )

@@ -1,6 +1,7 @@
 """Alert strength: strong, medium or weak, from how identifying the evidence is. Never a score.
 
-Each (kind, level) has a grade, declared here in one place:
+How identifying each (kind, level) is, and whether it is an exact or a near level, is declared in
+the kind specs (:mod:`client.kinds`, ``Level.strength`` and ``Level.match``):
 
 * ``identifying``: points at one phone, mailbox, account, company, vehicle, dwelling or person
   (phone, e-mail, IBAN, KvK number, plate, address unit, name + date of birth).
@@ -18,7 +19,7 @@ The rules, in order:
 2. ``medium``: near identifying evidence; or exact partial evidence (the same legal name); or
    evidence of two or more kinds corroborating each other.
 3. ``weak``: everything else: a person's name only, a building only, a hub only, a business
-   name one character apart only.
+   name one letter apart only.
 """
 
 from __future__ import annotations
@@ -27,31 +28,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from client.wire import NEAR_LEVELS
+from client import kinds
 
 Grade = Literal["identifying", "partial", "weak"]
 STRENGTHS = ("strong", "medium", "weak")
 #: a token held by more signals than this links too much to identify anything
 HUB_SIGNALS = 12
 
-GRADES: dict[tuple[str, str], Grade] = {
-    ("phone", "e164"): "identifying",
-    ("phone", "e164_swap"): "identifying",
-    ("email", "mailbox"): "identifying",
-    ("iban", "iban"): "identifying",
-    ("kvk", "kvk"): "identifying",
-    ("plate", "plate"): "identifying",
-    ("address", "unit"): "identifying",
-    ("address", "building"): "weak",
-    ("person", "name_dob"): "identifying",
-    ("person", "near_dob"): "identifying",
-    ("person", "name"): "weak",
-    ("operator", "legal_name"): "partial",
-    ("operator", "legal_near"): "partial",
-    ("operator", "trade_name"): "partial",
-    ("url", "host"): "partial",
-}
-_NEAR = {(kind.value, level) for kind, levels in NEAR_LEVELS.items() for level in levels}
+
+def level_grade(kind: str, level: str) -> Grade:
+    """Return how identifying a level is, from its kind's spec (weak for an unknown level)."""
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    if found is None:
+        return "weak"
+    grade: Grade = found.strength.value
+    return grade
 
 
 @dataclass(frozen=True)
@@ -70,17 +62,19 @@ class Evidence:
     def grade(self) -> Grade:
         if self.signals > HUB_SIGNALS:
             return "weak"
-        return GRADES.get((self.kind, self.level), "weak")
+        return level_grade(self.kind, self.level)
 
 
 def is_near(kind: str, level: str) -> bool:
     """Say whether a level's tokens come from a neighbourhood rather than the exact value."""
-    return (kind, level) in _NEAR
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    return found is not None and found.match is kinds.Match.NEAR
 
 
 def grade_rank(kind: str, level: str) -> int:
     """Order levels for linking: exact identifying first, weak last."""
-    grade = GRADES.get((kind, level), "weak")
+    grade = level_grade(kind, level)
     return {"identifying": 0, "partial": 2, "weak": 3}[grade] + (1 if is_near(kind, level) else 0)
 
 
@@ -98,4 +92,4 @@ def strength(evidence: Iterable[Evidence]) -> str:
     return "weak"
 
 
-__all__ = ["GRADES", "HUB_SIGNALS", "STRENGTHS", "Evidence", "grade_rank", "is_near", "strength"]
+__all__ = ["HUB_SIGNALS", "STRENGTHS", "Evidence", "grade_rank", "is_near", "strength"]

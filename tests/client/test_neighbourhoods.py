@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from client.errors import NormalizationError
 from client.neighbourhoods import MAX_NEAR_KEYS, most_keys, near_keys, with_near_keys
 from client.normalizers import REGISTRY, normalize
-from client.wire import LEVELS, NEAR_LEVELS, Kind
+from client import kinds
+from client.kinds import Kind, Match
 
 letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=6, max_size=24)
 subscriber = st.text(alphabet="0123456789", min_size=8, max_size=8)
@@ -92,13 +93,22 @@ def test_no_identifier_yields_more_near_keys_than_the_cap(name: str) -> None:
             continue
         found = near_keys(kind, canonical)
         assert len(found) <= MAX_NEAR_KEYS == most_keys(kind)
-        assert {level for level, _ in found} <= set(NEAR_LEVELS[kind])
+        near = kinds.near_level(kind)
+        assert near is not None and {level for level, _ in found} <= {near.name}
 
 
 @pytest.mark.parametrize("kind", list(Kind))
-def test_every_near_level_is_a_declared_level_of_its_kind(kind: Kind) -> None:
-    assert set(NEAR_LEVELS.get(kind, ())) <= set(LEVELS[kind])
-    assert most_keys(kind) == (MAX_NEAR_KEYS if kind in NEAR_LEVELS else 0)
+def test_near_levels_are_declared_in_the_kind_specs_with_their_difference(kind: Kind) -> None:
+    spec = kinds.spec(kind)
+    assert spec is not None
+    near = [level for level in spec.levels if level.match is Match.NEAR]
+    assert len(near) <= 1
+    for level in near:
+        assert level.difference is not None and level.difference.nl and level.difference.en
+    assert kinds.exact_levels(kind) == tuple(
+        level.name for level in spec.levels if level.match is Match.EXACT
+    )
+    assert most_keys(kind) == (MAX_NEAR_KEYS if near else 0)
 
 
 def test_the_row_keys_are_the_exact_keys_then_the_near_keys() -> None:
