@@ -6,11 +6,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from client.errors import NormalizationError
-from client.neighbourhoods import MAX_NEAR_KEYS, most_keys, near_keys, with_near_keys
-from client.normalizers import REGISTRY, normalize
 from client import kinds
+from client.errors import NormalizationError
 from client.kinds import Kind, Match
+from client.neighbourhoods import MAX_NEAR_KEYS, most_keys, near_keys, with_near_keys
+from client.normalizers import module, normalize
 
 letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=6, max_size=24)
 subscriber = st.text(alphabet="0123456789", min_size=8, max_size=8)
@@ -112,13 +112,13 @@ def test_near_levels_are_declared_in_the_kind_specs_with_their_difference(kind: 
 
 
 def test_the_row_keys_are_the_exact_keys_then_the_near_keys() -> None:
-    keys = with_near_keys(Kind.PHONE, REGISTRY[Kind.PHONE].match_keys)("+31612345678")
+    keys = with_near_keys(Kind.PHONE, module(Kind.PHONE).match_keys)("+31612345678")
     assert keys[0] == ("e164", "+31612345678")
     assert keys[1:] == near_keys(Kind.PHONE, "+31612345678")
 
 
 def test_a_value_that_is_not_canonical_is_refused_without_echoing_it() -> None:
-    keys = with_near_keys(Kind.PERSON, REGISTRY[Kind.PERSON].match_keys)
+    keys = with_near_keys(Kind.PERSON, module(Kind.PERSON).match_keys)
     with pytest.raises(NormalizationError) as refused:
         keys("Geheim 0612345678")
     assert "0612345678" not in str(refused.value)
