@@ -24,10 +24,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Connect the database."""
-    from matcher import db
+    """Connect the database and start the overlap detection worker."""
+    from matcher import db, detection_worker
 
     db.init_app(app)
+    detection_worker.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -72,6 +72,12 @@ SETTINGS: tuple[Setting, ...] = (
         parse=int,
     ),
     Setting(
+        "DETECTION",
+        "thread",
+        "Where overlap detection runs after the receipt: thread (in each app process), external "
+        "(run kruispunt-matcher worker), or inline (in the submit request; tests only).",
+    ),
+    Setting(
         "LOG_LEVEL",
         "INFO",
         "Level of the matcher's log (DEBUG, INFO, WARNING, ERROR). Logs never hold identifiers.",

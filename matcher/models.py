@@ -88,6 +88,21 @@ class Batch(SQLModel, table=True):
     tokens_per_kind: dict[str, int] = Field(sa_column=Column(SA_JSON, nullable=False))
 
 
+class DetectionJob(SQLModel, table=True):
+    """A stored batch whose overlaps are still to be found: the durable detection queue.
+
+    Ingest adds the row in the batch's own transaction; a worker deletes it in the transaction
+    that finds the batch's overlaps, so a crash on either side loses nothing and repeats nothing.
+    """
+
+    __tablename__ = "detection_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: str = Field(max_length=36, unique=True)
+    agency_id: int
+    enqueued_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Signal(SQLModel, table=True):
     """An agency's signal: an opaque reference, a category and dates. Never an identifier."""
 

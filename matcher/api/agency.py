@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from client import wire
-from matcher import audit, config, db
+from matcher import audit, config, db, detection_worker
 from matcher.api.bodies import model_response, parse
 from matcher.auth import agency_required, current_caller
 from matcher.services import alerts, ingest, retention
@@ -20,6 +20,8 @@ def submit_batch() -> tuple[Response, int]:
         session, agency_id=current_caller().agency_id, batch=batch, pepper=config.pepper()
     )
     session.commit()
+    if not receipt.replay:
+        detection_worker.after_submit(session)
     return model_response(receipt, 200 if receipt.replay else 201)
 
 

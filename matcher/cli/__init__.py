@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from matcher.cli import accounts, database, federation, maintenance
+from matcher.cli import accounts, database, federation, maintenance, worker
 
 
 def register(cli: click.Group) -> None:
@@ -18,5 +18,6 @@ def register(cli: click.Group) -> None:
         maintenance.purge,
         maintenance.audit_group,
         maintenance.settings,
+        worker.worker,
     ):
         cli.add_command(command)

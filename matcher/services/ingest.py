@@ -1,15 +1,16 @@
-"""Ingest a batch: check its key, store peppered tokens atomically and idempotently, raise alerts.
+"""Ingest a batch: check its key, store peppered tokens atomically and idempotently, queue it.
 
-One transaction, in this order (design non-negotiables 3-8):
+One transaction, in this order (design non-negotiables 3-9):
 
 1. the batch's scheme and key fingerprint must name a current key epoch (409 otherwise);
 2. a batch id stored already: the same agency gets its first receipt back, another agency 409;
 3. in a savepoint: the batch row first (its primary key is the batch id, so a concurrent replay
-   waits on it and then fails on the constraint), then the signals and their peppered tokens;
-4. lock the batch's tokens in sorted order and create or recount the alerts of the tokens now
-   held by two or more agencies (:mod:`matcher.services.overlap`);
-5. audit, counts only.
+   waits on it and then fails on the constraint), then the signals and their peppered tokens,
+   written in bulk, and the batch's detection job (:mod:`matcher.services.detection`);
+4. audit, counts only.
 
+Nothing here reads another agency's data: overlaps are found after the receipt, from the queue,
+so neither the receipt nor the time it takes tells an agency what others hold.
 A constraint violation in step 3 rolls the savepoint back and is explained afterwards: a replay
 that raced the first upload, a batch id another agency took, or a reference the agency holds.
 The caller commits; nothing is stored if it does not.
@@ -30,7 +31,7 @@ from matcher import audit
 from matcher.errors import Conflict
 from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal
 from matcher.pepper import Pepper
-from matcher.services import links, overlap, token_locks
+from matcher.services import detection
 from matcher.services.batch_rows import MAX_ERROR_FIELDS, PreparedBatch, prepare
 from matcher.services.bulk import among, chunks, insert_rows
 from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS
@@ -61,9 +62,7 @@ def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: 
     received_at = dt.datetime.now(dt.UTC)
     try:
         with session.begin_nested():
-            changes = _store(
-                session, agency_id=agency_id, batch=batch, prepared=prepared, now=received_at
-            )
+            _store(session, agency_id=agency_id, batch=batch, prepared=prepared, now=received_at)
     except IntegrityError:
         return _explain_conflict(session, agency_id=agency_id, batch=batch, prepared=prepared)
     audit.record(
@@ -74,8 +73,6 @@ def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: 
         details={
             "signals": len(prepared.signals),
             "tokens": prepared.token_count,
-            "alerts_created": changes.created,
-            "alerts_updated": changes.updated,
         },
     )
     return Receipt(
@@ -137,8 +134,8 @@ def _stored_receipt(session: Session, *, batch_id: uuid.UUID, agency_id: int) ->
 
 def _store(
     session: Session, *, agency_id: int, batch: WireBatch, prepared: PreparedBatch, now: dt.datetime
-) -> overlap.AlertChanges:
-    """Write the batch, its signals and tokens, then detect overlaps; raise on a constraint."""
+) -> None:
+    """Write the batch, its signals and tokens and its detection job; raise on a constraint."""
     batch_id = str(batch.batch_id)
     session.execute(
         insert(BATCHES).values(
@@ -175,12 +172,7 @@ def _store(
             for token, kind, level in tokens
         ],
     )
-    shared = token_locks.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
-    shared = token_locks.without_benign_hubs(session, shared)
-    changes = overlap.refresh_alerts(session, shared, now=now, create=True)
-    links.detach_outgrown(session, shared)
-    links.link_new_alerts(session, changes.created_ids)
-    return changes
+    detection.enqueue(session, batch_id=batch_id, agency_id=agency_id, now=now)
 
 
 def _explain_conflict(

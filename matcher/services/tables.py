@@ -14,6 +14,7 @@ from matcher.models import (
     AlertAgency,
     Batch,
     BenignHub,
+    DetectionJob,
     Signal,
     SignalToken,
     TokenEntry,
@@ -24,6 +25,7 @@ ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
 ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
+JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]
 ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
 SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]

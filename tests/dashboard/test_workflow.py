@@ -16,7 +16,7 @@ from client import wire
 from matcher.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from matcher.models import Alert, AlertEvent, AlertStatus, AuditEntry, BenignHub
 from matcher.pepper import Pepper
-from matcher.services import actors, alerts, benign_hubs, disclosure, ingest, workflow
+from matcher.services import actors, alerts, benign_hubs, detection, disclosure, ingest, workflow
 from matcher.services.workflow import TRANSITIONS, Action, Options
 from tests.dashboard.conftest import Dashboard, World
 
@@ -354,6 +354,7 @@ def test_a_benign_hub_stops_raising_alerts_until_the_marking_is_removed(
             db_session, agency_id=agency.id, batch=_batch(epoch, switchboard), pepper=pepper
         )
     db_session.commit()
+    detection.drain(db_session)
     hub_alert = db_session.exec(select(Alert).where(col(Alert.kind) == "phone")).all()[-1]
     assert hub_alert.agency_count == 2
 
@@ -369,6 +370,7 @@ def test_a_benign_hub_stops_raising_alerts_until_the_marking_is_removed(
         db_session, agency_id=third.id, batch=_batch(epoch, switchboard), pepper=pepper
     )
     db_session.commit()
+    detection.drain(db_session)
     assert marked.status == S.NO_ACTION
     assert db_session.get(BenignHub, hub_alert.token) is not None
     assert reload(db_session, hub_alert).agency_count == 2, "ingest skips a benign hub"
@@ -382,6 +384,7 @@ def test_a_benign_hub_stops_raising_alerts_until_the_marking_is_removed(
         db_session, agency_id=fourth.id, batch=_batch(epoch, switchboard), pepper=pepper
     )
     db_session.commit()
+    detection.drain(db_session)
 
     assert unmarked.status == S.TRIAGE
     assert db_session.get(BenignHub, hub_alert.token) is None

@@ -28,7 +28,7 @@ from client import wire
 from matcher.db import create_schema, make_engine
 from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
 from matcher.pepper import Pepper
-from matcher.services import federation, ingest, retention
+from matcher.services import detection, federation, ingest, retention
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FINGERPRINT = "f" * 32
@@ -188,6 +188,7 @@ class World:
                 session, agency_id=agency_id, batch=sent, pepper=self.pepper
             )
             session.commit()
+            detection.drain(session)
             return receipt
 
     def withdraw(self, agency_id: int, refs: list[str]) -> wire.WithdrawalReceipt:

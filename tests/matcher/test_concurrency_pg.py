@@ -34,7 +34,7 @@ from sqlmodel import Session
 from client import wire
 from matcher.db import make_engine
 from matcher.pepper import Pepper
-from matcher.services import ingest, retention
+from matcher.services import detection, ingest, retention
 
 pytestmark = pytest.mark.postgres
 
@@ -84,6 +84,9 @@ def _do(engine: Any, pepper: Pepper, job: Job) -> tuple[str, int, Any]:
         if action == "submit":
             sent = wire.Batch.model_validate_json(payload)
             receipt = ingest.submit_batch(session, agency_id=agency_id, batch=sent, pepper=pepper)
+            session.commit()
+            # every process works the shared queue off at once, as several workers would
+            detection.drain(session)
             result = receipt.model_dump_json()
         elif action == "withdraw":
             withdrawn = retention.withdraw(session, agency_id=agency_id, refs=payload.split(","))

@@ -258,16 +258,14 @@ def test_submit_is_audited_with_counts_only(world: World) -> None:
     entries = [entry for entry in world.rows(AuditEntry) if entry.action.startswith("batch.")]
     assert [(entry.action, entry.actor) for entry in entries] == [
         ("batch.submit", f"agency:{utrecht}"),
+        ("batch.detect", "system"),
         ("batch.submit", f"agency:{police}"),
+        ("batch.detect", "system"),
         ("batch.replay", f"agency:{police}"),
     ]
-    assert entries[1].subject == f"batch:{sent.batch_id}"
-    assert entries[1].details == {
-        "signals": 1,
-        "tokens": 1,
-        "alerts_created": 1,
-        "alerts_updated": 0,
-    }
+    assert entries[2].subject == entries[3].subject == f"batch:{sent.batch_id}"
+    assert entries[2].details == {"signals": 1, "tokens": 1}
+    assert entries[3].details == {"alerts_created": 1, "alerts_updated": 0}
     assert not any(ref in str(entry.details) for entry in entries)
 
 
