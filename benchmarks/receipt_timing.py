@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import DEFAULT_POSTGRES, database
+from ingest import DEFAULT_POSTGRES, autovacuum, database
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -227,10 +227,12 @@ def main(argv: list[str] | None = None) -> None:
             tempfile.TemporaryDirectory(prefix="kp_bench_") as folder,
         ):
             fed = Federation(url, folder)
+            label = f"[{backend}]"
             try:
-                timing(fed, options.samples, options.tokens, rng, f"[{backend}]")
-                if options.load_batches:
-                    latency(fed, options.load_batches, options.load_tokens, rng, f"[{backend}]")
+                with autovacuum(fed.engine, label):
+                    timing(fed, options.samples, options.tokens, rng, label)
+                    if options.load_batches:
+                        latency(fed, options.load_batches, options.load_tokens, rng, label)
             finally:
                 fed.stop()
 

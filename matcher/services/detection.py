@@ -12,9 +12,9 @@ twice, and the token locks keep concurrent jobs exact as they kept concurrent ba
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 from sqlmodel import Session
 
 from matcher import audit
@@ -40,18 +40,23 @@ def pending(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(JOBS)).scalar_one())
 
 
-def run_next(session: Session) -> Detected | None:
-    """Claim the oldest unclaimed job, find its batch's overlaps, delete it; None when idle.
-
-    The caller commits: the alerts and the job's deletion land together or not at all.
-    """
-    claim = (
+def claim(session: Session) -> Row[Any] | None:
+    """Lock and return the oldest job no other transaction has claimed, or None."""
+    oldest = (
         select(JOBS.c.id, JOBS.c.batch_id, JOBS.c.agency_id, JOBS.c.enqueued_at)
         .order_by(JOBS.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    job = session.execute(claim).first()
+    return session.execute(oldest).first()
+
+
+def run_next(session: Session) -> Detected | None:
+    """Claim the oldest unclaimed job, find its batch's overlaps, delete it; None when idle.
+
+    The caller commits: the alerts and the job's deletion land together or not at all.
+    """
+    job = claim(session)
     if job is None:
         return None
     now = dt.datetime.now(dt.UTC)

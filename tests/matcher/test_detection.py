@@ -1,0 +1,208 @@
+"""Overlap detection from the durable queue: after the receipt, nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from datapath_support import (
+    BACKENDS,
+    World,
+    assert_consistent,
+    batch,
+    open_world,
+    phone,
+    postgres_database,
+    raw_token,
+    signal,
+)
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from client import wire
+from matcher import create_app
+from matcher.models import Alert, AlertAgency, TokenEntry
+from matcher.services import detection, ingest, links
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with open_world(request.param, tmp_path, url) as opened:
+        yield opened
+
+
+def _store(world: World, agency: int, sent: wire.Batch) -> wire.Receipt:
+    """Submit and commit, as the API does, without working the queue off."""
+    with Session(world.engine) as session:
+        receipt = ingest.submit_batch(session, agency_id=agency, batch=sent, pepper=world.pepper)
+        session.commit()
+        return receipt
+
+
+def _pending(world: World) -> int:
+    with Session(world.engine) as session:
+        return detection.pending(session)
+
+
+def _drain(world: World) -> list[detection.Detected]:
+    with Session(world.engine) as session:
+        return detection.drain(session)
+
+
+def test_a_receipt_comes_before_detection_and_detection_runs_once(world: World) -> None:
+    utrecht, police = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = raw_token()
+    _store(world, utrecht, batch(signal(phone(shared))))
+    sent = batch(signal(phone(shared)))
+    _store(world, police, sent)
+    _store(world, police, sent)  # a replay queues nothing more
+    assert (_pending(world), world.alerts()) == (2, [])
+    done = _drain(world)
+    assert [item.changes.created for item in done] == [0, 1]
+    assert _pending(world) == 0
+    assert _drain(world) == []
+    [alert] = world.alerts()
+    assert (alert.agency_count, alert.signal_count) == (2, 2)
+    assert_consistent(world.engine)
+
+
+def test_a_job_that_fails_midway_stays_queued_and_changes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    utrecht, police = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = raw_token()
+    world.submit(utrecht, batch(signal(phone(shared))))
+    _store(world, police, batch(signal(phone(shared))))
+
+    def crash(*_args: Any) -> None:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(links, "link_new_alerts", crash)
+    with pytest.raises(RuntimeError), Session(world.engine) as session:
+        detection.drain(session)
+    assert (_pending(world), world.alerts()) == (1, [])
+    monkeypatch.undo()
+    assert len(_drain(world)) == 1
+    [alert] = world.alerts()
+    assert world.alert_agencies(alert.id) == {utrecht: 1, police: 1}
+    assert world.count(AlertAgency) == 2
+    assert_consistent(world.engine)
+
+
+def test_a_batch_withdrawn_before_detection_raises_nothing(world: World) -> None:
+    utrecht, police = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = raw_token()
+    world.submit(utrecht, batch(signal(phone(shared))))
+    sent = batch(signal(phone(shared)))
+    _store(world, police, sent)
+    world.withdraw(police, [sent.signals[0].ref])
+    assert len(_drain(world)) == 1
+    assert world.alerts() == []
+    assert_consistent(world.engine)
+
+
+@pytest.mark.postgres
+def test_two_workers_skip_each_others_claimed_jobs(tmp_path: Path) -> None:
+    with postgres_database() as url, open_world("postgres", tmp_path, url) as world:
+        utrecht = world.agency("Gemeente Utrecht")
+        for _ in range(2):
+            _store(world, utrecht, batch(signal(phone(raw_token()))))
+        with Session(world.engine) as first, Session(world.engine) as second:
+            claimed = detection.run_next(first)  # claimed, not yet committed
+            other = detection.claim(second)  # does not wait for the first's claim
+            assert claimed is not None and other is not None
+            assert claimed.batch_id != other.batch_id
+            first.commit()
+            second.rollback()
+        assert _pending(world) == 1
+        assert len(_drain(world)) == 1
+        assert _pending(world) == 0
+        assert world.count(TokenEntry) == 2
+
+
+@pytest.fixture
+def threaded_app(
+    clean_db: Engine, database_url: str, pepper_file: Path, tmp_path: Path
+) -> Iterator[Any]:
+    """The app with its default in-process detection thread."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "SECRET_KEY": "test-secret-key",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DETECTION": "thread",
+        }
+    )
+    yield app
+    worker = app.extensions.get("matcher.detection_thread")
+    if worker is not None:
+        worker.stop()
+    app.extensions["matcher.engine"].dispose()
+
+
+def _post(app: Any, token: str, fingerprint: str, raw: bytes) -> Any:
+    sent = batch(signal(phone(raw)), fingerprint=fingerprint)
+    return app.test_client().post(
+        "/api/v1/batches",
+        data=sent.model_dump_json(),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_the_app_finds_overlaps_in_its_own_thread(
+    threaded_app: Any,
+    db_session: Session,
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+    make_epoch: Callable[..., Any],
+) -> None:
+    fingerprint = make_epoch().fingerprint
+    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
+    shared = raw_token()
+    for token in tokens:
+        assert _post(threaded_app, token, fingerprint, shared).status_code == 201
+    deadline = time.monotonic() + 30
+    count = 0
+    while time.monotonic() < deadline:
+        count = db_session.execute(select(func.count()).select_from(Alert)).scalar_one()
+        pending = detection.pending(db_session)
+        db_session.rollback()
+        if count and not pending:
+            break
+        time.sleep(0.05)
+    assert count == 1
+
+
+def test_the_worker_command_works_the_queue_off(
+    app: Any,
+    runner: Any,
+    db_session: Session,
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+    make_epoch: Callable[..., Any],
+) -> None:
+    app.config["DETECTION"] = "external"
+    fingerprint = make_epoch().fingerprint
+    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
+    shared = raw_token()
+    for token in tokens:
+        assert _post(app, token, fingerprint, shared).status_code == 201
+    assert detection.pending(db_session) == 2
+    db_session.rollback()
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Detected overlaps of 2 batches." in result.output
+    assert db_session.execute(select(func.count()).select_from(Alert)).scalar_one() == 1
