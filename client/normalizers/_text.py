@@ -15,25 +15,53 @@ from collections.abc import Mapping
 from anyascii import anyascii
 
 from client.errors import NormalizationError
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 
 #: Entries per kind in the caches of the slower normalizers (values recur across rows).
 CACHE_SIZE = 16384
 #: Longer inputs are pasted text, not identifiers; the cap also bounds the regex work per value.
 MAX_INPUT_CHARS = 500
 
+#: Characters copied from web pages, PDFs and word processors that look like plain ones:
+#: every Unicode space and line break, invisible formatting characters and the dashes.
+_LOOKALIKES = str.maketrans(
+    {
+        **{char: " " for char in "\t\v\f\u00a0\u1680\u180e\u202f\u205f\u3000"},
+        **{chr(code): " " for code in range(0x2000, 0x200B)},
+        **{char: "\n" for char in "\u0085\u2028\u2029"},
+        **{char: None for char in "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"},
+        **{chr(code): None for code in range(0x202A, 0x202F)},
+        **{char: "-" for char in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
+    }
+)
 _APOSTROPHES = re.compile(r"['`´ʼ’‘]")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
+def tidy(text: str) -> str:
+    """Return text with look-alike spaces, dashes and line breaks made plain, invisibles gone.
+
+    A non-breaking space copied from a bank's web page, a zero-width space from a PDF, a
+    Windows line break or full-width digits then read like what the clerk saw.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():
+        return text.replace("\t", " ") if "\t" in text else text
+    return unicodedata.normalize("NFKC", text.translate(_LOOKALIKES)).translate(_LOOKALIKES)
+
+
 def check_text(kind: str, raw: object) -> str:
-    """Return raw stripped of surrounding whitespace, or refuse non-text, empty or huge input."""
+    """Return raw tidied and stripped, or refuse non-text, empty, huge or placeholder input."""
     if not isinstance(raw, str):
         raise NormalizationError(kind, "input must be text")
     if len(raw) > MAX_INPUT_CHARS:
         raise NormalizationError(kind, f"longer than {MAX_INPUT_CHARS} characters")
-    text = raw.strip()
+    text = tidy(raw).strip()
     if not text:
         raise NormalizationError(kind, "empty")
+    if is_placeholder(kind, text):
+        raise NormalizationError(kind, PLACEHOLDER_RULE)
     return text
 
 

@@ -36,6 +36,8 @@ MAX_TRADE_NAMES = 3
 _NO_CONTEXT: frozenset[str] = frozenset()
 _WORDS = re.compile(r"[a-z0-9]+|&")
 _CONJUNCTIONS = frozenset({"&", "en", "and", "und", "et"})
+#: 't Hoekje is Het Hoekje: the clipped article, written with any apostrophe fold gives.
+_CLIPPED_HET = re.compile(r"(?<![a-z0-9])['`]t(?![a-z0-9])")
 _CANONICAL = re.compile(rf"[a-z0-9]+(?:\|[a-z0-9]+){{0,{MAX_TRADE_NAMES}}}")
 
 
@@ -62,7 +64,10 @@ def normalize(raw: str, /, **context: str) -> str:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str) -> str:
     """Normalize a stripped business name; cached, since one operator fills many rows."""
-    folded = drop_apostrophes(fold(text))
+    folded = fold(text)
+    if "'t" in folded or "`t" in folded:
+        folded = _CLIPPED_HET.sub("het", folded)
+    folded = drop_apostrophes(folded)
     # '|' separates the names in the canonical form, so reading it back gives the same names.
     if "|" in folded or TRADING_AS.search(folded):
         parts = TRADING_AS.sub("|", folded).split("|")
