@@ -27,7 +27,7 @@ from client.normalizers import (
 from client.schemes.base import MatchKey
 from client.wire import Kind
 
-NORMALIZATION_VERSION = "2026.1"
+NORMALIZATION_VERSION = "2026.2"
 
 REGISTRY: dict[Kind, ModuleType] = {
     Kind.PHONE: phone,

@@ -22,20 +22,25 @@ PLACEHOLDER_RULE = "placeholder, not an identifier"
 #: Longer texts are not placeholders (and are never looked up, which keeps the check cheap).
 _MAX_CHARS = 60
 
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Words that say 'nothing here', Dutch and English, after joining single letters (n.v.t. → nvt).
-_NOTHING = frozenset(
+_NOTHING = _wordset(
     """
-    onbekend onbekende onbek onb unknown unk nvt nvtt na nb nbk nn nnb ntb nvb nap nk nee no
-    geen zonder none nil null nul nan leeg lege empty blank niets nothing niet not nog
-    tbd tba tbc volgt nader idem id dito ditto zelfde same ibid zie see
+    onbekend onbekende onbek onb unknown unk nvt nvtt na nb nbk nn nnb ntb nee no
+    geen zonder none nil null nan leeg lege empty blank niets nothing niet not nog
+    tbd tba tbc volgt nader idem dito ditto zelfde same ibid zie see
     anoniem anonieme anonymous anon afgeschermd geheim redacted verwijderd deleted
     test dummy voorbeeld example invullen ingevuld onleesbaar unreadable illegible
     diverse divers various meerdere multiple weetniet gvwv gvw zvwp zvw vow rni
     noemail nomail geenemail geenmail noreply donotreply
-    """.split()
+    """
 )
 #: Words that name the field or fill the phrase ('kenteken onbekend', 'niet van toepassing').
-_FILLERS = frozenset(
+_FILLERS = _wordset(
     """
     bekend toepassing van te bepalen boven onder hierboven dossier bijlage opmerking opmerkingen
     als vermeld opgegeven bekend available applicable known given provided above below file
@@ -46,18 +51,18 @@ _FILLERS = frozenset(
     postcode huisnummer straat naam name persoon person achternaam voornaam bedrijf
     bedrijfsnaam firma onderneming company business handelsnaam iban rekening rekeningnummer
     bankrekening account bank kvk kvknummer inschrijving website site url web webadres
-    homepage link internet reply do
-    """.split()
+    homepage link internet reply do e
+    """
 )
 #: Per kind: words that are placeholders only there (a role is no name; 'particulier' is no firm).
 _NOTHING_BY_KIND: dict[str, frozenset[str]] = {
-    "person": frozenset(
+    "person": _wordset(
         """
         slachtoffer verdachte betrokkene melder getuige klant bewoner eigenaar huurder
         exploitant beheerder medewerker medewerkster sekswerker prostituee victim suspect
         witness client customer man vrouw meisje jongen dame heer male female woman girl boy
         onbekende persoon x y
-        """.split()
+        """
     ),
     "operator": frozenset({"particulier", "prive", "private", "zzp", "zzper"}),
     "address": frozenset({"buitenland", "abroad", "prive", "postadres"}),
@@ -67,9 +72,11 @@ _NOTHING_BY_KIND: dict[str, frozenset[str]] = {
 _PLACEHOLDER_NAMES = frozenset(
     {"john doe", "jane doe", "jan modaal", "max mustermann", "erika mustermann", "nomen nescio"}
 )
-#: Placeholder hosts and e-mail domains.
-_EXAMPLE_DOMAINS = frozenset(
-    {"example.com", "example.nl", "example.org", "voorbeeld.nl", "test.nl", "test.com"}
+#: Mailboxes that say 'no e-mail address': 'geen@geen.nl', 'onbekend@gmail.com'.
+_NO_MAILBOX = _wordset(
+    """
+    geen onbekend nvt none noemail nomail geenemail geenmail noreply donotreply unknown leeg
+    """
 )
 #: Kinds whose identifiers are codes: 'xxx' there is a masked or unknown part.
 _CODE_KINDS = frozenset({"phone", "iban", "kvk", "plate"})
@@ -105,20 +112,18 @@ def _words(text: str) -> list[str]:
 def _placeholder(kind: str, text: str) -> bool:
     if _EXCEL_ERROR.fullmatch(text):
         return True
-    if kind in ("email", "url") and _example_domain(text):
-        return True
-    if kind == "email" and "@" in text:
-        text = text.rpartition("@")[0]  # the mailbox: 'geen@', 'x@', 'onbekend@' say nothing
     found = _words(text)
-    key = "".join(found)
-    if len(set(key)) <= 1:
-        return True  # '-', '?', '...', 'x', '000000': no letters or digits, or one repeated
+    if not found:
+        return True  # '-', '?', '...', '#': no letters or digits at all
+    if kind == "email" and "@" in text:
+        mailbox = "".join(_words(text.rpartition("@")[0].partition("+")[0]))
+        return mailbox in _NO_MAILBOX or set(mailbox) == {"x"}
+    if set("".join(found)) == {"x"}:
+        return True  # 'x', 'XXX', 'xx-xx-xx'
     if kind in _CODE_KINDS and _MASKED.search(text.lower()):
         return True
     if kind == "person" and " ".join(found) in _PLACEHOLDER_NAMES:
         return True
-    if kind == "phone" and key.isdigit() and len(key) >= 9 and len(set(key[-7:])) == 1:
-        return True  # '06-00000000', '0611111111': a number typed to fill the field
     nothing = _NOTHING_BY_KIND.get(kind, frozenset())
     said_nothing = False
     for word in found:
@@ -129,12 +134,6 @@ def _placeholder(kind: str, text: str) -> bool:
         else:
             return False
     return said_nothing
-
-
-def _example_domain(text: str) -> bool:
-    host = text.lower().rpartition("@")[2].split("/", 1)[0]
-    host = host.removeprefix("www.").strip(" .>")
-    return host in _EXAMPLE_DOMAINS or host.removeprefix("http://www.") in _EXAMPLE_DOMAINS
 
 
 def is_placeholder(kind: str, text: str) -> bool:

@@ -16,6 +16,7 @@ from anyascii import anyascii
 
 from client.errors import NormalizationError
 from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
+from client.normalizers._several import refuse_several
 
 #: Entries per kind in the caches of the slower normalizers (values recur across rows).
 CACHE_SIZE = 16384
@@ -33,6 +34,11 @@ _LOOKALIKES = str.maketrans(
         **{chr(code): None for code in range(0x202A, 0x202F)},
         **{char: "-" for char in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
     }
+)
+#: A '?' against a letter: a letter Excel's Windows-1252 CSV could not hold ('Ș' → '?').
+_LOST_LETTER = re.compile(r"[^\W\d_]\?|\?[^\W\d_]")
+LOST_LETTERS_RULE = (
+    "letters lost in the export ('?' in a word): save it as CSV UTF-8 or use the .xlsx file"
 )
 _APOSTROPHES = re.compile(r"['`´ʼ’‘]")
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -62,6 +68,7 @@ def check_text(kind: str, raw: object) -> str:
         raise NormalizationError(kind, "empty")
     if is_placeholder(kind, text):
         raise NormalizationError(kind, PLACEHOLDER_RULE)
+    refuse_several(kind, text)
     return text
 
 
@@ -72,6 +79,26 @@ def check_context(kind: str, context: Mapping[str, object], allowed: frozenset[s
             raise NormalizationError(kind, f"unknown context key {str(key)[:30]!r}")
         if not isinstance(value, str):
             raise NormalizationError(kind, f"context {key!r} must be text")
+
+
+def refuse_placeholder(kind: str, canonical: str) -> str:
+    """Return a canonical form, or refuse it when it is a placeholder ('Dr. X' → 'x').
+
+    Reading a canonical form back checks it as raw input: refusing it here too keeps every
+    accepted form a fixed point.
+    """
+    if is_placeholder(kind, canonical):
+        raise NormalizationError(kind, PLACEHOLDER_RULE)
+    return canonical
+
+
+def refuse_lost_letters(kind: str, text: str) -> None:
+    """Refuse a name in which the export replaced letters by '?': it would become another name.
+
+    Kept out of exact name keys only: a fuzzy (near) level may still compare the intact parts.
+    """
+    if "?" in text and _LOST_LETTER.search(text):
+        raise NormalizationError(kind, LOST_LETTERS_RULE)
 
 
 def context_value(context: Mapping[str, str], key: str) -> str | None:

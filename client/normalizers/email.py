@@ -13,7 +13,7 @@ import unicodedata
 
 from client.errors import NormalizationError
 from client.normalizers._host import canonical_host
-from client.normalizers._text import check_context, check_text
+from client.normalizers._text import check_context, check_text, refuse_placeholder
 
 KIND = "email"
 _NO_CONTEXT: frozenset[str] = frozenset()
@@ -59,7 +59,7 @@ def normalize(raw: str, /, **context: str) -> str:
     if domain in _GMAIL:
         domain = "gmail.com"
         local = local.replace(".", "")
-    return f"{_local_part(local)}@{domain}"
+    return refuse_placeholder(KIND, f"{_local_part(local)}@{domain}")
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

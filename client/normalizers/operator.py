@@ -23,12 +23,15 @@ from client.normalizers._legal_forms import (
     TRADING_AS,
     strip_forms,
 )
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
     check_text,
     drop_apostrophes,
     fold,
+    refuse_lost_letters,
+    refuse_placeholder,
 )
 
 KIND = "operator"
@@ -58,6 +61,7 @@ def normalize(raw: str, /, **context: str) -> str:
     text = check_text(KIND, raw)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
+    refuse_lost_letters(KIND, text)
     return _normalize(text)
 
 
@@ -76,14 +80,16 @@ def _normalize(text: str) -> str:
     legal = _name(parts[0])
     if not legal:
         raise NormalizationError(KIND, "the (legal) name is empty or only a legal form")
+    if is_placeholder(KIND, legal):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
     names = [legal]
     for part in parts[1:]:
         trade = _name(part)
-        if trade and trade not in names:
+        if trade and trade not in names and not is_placeholder(KIND, trade):
             names.append(trade)
     if len(names) > 1 + MAX_TRADE_NAMES:
         raise NormalizationError(KIND, f"more than {MAX_TRADE_NAMES} trade names")
-    return "|".join(names)
+    return refuse_placeholder(KIND, "|".join(names))
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

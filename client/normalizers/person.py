@@ -22,6 +22,8 @@ from client.normalizers._text import (
     check_text,
     context_value,
     drop_apostrophes,
+    refuse_lost_letters,
+    refuse_placeholder,
 )
 from client.normalizers._text import fold as fold_text
 
@@ -70,7 +72,8 @@ def normalize(raw: str, /, **context: str) -> str:
         if dob is not None and dob != written_dob:
             raise NormalizationError(KIND, "date of birth after '|' differs from the dob context")
         dob = written_dob
-    name = _name(text)
+    refuse_lost_letters(KIND, text)
+    name = refuse_placeholder(KIND, _name(text))
     return f"{name}|{dob}" if dob else name
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from client.errors import NormalizationError
 from client.normalizers import match_keys, normalize
 from client.normalizers._legal_forms import JOINED_FORMS
+from client.normalizers._placeholders import is_placeholder
 
 #: Letters of Romanian, Hungarian, Polish and Dutch names that Unicode decomposes (no ł, which
 #: does not decompose, and no ß, whose upper case is two letters).
@@ -22,7 +23,7 @@ name_parts = st.lists(
     min_size=1,
     max_size=4,
 )
-birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
+birth_dates = st.dates(min_value=dt.date(1905, 1, 1), max_value=dt.date(2025, 12, 31))
 TITLES = {"dhr", "mevr", "mw", "mevrouw", "meneer", "mr", "mrs", "ms", "miss", "dr", "drs", "ir"}
 
 
@@ -36,6 +37,7 @@ def _without_accents(text: str) -> str:
 @given(parts=name_parts)
 def test_person_name_ignores_order_case_and_diacritics(parts: list[str]) -> None:
     assume(not any(_without_accents(p) in TITLES for p in parts))
+    assume(not is_placeholder("person", " ".join(parts)))
     expected = normalize("person", " ".join(parts))
     variants = [
         " ".join(reversed(parts)),
@@ -88,6 +90,7 @@ LEGAL_FORMS += ["Ltd", "Limited", "Sp. z o.o.", "i.o."]
 def test_operator_legal_form_punctuation_and_spacing_do_not_matter(
     words: list[str], form: str
 ) -> None:
+    assume(not is_placeholder("operator", " ".join(words)))
     expected = "".join(words)
     name = " ".join(words).title()
     assert normalize("operator", f"{name} {form}") == expected

@@ -1,0 +1,57 @@
+"""Cells that hold several identifiers of one kind: ``06-1234 5678 / 06-8765 4321``.
+
+Two identifiers in one cell are never merged into one made-up identifier and never cut down to
+one. Where a separator cannot be part of an identifier of the kind (a line break, ``;``, `` / ``,
+`` en ``, and for numbers and plates a comma) the cell is *split*: each part is an identifier of
+its own. The single-value ``normalize`` of such a kind refuses a cell that holds a separator, so
+that nothing merges by accident. Where a separator can be part of one identifier (a line break
+in an address, ``Jansen & Zn``, a comma in ``Popescu, Ana <ana@x.nl>``) the cell is split only
+when every part is an identifier on its own, else it is read as one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from client.errors import NormalizationError
+
+#: More parts than this are a pasted list, not the identifiers of one signal.
+MAX_PARTS = 5
+
+_CODES = r"\n|;|,|\s+/\s+|\s+(?:en|of|and|or|&)\s+"
+#: Kinds whose identifiers never hold these separators: always split, never read as one.
+STRICT: dict[str, re.Pattern[str]] = {
+    "phone": re.compile(_CODES, re.IGNORECASE),
+    "iban": re.compile(_CODES, re.IGNORECASE),
+    "kvk": re.compile(_CODES, re.IGNORECASE),
+    "plate": re.compile(rf"{_CODES}|/|\+", re.IGNORECASE),
+    "person": re.compile(
+        r"\n|;|/|\+|\s+(?:en|and|und|et|&)\s+|\s&|&\s",
+        re.IGNORECASE,
+    ),
+}
+#: Kinds where a separator may belong to one identifier: split only if every part is one.
+LOOSE: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[;\n,]|\s+(?:/|en|of|and|or)\s+|\s+", re.IGNORECASE),
+    "url": re.compile(r"[;\n,]|\s+(?:/|en|of|and|or)\s+|\s+", re.IGNORECASE),
+    "operator": re.compile(r"[;\n]|(?<![^a-z0-9][tdbTDB]) / (?![abAB]\b)"),
+    "address": re.compile(r"[;\n]|\s+(?:/|en|&)\s+", re.IGNORECASE),
+}
+
+
+def parts(kind: str, text: str) -> list[str]:
+    """Return the non-empty parts of a cell split at the kind's separators (one if none)."""
+    pattern = STRICT.get(kind) or LOOSE.get(kind)
+    if pattern is None or pattern.search(text) is None:
+        return [text]
+    found = [part.strip() for part in pattern.split(text)]
+    return [part for part in found if part and not part.isspace()]
+
+
+def refuse_several(kind: str, text: str) -> None:
+    """Refuse a single value that holds a separator of a kind that is always split."""
+    pattern = STRICT.get(kind)
+    if pattern is not None and pattern.search(text) and len(parts(kind, text)) > 1:
+        raise NormalizationError(
+            kind, f"several {kind} values in one cell (each is read on its own from the cell)"
+        )
