@@ -26,7 +26,7 @@ STRICT: dict[str, re.Pattern[str]] = {
     "kvk": re.compile(_CODES, re.IGNORECASE),
     "plate": re.compile(rf"{_CODES}|/|\+", re.IGNORECASE),
     "person": re.compile(
-        r"\n|;|/|\+|\s+(?:en|and|und|et|&)\s+|\s&|&\s",
+        r"\n|;|/|\+|\s+(?:en|and|&)\s+|\s&|&\s",
         re.IGNORECASE,
     ),
 }
