@@ -17,6 +17,7 @@ import functools
 import re
 
 from client.errors import NormalizationError
+from client.normalizers._text import tidy
 
 _ISO = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ t]00:00(?::00)?)?")
 _DAY_FIRST = re.compile(r"([0-9]{1,2})[-/. ]([0-9]{1,2})[-/. ]([0-9]{4})")
@@ -103,7 +104,7 @@ def _compact(kind: str, digits: str) -> str:
 
 def parse_date(kind: str, text: str) -> str:
     """Return a date of birth in ISO form, or refuse it naming the rule."""
-    iso = _parse(kind, text)
+    iso = _parse(kind, tidy(text))
     if iso > dt.date.today().isoformat():
         raise NormalizationError(kind, FUTURE_RULE)
     return iso

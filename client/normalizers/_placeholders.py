@@ -122,6 +122,8 @@ def _placeholder(kind: str, text: str) -> bool:
         return True  # 'x', 'XXX', 'xx-xx-xx'
     if kind in _CODE_KINDS and _MASKED.search(text.lower()):
         return True
+    if kind in ("phone", "plate") and set("".join(found)) == {"0"}:
+        return True  # '00-00-00', '0000000000'
     if kind == "person" and " ".join(found) in _PLACEHOLDER_NAMES:
         return True
     nothing = _NOTHING_BY_KIND.get(kind, frozenset())

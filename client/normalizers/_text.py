@@ -114,6 +114,8 @@ def context_value(context: Mapping[str, str], key: str) -> str | None:
 def _fold_char(char: str) -> str:
     """Transliterate one non-ASCII character; drop symbols and invisible characters."""
     # Emoji and other symbols would otherwise become words (anyascii writes ':kiss:').
+    if char in "`´":
+        return "'"  # an apostrophe typed as an accent: kept, so `t reads like 't
     if unicodedata.category(char)[0] in "SCZ":
         return " "
     return anyascii(char)

@@ -17,7 +17,7 @@ from client.normalizers._text import check_context, check_text, refuse_placehold
 
 KIND = "email"
 _NO_CONTEXT: frozenset[str] = frozenset()
-_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
+_MAILTO = re.compile(r"mailto: *", re.IGNORECASE)
 _DISPLAY_NAME = re.compile(r"[^<]*<([^<>]*)>\s*")
 _AT = re.compile(r"\s*[\[({]\s*(?:at|apenstaartje)\s*[\])}]\s*", re.IGNORECASE)
 _DOT = re.compile(r"\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*", re.IGNORECASE)
