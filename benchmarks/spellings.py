@@ -5,7 +5,7 @@
 Agreement: the share of spellings that give the same canonical form as the plainest spelling
 of their group. Refusal: the share of invalid cells (placeholders, two identifiers in one value,
 implausible dates of birth, lost letters) that the single-value normalizer refuses. The table is
-tests/client/data/spellings.py. Run it against another checkout by putting that checkout first
+tests/client/clerical_spellings.py. Run it against another checkout by putting that checkout first
 on PYTHONPATH (the table is read from this file's repository).
 """
 
@@ -20,7 +20,7 @@ from types import ModuleType
 from client.errors import NormalizationError
 from client.normalizers import NORMALIZATION_VERSION, normalize
 
-TABLE = Path(__file__).resolve().parents[1] / "tests" / "client" / "data" / "spellings.py"
+TABLE = Path(__file__).resolve().parents[1] / "tests" / "client" / "clerical_spellings.py"
 
 
 def load_table() -> ModuleType:

@@ -35,7 +35,8 @@ LOOSE: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[;\n,]|\s+(?:/|en|of|and|or)\s+|\s+", re.IGNORECASE),
     "url": re.compile(r"[;\n,]|\s+(?:/|en|of|and|or)\s+|\s+", re.IGNORECASE),
     "operator": re.compile(r"[;\n]|(?<![^a-z0-9][tdbTDB]) / (?![abAB]\b)"),
-    "address": re.compile(r"[;\n]|\s+(?:/|en|&)\s+", re.IGNORECASE),
+    # '14 en 16' is two house numbers at one street: refused by the address rules, not split
+    "address": re.compile(r"[;\n]|\s+(?:/|en|&)\s+(?=[^\W\d])", re.IGNORECASE),
 }
 
 
