@@ -42,14 +42,14 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
     placeholders = cells_refused_for(report, PLACEHOLDER_RULE)
     if placeholders:
         say(
-            f"  {placeholders:,} cells hold a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-')"
+            f"  {_cells(placeholders)} a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-')"
             " instead of an identifier: the export is that much emptier than it looks."
         )
     lost_letters = cells_refused_for(report, LOST_LETTERS_RULE)
     if lost_letters:
         say(
-            f"  {lost_letters:,} names lost letters in the export (a '?' inside a word, where"
-            " the file could not hold a letter such as 'Ș'): save the export as 'CSV UTF-8'"
+            f"  {_cells(lost_letters)} a name that lost letters in the export (a '?' inside a"
+            " word, where the file could not hold a letter such as 'Ș'): save it as 'CSV UTF-8'"
             " or use the .xlsx file. These names were not used for name tokens."
         )
     rejected = report.rejected_row_count()
@@ -76,6 +76,10 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
 def cells_refused_for(report: PreparationReport, rule: str) -> int:
     """Count the cells (or parts of cells) refused under one rule, in kept and rejected rows."""
     return sum(item.rule.endswith(rule) for item in report.rejected_rows + report.skipped_cells)
+
+
+def _cells(count: int) -> str:
+    return f"{count:,} cell holds" if count == 1 else f"{count:,} cells hold"
 
 
 def write_rejects(path: Path, report: PreparationReport) -> None:
