@@ -138,9 +138,29 @@ def _placeholder(kind: str, text: str) -> bool:
     return said_nothing
 
 
+#: Every placeholder starts with one of these words, a single letter (n.v.t.), x's or digits,
+#: or holds '#', '?', '***' or 'xxx'. Checking the first word rules out almost every real
+#: identifier at once, so the full check runs on few cells.
+_FIRST_WORDS = _NOTHING.union(
+    _FILLERS, *_NOTHING_BY_KIND.values(), (name.split()[0] for name in _PLACEHOLDER_NAMES)
+)
+_FIRST_WORD = re.compile(r"[^a-z0-9]*([a-z0-9]*)")
+
+
+def _may_be_placeholder(kind: str, lowered: str) -> bool:
+    first = _FIRST_WORD.match(lowered)[1]  # type: ignore[index]  # always matches
+    if len(first) <= 1 or first in _FIRST_WORDS or not first.strip("x0"):
+        return True
+    if first.isdigit() and kind == "person":
+        return True  # '2 slachtoffers': digits are no part of a name
+    return "#" in lowered or "?" in lowered or "***" in lowered or "xxx" in lowered
+
+
 def is_placeholder(kind: str, text: str) -> bool:
     """Say whether a stripped cell text means 'unknown' or 'not applicable' for kind."""
     if len(text) > _MAX_CHARS:
+        return False
+    if text.isascii() and not _may_be_placeholder(kind, text.lower().replace("'", "")):
         return False
     return _placeholder(kind, text)
 

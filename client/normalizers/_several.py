@@ -40,6 +40,14 @@ LOOSE: dict[str, re.Pattern[str]] = {
 }
 
 
+_MARKS = frozenset("\n;,/+& \t")
+
+
+def has_marks(text: str) -> bool:
+    """Say whether text holds a character any separator needs (most identifiers do not)."""
+    return not _MARKS.isdisjoint(text)
+
+
 def parts(kind: str, text: str) -> list[str]:
     """Return the non-empty parts of a cell split at the kind's separators (one if none)."""
     pattern = STRICT.get(kind) or LOOSE.get(kind)
@@ -52,7 +60,9 @@ def parts(kind: str, text: str) -> list[str]:
 def refuse_several(kind: str, text: str) -> None:
     """Refuse a single value that holds a separator of a kind that is always split."""
     pattern = STRICT.get(kind)
-    if pattern is not None and pattern.search(text) and len(parts(kind, text)) > 1:
+    if pattern is None or not has_marks(text):
+        return
+    if pattern.search(text) and len(parts(kind, text)) > 1:
         raise NormalizationError(
             kind, f"several {kind} values in one cell (each is read on its own from the cell)"
         )

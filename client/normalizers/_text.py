@@ -10,13 +10,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from anyascii import anyascii
 
 from client.errors import NormalizationError
 from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._several import refuse_several
+
+_Normalizer = TypeVar("_Normalizer", bound=Callable[..., Any])
 
 #: Entries per kind in the caches of the slower normalizers (values recur across rows).
 CACHE_SIZE = 16384
@@ -57,8 +60,13 @@ def tidy(text: str) -> str:
     return unicodedata.normalize("NFKC", text.translate(_LOOKALIKES)).translate(_LOOKALIKES)
 
 
-def check_text(kind: str, raw: object) -> str:
-    """Return raw tidied and stripped, or refuse non-text, empty, huge or placeholder input."""
+def check_text(kind: str, raw: object, *, placeholders: bool = True) -> str:
+    """Return raw tidied and stripped, or refuse non-text, empty, huge or placeholder input.
+
+    Kinds whose own rules refuse every placeholder anyway pass ``placeholders=False`` and name
+    the placeholder rule only for what they refuse (``placeholder_on_failure``): a valid phone
+    number then costs no placeholder check.
+    """
     if not isinstance(raw, str):
         raise NormalizationError(kind, "input must be text")
     if len(raw) > MAX_INPUT_CHARS:
@@ -66,10 +74,35 @@ def check_text(kind: str, raw: object) -> str:
     text = tidy(raw).strip()
     if not text:
         raise NormalizationError(kind, "empty")
-    if is_placeholder(kind, text):
+    if placeholders and is_placeholder(kind, text):
         raise NormalizationError(kind, PLACEHOLDER_RULE)
-    refuse_several(kind, text)
-    return text
+    try:
+        refuse_several(kind, text)
+    except NormalizationError:
+        if not is_placeholder(kind, text):  # 'n/a' is one placeholder, not two values
+            raise
+    else:
+        return text
+    raise NormalizationError(kind, PLACEHOLDER_RULE)
+
+
+def placeholder_on_failure(kind: str) -> Callable[[_Normalizer], _Normalizer]:
+    """Make a normalizer refuse with the placeholder rule whatever it refuses that is one."""
+
+    def decorate(function: _Normalizer) -> _Normalizer:
+        @functools.wraps(function)
+        def normalize(raw: str, /, **context: Any) -> Any:
+            try:
+                return function(raw, **context)
+            except NormalizationError:
+                text = tidy(raw).strip() if isinstance(raw, str) else ""
+                if not (text and len(raw) <= MAX_INPUT_CHARS and is_placeholder(kind, text)):
+                    raise
+            raise NormalizationError(kind, PLACEHOLDER_RULE)
+
+        return cast(_Normalizer, normalize)
+
+    return decorate
 
 
 def check_context(kind: str, context: Mapping[str, object], allowed: frozenset[str]) -> None:

@@ -26,6 +26,7 @@ from client.normalizers._house import (
     segment_addition,
     several_numbers,
 )
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
@@ -138,7 +139,7 @@ def _street_and_city(segments: list[str], index: int, before: str, after: str) -
 
 def normalize(raw: str, /, **context: str) -> str:
     """Return the canonical address; the country in the text wins over the country= context."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _CONTEXT)
     return _normalize(text, context_value(context, "country"))
@@ -147,6 +148,8 @@ def normalize(raw: str, /, **context: str) -> str:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str, hint: str | None) -> str:
     """Normalize a stripped address; cached, since hotels and parks recur across many rows."""
+    if is_placeholder(KIND, text):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
     country, cleaned = country_and_text(text, hint)
     if country == "NL":
         fast = dutch_with_postcode(cleaned)

@@ -13,7 +13,12 @@ import unicodedata
 
 from client.errors import NormalizationError
 from client.normalizers._host import canonical_host
-from client.normalizers._text import check_context, check_text, refuse_placeholder
+from client.normalizers._text import (
+    check_context,
+    check_text,
+    placeholder_on_failure,
+    refuse_placeholder,
+)
 
 KIND = "email"
 _NO_CONTEXT: frozenset[str] = frozenset()
@@ -38,9 +43,10 @@ def _local_part(local: str) -> str:
     return local if local.isascii() else unicodedata.normalize("NFC", local)
 
 
+@placeholder_on_failure(KIND)
 def normalize(raw: str, /, **context: str) -> str:
     """Return local@domain in lower case, without +tag (and without dots for Gmail)."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     if "<" in text:

@@ -58,7 +58,7 @@ def _name(text: str) -> str:
 
 def normalize(raw: str, /, **context: str) -> str:
     """Return 'legal' or 'legal|trade|...' for a business name, with or without h.o.d.n."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     refuse_lost_letters(KIND, text)
@@ -68,6 +68,8 @@ def normalize(raw: str, /, **context: str) -> str:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str) -> str:
     """Normalize a stripped business name; cached, since one operator fills many rows."""
+    if is_placeholder(KIND, text):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
     folded = fold(text)
     if "'t" in folded or "`t" in folded:
         folded = _CLIPPED_HET.sub("het", folded)

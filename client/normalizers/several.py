@@ -27,6 +27,8 @@ class CellValues(NamedTuple):
 
 def may_hold_several(kind: str, raw: str) -> bool:
     """Say cheaply whether a cell holds a separator of its kind (most cells do not)."""
+    if not _several.has_marks(raw):
+        return False
     pattern = _several.STRICT.get(kind) or _several.LOOSE.get(kind)
     return pattern is not None and pattern.search(raw.strip()) is not None
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from client.errors import NormalizationError
 from client.normalizers import REGISTRY, match_keys, normalize
-from client.normalizers._placeholders import PLACEHOLDER_RULE
+from client.normalizers._placeholders import PLACEHOLDER_RULE, _placeholder, is_placeholder
 from client.normalizers._text import LOST_LETTERS_RULE
 from client.normalizers.several import ONE_DOB_RULE, normalize_cell
 from client.wire import Kind
@@ -317,3 +317,17 @@ def test_every_table_spelling_gives_a_fixed_point(kind: Kind, data: st.DataObjec
     canonical = normalize(kind, raw, **context)
     assert normalize(kind, canonical) == canonical
     assert normalize(kind, canonical, **context) == canonical
+
+
+PIECES = st.sampled_from(
+    [*PLACEHOLDERS, "Hoofdstraat", "14", "Ana", "B.V.", ".", " ", "-", "x", "0", "@", "#", "a"]
+)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@settings(max_examples=150, deadline=None)
+@given(raw=st.one_of(st.text(max_size=20), st.lists(PIECES, max_size=5).map("".join)))
+def test_the_quick_placeholder_gate_never_changes_the_answer(kind: Kind, raw: str) -> None:
+    text = raw.strip()
+    if text and len(text) <= 60:
+        assert is_placeholder(kind.value, text) == _placeholder(kind.value, text)
