@@ -13,7 +13,6 @@ masked digits (``06-xxxxxxxx``) for numbers, and one repeated character (``00000
 
 from __future__ import annotations
 
-import functools
 import re
 
 from anyascii import anyascii
@@ -108,7 +107,6 @@ def _words(text: str) -> list[str]:
     return joined
 
 
-@functools.lru_cache(maxsize=4096)
 def _placeholder(kind: str, text: str) -> bool:
     if _EXCEL_ERROR.fullmatch(text):
         return True

@@ -40,12 +40,29 @@ LOOSE: dict[str, re.Pattern[str]] = {
 }
 
 
-_MARKS = frozenset("\n;,/+& \t")
+#: The characters each kind's separators need; a comma only where it separates values.
+_MARKS = {
+    "phone": frozenset("\n\r;,/&"),
+    "iban": frozenset("\n\r;,/&"),
+    "kvk": frozenset("\n\r;,/&"),
+    "plate": frozenset("\n\r;,/&+"),
+    "person": frozenset("\n\r;/&+"),
+    "email": frozenset("\n\r;, \t"),
+    "url": frozenset("\n\r;, \t"),
+    "operator": frozenset("\n\r;/"),
+    "address": frozenset("\n\r;/&"),
+}
+_NO_MARKS: frozenset[str] = frozenset()
 
 
-def has_marks(text: str) -> bool:
-    """Say whether text holds a character any separator needs (most identifiers do not)."""
-    return not _MARKS.isdisjoint(text)
+def has_marks(kind: str, text: str) -> bool:
+    """Say cheaply whether text may hold a separator of its kind (most identifiers do not)."""
+    if not _MARKS.get(kind, _NO_MARKS).isdisjoint(text):
+        return True
+    if " " not in text or kind == "operator":
+        return False
+    lowered = text.lower()
+    return " en " in lowered or " of " in lowered or " and " in lowered or " or " in lowered
 
 
 def parts(kind: str, text: str) -> list[str]:
@@ -60,7 +77,7 @@ def parts(kind: str, text: str) -> list[str]:
 def refuse_several(kind: str, text: str) -> None:
     """Refuse a single value that holds a separator of a kind that is always split."""
     pattern = STRICT.get(kind)
-    if pattern is None or not has_marks(text):
+    if pattern is None or not has_marks(kind, text):
         return
     if pattern.search(text) and len(parts(kind, text)) > 1:
         raise NormalizationError(

@@ -77,7 +77,6 @@ def normalize(raw: str, /, **context: str) -> str:
     return f"{name}|{dob}" if dob else name
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def _checked_name(text: str) -> str:
     """Return the canonical name; refuse placeholders (written or read) and lost letters."""
     if is_placeholder(KIND, text):

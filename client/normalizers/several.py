@@ -27,7 +27,7 @@ class CellValues(NamedTuple):
 
 def may_hold_several(kind: str, raw: str) -> bool:
     """Say cheaply whether a cell holds a separator of its kind (most cells do not)."""
-    if not _several.has_marks(raw):
+    if not _several.has_marks(kind, raw):
         return False
     pattern = _several.STRICT.get(kind) or _several.LOOSE.get(kind)
     return pattern is not None and pattern.search(raw.strip()) is not None
@@ -49,19 +49,20 @@ def normalize_cell(
         refused.append(ONE_DOB_RULE)
     values: list[str] = []
     errors: list[NormalizationError] = []
+    loose = kind in _several.LOOSE
     for piece in pieces:
         try:
             value = normalize(piece, **context)
         except NormalizationError as error:
             errors.append(error)
+            if loose and len(errors) == 1:
+                try:  # one address over two lines, say: the whole cell is the identifier
+                    return CellValues([normalize(raw, **context)], [])
+                except NormalizationError:
+                    pass  # not one identifier either: keep the parts that are
             continue
         if value not in values:
             values.append(value)
-    if errors and kind in _several.LOOSE:
-        try:
-            return CellValues([normalize(raw, **context)], [])
-        except NormalizationError:
-            pass  # not one identifier either: keep the parts that were
     if not values:
         raise errors[0]
     if kind == "person" and _shared_surname(values):
