@@ -65,6 +65,19 @@ def has_marks(kind: str, text: str) -> bool:
     return " en " in lowered or " of " in lowered or " and " in lowered or " or " in lowered
 
 
+_DUTCH_POSTCODE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{3} ?[A-Za-z]{2}(?![0-9A-Za-z])")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def incomplete(kind: str, part: str) -> bool:
+    """Say cheaply that a part of a cell cannot be an identifier on its own.
+
+    An address line without a digit besides its postcode ('3811 AB Amersfoort') has no house
+    number: the cell is one address written over several lines, and is read whole at once.
+    """
+    return kind == "address" and _DIGIT.search(_DUTCH_POSTCODE.sub(" ", part)) is None
+
+
 def parts(kind: str, text: str) -> list[str]:
     """Return the non-empty parts of a cell split at the kind's separators (one if none)."""
     pattern = STRICT.get(kind) or LOOSE.get(kind)

@@ -31,7 +31,6 @@ from client.normalizers._text import (
     drop_apostrophes,
     fold,
     refuse_lost_letters,
-    refuse_placeholder,
 )
 
 KIND = "operator"
@@ -91,7 +90,8 @@ def _normalize(text: str) -> str:
             names.append(trade)
     if len(names) > 1 + MAX_TRADE_NAMES:
         raise NormalizationError(KIND, f"more than {MAX_TRADE_NAMES} trade names")
-    return refuse_placeholder(KIND, "|".join(names))
+    # Each name was checked: joined, they hold no placeholder that neither holds alone.
+    return "|".join(names)
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

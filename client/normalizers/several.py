@@ -48,13 +48,19 @@ def normalize_cell(
         context = {key: value for key, value in context.items() if key != "dob"}
         refused.append(ONE_DOB_RULE)
     values: list[str] = []
-    errors: list[NormalizationError] = []
+    # Rules, not the exceptions: a kept exception's traceback would hold this frame in a cycle.
+    errors: list[str] = []
     loose = kind in _several.LOOSE
+    if loose and any(_several.incomplete(kind, piece) for piece in pieces):
+        try:
+            return CellValues([normalize(raw, **context)], [])
+        except NormalizationError:
+            pass  # not one identifier either: read the parts
     for piece in pieces:
         try:
             value = normalize(piece, **context)
         except NormalizationError as error:
-            errors.append(error)
+            errors.append(error.rule)
             if loose and len(errors) == 1:
                 try:  # one address over two lines, say: the whole cell is the identifier
                     return CellValues([normalize(raw, **context)], [])
@@ -64,10 +70,10 @@ def normalize_cell(
         if value not in values:
             values.append(value)
     if not values:
-        raise errors[0]
+        raise NormalizationError(kind, errors[0])
     if kind == "person" and _shared_surname(values):
         raise NormalizationError(kind, "several persons in one cell, not each with a full name")
-    return CellValues(values, refused + [f"one of several values: {e.rule}" for e in errors])
+    return CellValues(values, refused + [f"one of several values: {rule}" for rule in errors])
 
 
 def _cell_text(kind: str, raw: str) -> str:
