@@ -50,7 +50,8 @@ _FILLERS = _wordset(
     postcode huisnummer straat naam name persoon person achternaam voornaam bedrijf
     bedrijfsnaam firma onderneming company business handelsnaam iban rekening rekeningnummer
     bankrekening account bank kvk kvknummer inschrijving website site url web webadres
-    homepage link internet reply do e
+    homepage link internet reply do e verblijfadres verblijfsadres woonplaatsadres buitenlands
+    buitenlandse nederlands nederlandse 06 telnummer mobielnummer
     """
 )
 #: Per kind: words that are placeholders only there (a role is no name; 'particulier' is no firm).
@@ -63,7 +64,7 @@ _NOTHING_BY_KIND: dict[str, frozenset[str]] = {
         onbekende persoon x y
         """
     ),
-    "operator": frozenset({"particulier", "prive", "private", "zzp", "zzper"}),
+    "operator": frozenset({"particulier", "prive", "private", "zzp", "zzper", "exploitant"}),
     "address": frozenset({"buitenland", "abroad", "prive", "postadres"}),
     "phone": frozenset({"prive", "private", "afgeschermd", "geheim"}),
 }

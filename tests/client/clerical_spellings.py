@@ -482,4 +482,13 @@ INVALID: list[tuple[str, dict[str, str], str]] = [
         for raw in ["?tefania Popescu", "Ana Popescu-?erban", "Ioana B?l?nescu", "?t. Popescu"]
     ],
     *[("operator", {}, raw) for raw in ["Caf? Rood", "?tefania Beauty SRL"]],
+    # more placeholder phrasings
+    ("operator", {}, "onbekende exploitant"),
+    ("address", {}, "Geen vast woon- of verblijfadres"),
+    ("plate", {}, "Onbekend (buitenlands)"),
+    ("phone", {}, "06 - onbekend"),
+    ("person", {}, "Mevr. NN"),
+    ("person", {}, "UNKNOWN MALE"),
+    ("kvk", {}, "KvK-nummer: n.v.t."),
+    ("email", {}, "n.v.t@nvt.nl"),
 ]
