@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from client.errors import NormalizationError
-from client.normalizers import REGISTRY, match_keys, normalize
+from client.normalizers import match_keys, module, normalize
 from client.normalizers._placeholders import PLACEHOLDER_RULE, _placeholder, is_placeholder
 from client.normalizers._text import LOST_LETTERS_RULE
 from client.normalizers.several import ONE_DOB_RULE, normalize_cell
@@ -67,7 +67,7 @@ def test_a_placeholder_never_yields_a_token(kind: Kind, data: st.DataObject) -> 
     raw = f"{before}{case(written)}{trailing}{after}"
     assert _refusal(kind, raw) == PLACEHOLDER_RULE
     with pytest.raises(NormalizationError):
-        normalize_cell(kind.value, REGISTRY[kind].normalize, raw)
+        normalize_cell(kind.value, module(kind).normalize, raw)
 
 
 def test_names_that_merely_contain_placeholder_words_are_kept() -> None:
@@ -111,7 +111,7 @@ def test_n_v_t_is_no_longer_read_as_an_operator_with_a_legal_form() -> None:
 def test_a_cell_with_several_identifiers_is_split_into_each(
     kind: Kind, raw: str, expected: list[str]
 ) -> None:
-    found = normalize_cell(kind.value, REGISTRY[kind].normalize, raw)
+    found = normalize_cell(kind.value, module(kind).normalize, raw)
     assert found.values == expected
     assert found.refused == []
 
@@ -133,7 +133,7 @@ def test_a_single_value_never_merges_two_identifiers(kind: Kind, raw: str) -> No
 
 def test_what_belongs_to_one_identifier_is_not_split() -> None:
     def cell(kind: Kind, raw: str) -> list[str]:
-        return normalize_cell(kind.value, REGISTRY[kind].normalize, raw).values
+        return normalize_cell(kind.value, module(kind).normalize, raw).values
 
     assert cell(Kind.ADDRESS, "Hoofdstraat 14\n3811 AB Amersfoort") == ["NL 3811AB 14"]
     assert cell(Kind.ADDRESS, "Hoofdstraat 14-A; 3811 AB; Amersfoort") == ["NL 3811AB 14-A"]
@@ -144,7 +144,7 @@ def test_what_belongs_to_one_identifier_is_not_split() -> None:
 
 
 def test_a_bad_part_is_reported_and_the_good_parts_kept() -> None:
-    found = normalize_cell("phone", REGISTRY[Kind.PHONE].normalize, "06-12345678 / onbekend")
+    found = normalize_cell("phone", module(Kind.PHONE).normalize, "06-12345678 / onbekend")
     assert found.values == ["+31612345678"]
     assert found.refused == [f"one of several values: {PLACEHOLDER_RULE}"]
 
@@ -153,17 +153,17 @@ def test_two_addresses_joined_by_en_are_refused_not_merged() -> None:
     for raw in ["Hoofdstraat 14 en 16, 3811 AB Amersfoort", "Hoofdstraat 14 & 16, Amersfoort"]:
         assert _refusal(Kind.ADDRESS, raw) == "several house numbers in one address"
         with pytest.raises(NormalizationError):
-            normalize_cell("address", REGISTRY[Kind.ADDRESS].normalize, raw)
+            normalize_cell("address", module(Kind.ADDRESS).normalize, raw)
 
 
 def test_persons_sharing_a_written_surname_are_refused_rather_than_guessed() -> None:
     with pytest.raises(NormalizationError, match="not each with a full name"):
-        normalize_cell("person", REGISTRY[Kind.PERSON].normalize, "Ana & Maria Ionescu")
+        normalize_cell("person", module(Kind.PERSON).normalize, "Ana & Maria Ionescu")
 
 
 def test_one_date_of_birth_is_used_for_none_of_several_persons() -> None:
     found = normalize_cell(
-        "person", REGISTRY[Kind.PERSON].normalize, "Ana Popescu / Ion Popescu", dob="1990-03-07"
+        "person", module(Kind.PERSON).normalize, "Ana Popescu / Ion Popescu", dob="1990-03-07"
     )
     assert found.values == ["ana popescu", "ion popescu"]
     assert found.refused == [ONE_DOB_RULE]
@@ -172,7 +172,7 @@ def test_one_date_of_birth_is_used_for_none_of_several_persons() -> None:
 def test_a_pasted_list_is_refused() -> None:
     raw = "; ".join(f"06-1234567{digit}" for digit in range(7))
     with pytest.raises(NormalizationError, match="more than 5 phone values"):
-        normalize_cell("phone", REGISTRY[Kind.PHONE].normalize, raw)
+        normalize_cell("phone", module(Kind.PHONE).normalize, raw)
 
 
 # Notations
