@@ -4,7 +4,9 @@ CSV files are sniffed: delimiter ``,`` ``;`` or tab (or an Excel ``sep=`` first 
 UTF-8 with or without BOM, else Windows-1252 (what Dutch Excel writes). XLSX files are read with
 openpyxl in read-only mode. Both stream: one row is in memory at a time, never the whole file.
 
-Row numbers follow Excel: the header is row 1, the first data row is row 2. Errors name the file,
+Row numbers follow Excel: row 1 is the top row. The header is found among the first rows (title
+rows above it are skipped, see ``client.header_row``) or named with ``header_row``; totals rows
+at the bottom are not data: they are set aside in ``Export.totals_rows``. Errors name the file,
 the line or row and what is wrong, never a cell's content.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +25,7 @@ from typing import IO, Any
 
 from client.cells import cell_text
 from client.errors import InputFileError
+from client.header_row import SCAN_ROWS, detect_header_row, is_totals_row
 from client.sniffing import detect_encoding, sniff_delimiter
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -29,7 +33,7 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _SAMPLE_BYTES = 64 * 1024
 
 
-def _header_names(cells: list[Any], origin: str) -> list[str]:
+def _header_names(cells: Sequence[Any], origin: str, row: int = 1) -> list[str]:
     """Return stripped header names; a blank one becomes 'column N'; duplicates are refused."""
     names = [
         cell_text(cell).strip() or f"column {number}" for number, cell in enumerate(cells, start=1)
@@ -40,7 +44,7 @@ def _header_names(cells: list[Any], origin: str) -> list[str]:
     if duplicates:
         raise InputFileError(f"{origin}: the header names these columns twice: {duplicates}")
     if not names:
-        raise InputFileError(f"{origin}: row 1 must name the columns, but it is empty")
+        raise InputFileError(f"{origin}: row {row} must name the columns, but it is empty")
     return names
 
 
@@ -69,13 +73,22 @@ class Export:
     """An open export: ``headers``, then iterate ``(row_number, {column: text})`` once.
 
     Use as a context manager (``with open_export(path) as export:``) so the file is closed.
-    Rows whose every cell is blank are skipped; their numbers are not reused.
+    Rows whose every cell is blank are skipped; their numbers are not reused. Totals rows are
+    skipped too and their numbers kept in ``totals_rows`` once iterated.
     """
 
     headers: list[str]
+    #: the row that names the columns (1-based, as Excel numbers rows)
+    header_row: int
 
-    def __init__(self, path: Path, *, sheet: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, sheet: str | None = None, header_row: int | None = None
+    ) -> None:
+        if header_row is not None and not 1 <= header_row <= SCAN_ROWS:
+            raise InputFileError(f"the header row must be one of the first {SCAN_ROWS} rows")
         self.path = path
+        self._wanted_header = header_row
+        self.totals_rows: list[int] = []
         self._origin = path.name
         self._closers: list[Any] = []
         self._counter: _CountingReader | None = None
@@ -151,12 +164,22 @@ class Export:
         if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
             delimiter = first.strip()[4]  # Excel's own hint; Excel hides this line
             first = self._read_line(text)
-        delimiter = delimiter or sniff_delimiter(first)
-        header = next(csv.reader([first], delimiter=delimiter), [])
-        self.headers = _header_names(list(header), self._origin)
+        lines = [first]
+        while len(lines) < SCAN_ROWS and (line := self._read_line(text)):
+            lines.append(line)
+        wanted = self._wanted_header
+        named = lines[wanted - 1] if wanted and wanted <= len(lines) else None
+        # the header line settles it when named; else the top rows together (a title has few)
+        delimiter = delimiter or sniff_delimiter(named if named is not None else "".join(lines))
+        top = list(csv.reader(lines, delimiter=delimiter))
+        self.header_row = self._wanted_header or detect_header_row(top)
+        if self.header_row > len(lines):
+            raise InputFileError(f"{self._origin} has fewer than {self.header_row} rows")
+        header = next(csv.reader([lines[self.header_row - 1]], delimiter=delimiter), [])
+        self.headers = _header_names(header, self._origin, self.header_row)
         self.delimiter = delimiter
         self.encoding = encoding
-        reader = csv.reader(text, delimiter=delimiter)
+        reader = csv.reader(itertools.chain(lines[self.header_row :], text), delimiter=delimiter)
         return functools.partial(self._csv_rows, reader)
 
     def _read_line(self, text: io.TextIOWrapper) -> str:
@@ -170,13 +193,16 @@ class Export:
     ) -> Iterator[tuple[int, Any]]:
         """Yield (row number, shape(padded cells)) per row that is not blank; one pass only."""
         width = len(self.headers)
-        row_number = 1
+        row_number = self.header_row
         try:
             for cells in reader:
                 row_number += 1
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
                 if any(cells):
+                    if is_totals_row(cells):
+                        self.totals_rows.append(row_number)
+                        continue
                     yield row_number, shape(cells)
         except csv.Error as error:
             # csv's messages name the problem (e.g. a NUL byte), never the field's content
@@ -201,27 +227,41 @@ class Export:
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         self._total = max(getattr(worksheet, "max_row", None) or 1, 1)
         rows = worksheet.iter_rows(values_only=True)
-        first = next(rows, None)
-        self.headers = _header_names(list(first or []), self._origin)
-        return functools.partial(self._xlsx_rows, rows)
+        top = list(itertools.islice(rows, SCAN_ROWS))
+        texts = [[cell_text(value) for value in values] for values in top]
+        self.header_row = self._wanted_header or detect_header_row(texts)
+        if self.header_row > max(len(top), 1):
+            raise InputFileError(f"{self._origin} has fewer than {self.header_row} rows")
+        first = top[self.header_row - 1] if top else ()
+        self.headers = _header_names(list(first), self._origin, self.header_row)
+        rest = itertools.chain(top[self.header_row :], rows)
+        return functools.partial(self._xlsx_rows, rest)
 
     def _xlsx_rows(
         self, rows: Iterator[tuple[Any, ...]], shape: Callable[[list[str]], Any]
     ) -> Iterator[tuple[int, Any]]:
         width = len(self.headers)
         # read-only openpyxl yields empty tuples for missing rows, so the count stays Excel's
-        for row_number, values in enumerate(rows, start=2):
+        for row_number, values in enumerate(rows, start=self.header_row + 1):
             self._done = row_number
             cells = [cell_text(value) for value in values[:width]]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
             if any(cells):
+                if is_totals_row(cells):
+                    self.totals_rows.append(row_number)
+                    continue
                 yield row_number, shape(cells)
 
 
-def open_export(path: str | os.PathLike[str], *, sheet: str | None = None) -> Export:
-    """Open an export for streaming; InputFileError if it is missing or not CSV/XLSX."""
+def open_export(
+    path: str | os.PathLike[str], *, sheet: str | None = None, header_row: int | None = None
+) -> Export:
+    """Open an export for streaming; InputFileError if it is missing or not CSV/XLSX.
+
+    The header row is found among the first rows unless ``header_row`` names it (1-based).
+    """
     target = Path(path)
     if not target.is_file():
         raise InputFileError(f"no export file at {target}")
-    return Export(target, sheet=sheet)
+    return Export(target, sheet=sheet, header_row=header_row)
