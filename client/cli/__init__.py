@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from client.cli.alerts import alerts
+from client.cli.app import app
 from client.cli.key import key
 from client.cli.prepare import prepare
 from client.cli.submit import submit
@@ -25,3 +26,4 @@ main.add_command(prepare)
 main.add_command(submit)
 main.add_command(withdraw)
 main.add_command(alerts)
+main.add_command(app)

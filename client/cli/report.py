@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 from client import wire
 from client.batches import PreparationReport
 from client.ledger import LedgerEntry
+from client.rejections import write_rejections
 
 SHOWN_REJECTIONS = 20
 
@@ -61,12 +61,7 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
 def write_rejects(path: Path, report: PreparationReport) -> None:
     """Write every rejection as CSV: row, column, rule, and whether the row was kept."""
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "column", "rule", "row_kept"])
-        for item in report.rejected_rows:
-            writer.writerow([item.row, item.column or "", item.rule, "no"])
-        for item in report.skipped_cells:
-            writer.writerow([item.row, item.column or "", item.rule, "yes"])
+        write_rejections(handle, report)
 
 
 def show_receipt(receipt: wire.Receipt) -> None:
