@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, render_template
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from client.app import alert_pages, export_pages, guard, i18n, pages
@@ -47,6 +48,9 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     def render(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        if request_ctx.url_adapter is None:
+            # an untrusted Host header: no URL can be built, so no page with links either
+            return i18n.error_text(code, "host"), code
         return render_template("error.html", code=code, reason=error.description), code
 
     app.register_error_handler(HTTPException, render)

@@ -15,6 +15,7 @@ import secrets
 import threading
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 LOCAL_HOSTS = ["127.0.0.1", "localhost"]
@@ -51,6 +52,10 @@ def csrf_token() -> str:
 
 
 def _check_request() -> BaseResponse | None:
+    try:
+        request.host  # noqa: B018 (reading it checks it against TRUSTED_HOSTS)
+    except SecurityError:
+        abort(400, description="host")
     if request.endpoint in _OPEN_ENDPOINTS:
         return None
     if not session.get("signed_in"):

@@ -218,6 +218,9 @@ DUTCH: dict[str, str] = {
     "other": "overig",
     "the Netherlands (or as written)": "Nederland (of zoals geschreven)",
     # error pages and form errors
+    "Open the app at 127.0.0.1 or localhost, through the link 'kruispunt app' gave.": (
+        "Open de app op 127.0.0.1 of localhost, via de link die 'kruispunt app' gaf."
+    ),
     "Bad request": "Ongeldig verzoek",
     "Not allowed": "Geen toegang",
     "Not found": "Niet gevonden",
@@ -310,6 +313,7 @@ _SPENT = (
     "This start link was used before or is wrong. Stop the app and start 'kruispunt app' again"
     " for a new link."
 )
+_HOST = "Open the app at 127.0.0.1 or localhost, through the link 'kruispunt app' gave."
 _CHOICE_ERRORS: dict[str, str] = {
     "no identifier": (
         "Choose at least one column with an identifier (phone number, address, name …)."
@@ -368,6 +372,8 @@ def error_title(code: int) -> str:
 def error_text(code: int, reason: str | None) -> str:
     if code == 403 and reason == "spent":
         return _(_SPENT)
+    if reason == "host":
+        return _(_HOST)
     return _(_ERRORS.get(code, ("", ""))[1])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import signal
 import tempfile
 import webbrowser
 from pathlib import Path
@@ -51,6 +52,10 @@ def _matcher_factory(options: dict[str, Any]) -> Any:
         return MatcherClient(address, api_token=token, timeout=timeout, retries=retries)
 
     return open_client
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command()
@@ -101,6 +106,7 @@ def app(**options: Any) -> None:
         request_handler=QuietRequestHandler,
     )
     link = f"http://{HOST}:{server.server_port}/start/{token}"
+    previous = signal.signal(signal.SIGTERM, _stop)  # a plain kill cleans up like Ctrl-C
     try:
         click.echo(f"Kruispunt app on http://{HOST}:{server.server_port} (Ctrl-C stops it).")
         if options["no_browser"] or not webbrowser.open(link):
@@ -111,6 +117,7 @@ def app(**options: Any) -> None:
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.server_close()
         shutil.rmtree(work_dir, ignore_errors=True)
         if isinstance(scheme, OprfScheme):
