@@ -14,7 +14,7 @@ from client.errors import (
 )
 from client.http import KeyEpoch, MatcherClient
 from client.keys import FederationKey, generate_key, load_key, save_key
-from client.ledger import Ledger, LedgerEntry
+from client.ledger import Ledger, LedgerBatch, LedgerEntry
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.mapping_file import load_mapping_file
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
@@ -37,6 +37,7 @@ __all__ = [
     "KeyEpoch",
     "KeyFileError",
     "Ledger",
+    "LedgerBatch",
     "LedgerEntry",
     "MatchKey",
     "MatcherClient",

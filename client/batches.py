@@ -52,6 +52,9 @@ class PreparedBatch:
     #: (ref, row, case number) per signal, as plain tuples: cheap to make by the 100,000
     origin_rows: Sequence[tuple[str, int, str | None]]
     tokens_per_kind: Mapping[str, int]
+    #: the scheme and key epoch the tokens were made with, for the ledger (withdraw by epoch)
+    scheme: str | None = None
+    key_epoch: int | None = None
 
     @cached_property
     def origins(self) -> tuple[SignalOrigin, ...]:
@@ -213,7 +216,12 @@ class Preparation:
         self.report.tokens += sum(kinds.values())
         self.report.tokens_per_kind.update(kinds)
         return PreparedBatch(
-            batch_id=batch_id, payload=payload, origin_rows=origins, tokens_per_kind=kinds
+            batch_id=batch_id,
+            payload=payload,
+            origin_rows=origins,
+            tokens_per_kind=kinds,
+            scheme=self._scheme.name.value,
+            key_epoch=int(self._scheme.epoch),
         )
 
 
