@@ -217,6 +217,18 @@ DUTCH: dict[str, str] = {
     "Bibob": "Bibob",
     "other": "overig",
     "the Netherlands (or as written)": "Nederland (of zoals geschreven)",
+    "new": "nieuw",
+    "in triage": "in behandeling",
+    "disclosure requested": "verstrekking gevraagd",
+    "disclosed": "verstrekt",
+    "case proposed": "zaak voorgesteld",
+    "handed over": "overgedragen",
+    "closed": "gesloten",
+    "dismissed": "afgewezen (vals alarm)",
+    "no action": "geen actie",
+    "embargoed": "onder embargo",
+    "merged": "samengevoegd",
+    "expired": "verlopen",
     # error pages and form errors
     "Open the app at 127.0.0.1 or localhost, through the link 'kruispunt app' gave.": (
         "Open de app op 127.0.0.1 of localhost, via de link die 'kruispunt app' gaf."
@@ -293,6 +305,20 @@ CATEGORY_LABELS: dict[str, str] = {
     "bibob": "Bibob",
     "other": "other",
 }
+STATUS_LABELS: dict[str, str] = {
+    "new": "new",
+    "triage": "in triage",
+    "disclosure_requested": "disclosure requested",
+    "disclosed": "disclosed",
+    "case_proposed": "case proposed",
+    "handed_over": "handed over",
+    "closed": "closed",
+    "dismissed": "dismissed",
+    "no_action": "no action",
+    "embargoed": "embargoed",
+    "merged": "merged",
+    "expired": "expired",
+}
 _ERRORS: dict[int, tuple[str, str]] = {
     400: (
         "Bad request",
@@ -357,6 +383,10 @@ def kind_label(kind: str) -> str:
     return _("address") if kind == "address" else role_label(kind)
 
 
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
 def category_label(category: str) -> str:
     return _(CATEGORY_LABELS.get(category, category))
 
@@ -393,6 +423,7 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         kind_label=kind_label,
         category_label=category_label,
+        status_label=status_label,
         region_label=region_label,
         error_title=error_title,
         error_text=error_text,

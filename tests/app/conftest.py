@@ -21,8 +21,11 @@ from openpyxl import Workbook
 from werkzeug.test import TestResponse
 
 from client.app import AppSettings, create_app
+from client.batches import prepare
 from client.http import MatcherClient
 from client.keys import FederationKey, generate_key
+from client.mapping import ColumnMapping, IdentifierColumn
+from client.wire import Category, Kind
 
 START_TOKEN = "the-one-time-start-token-of-this-test-run"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -142,3 +145,36 @@ def analyst(agency_app: Flask) -> Analyst:
     analyst = Analyst(agency_app.test_client())
     analyst.start()
     return analyst
+
+
+def plant_second_agency(
+    open_matcher: Callable[[str], MatcherClient],
+    key: FederationKey,
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+) -> None:
+    """Gemeente Amersfoort submits the same phone number (case A-77) through the library."""
+    agency = make_agency(name="Gemeente Amersfoort", region="Midden-Nederland")
+    mapping = ColumnMapping(
+        identifiers=(IdentifierColumn(column="telefoon", kind=Kind.PHONE),),
+        case_column="zaak",
+        category=Category.ADVERTISEMENT_MONITORING,
+    )
+    batches, _ = prepare(
+        [(2, {"telefoon": "+31 6 1234 5678", "zaak": "A-77"})],
+        scheme=key.scheme_instance(),
+        mapping=mapping,
+        workers=1,
+    )
+    with open_matcher(make_api_token(agency)) as matcher:
+        for batch in batches:
+            matcher.submit(batch)
+
+
+def release_phone_alert(matcher: FlaskClient, coordinator_token: str) -> None:
+    """Release the phone alert to its agencies, as a coordinator does through the API."""
+    headers = {"Authorization": f"Bearer {coordinator_token}"}
+    alerts = matcher.get("/api/v1/coordinator/alerts?kind=phone", headers=headers).get_json()
+    (alert,) = alerts["alerts"]
+    released = matcher.post(f"/api/v1/coordinator/alerts/{alert['id']}/release", headers=headers)
+    assert released.status_code == 200, released.get_data(as_text=True)

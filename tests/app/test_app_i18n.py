@@ -26,6 +26,7 @@ def labels() -> set[str]:
     return {
         *i18n.ROLE_LABELS.values(),
         *i18n.CATEGORY_LABELS.values(),
+        *i18n.STATUS_LABELS.values(),
         *i18n._CHOICE_ERRORS.values(),
         i18n._SPENT,
         i18n._HOST,

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 
-from client.batches import prepare
 from client.http import MatcherClient
 from client.keys import FederationKey
-from client.mapping import ColumnMapping, IdentifierColumn
-from client.wire import Category, Kind
-from tests.app.conftest import EXPORT_ROWS, RAW_VALUES, TITLE, Analyst, xlsx_bytes
+from tests.app.conftest import (
+    EXPORT_ROWS,
+    RAW_VALUES,
+    TITLE,
+    Analyst,
+    plant_second_agency,
+    release_phone_alert,
+    xlsx_bytes,
+)
 
 FORM = {
     "role-0": "case",
@@ -109,7 +114,14 @@ def test_a_released_alert_shows_our_case_numbers_and_withdrawal_asks_first(
 ) -> None:
     report_url = analyst.prepare(analyst.upload(xlsx_bytes(EXPORT_ROWS)), FORM)
     analyst.post(f"{report_url}/submit")
-    plant_second_agency(app, federation_key, make_agency, make_api_token)
+    plant_second_agency(
+        lambda token: MatcherClient(
+            "http://127.0.0.1", api_token=token, transport=httpx.WSGITransport(app=app)
+        ),
+        federation_key,
+        make_agency,
+        make_api_token,
+    )
     release_phone_alert(client, make_user_token(make_user()))
 
     alerts = analyst.get("/alerts").get_data(as_text=True)
@@ -124,43 +136,6 @@ def test_a_released_alert_shows_our_case_numbers_and_withdrawal_asks_first(
     assert "Zaak Z-2026-001 heeft 1 signalen bij de matcher." in confirm
     done = analyst.post("/withdraw/confirmed", {"case": "Z-2026-001"}, follow_redirects=True)
     assert "Ingetrokken: 1 signalen." in done.get_data(as_text=True)
-
-
-def plant_second_agency(
-    app: Flask,
-    key: FederationKey,
-    make_agency: Callable[..., Any],
-    make_api_token: Callable[..., str],
-) -> None:
-    """Submit Gemeente Amersfoort's batch through the client library: it holds the same phone."""
-    import httpx
-
-    agency = make_agency(name="Gemeente Amersfoort", region="Midden-Nederland")
-    mapping = ColumnMapping(
-        identifiers=(IdentifierColumn(column="telefoon", kind=Kind.PHONE),),
-        case_column="zaak",
-        category=Category.ADVERTISEMENT_MONITORING,
-    )
-    batches, _ = prepare(
-        [(2, {"telefoon": "+31 6 1234 5678", "zaak": "A-77"})],
-        scheme=key.scheme_instance(),
-        mapping=mapping,
-        workers=1,
-    )
-    transport = httpx.WSGITransport(app=app)
-    with MatcherClient(
-        "http://127.0.0.1", api_token=make_api_token(agency), transport=transport
-    ) as matcher:
-        for batch in batches:
-            matcher.submit(batch)
-
-
-def release_phone_alert(client: Any, coordinator_token: str) -> None:
-    headers = {"Authorization": f"Bearer {coordinator_token}"}
-    alerts = client.get("/api/v1/coordinator/alerts?kind=phone", headers=headers).get_json()
-    (alert,) = alerts["alerts"]
-    released = client.post(f"/api/v1/coordinator/alerts/{alert['id']}/release", headers=headers)
-    assert released.status_code == 200, json.dumps(released.get_json())
 
 
 def test_a_saved_mapping_is_applied_to_the_next_export_of_its_type(analyst: Analyst) -> None:
