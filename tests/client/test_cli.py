@@ -62,7 +62,7 @@ def test_prepare_writes_a_private_batch_file_and_records_the_ledger(workspace: P
     result = kruispunt("prepare", "export.csv", "--out", "batches.jsonl", *MAPPING)
 
     assert result.exit_code == 0, result.output
-    assert "4 rows read, 2 signals in 1 batch" in result.stdout
+    assert "4 rows read: 2 prepared as signals, 2 rejected; 1 batch(es)" in result.stdout
     assert "row 3, column 'telefoon'" in result.stdout
     assert "row 5, column 'soort'" in result.stdout
     assert (workspace / "batches.jsonl").stat().st_mode & 0o777 == 0o600
@@ -80,7 +80,7 @@ def test_dry_run_prints_the_exact_payload_and_writes_nothing(workspace: Path) ->
     (line,) = result.stdout.splitlines()
     batch = wire.Batch.model_validate_json(line)
     assert batch.model_dump_json() == line
-    assert "2 signals in 1 batch" in result.stderr
+    assert "2 prepared as signals" in result.stderr
     assert "Dry run" in result.stderr
     assert sorted(path.name for path in workspace.iterdir()) == ["export.csv", "key.json"]
 
