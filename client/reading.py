@@ -220,25 +220,32 @@ class Export:
     def _below_merged_group(self, top: list[RawRow], index: int) -> int:
         """Step down to the next row when the header found groups columns under merged cells.
 
-        ("Adres" over Straat, Huisnummer, Postcode, Plaats): the row below names the columns.
+        ("Adres" over Straat, Huisnummer, Postcode, Plaats): the row below names the columns,
+        and outside the groups it is blank or merged with the row above. A merged header cell
+        over a data row is no group: the data row fills columns outside it.
         """
         if self._sheet is None or index + 1 >= len(top):
             return index
         number = top[index].number
-        grouped = [
-            merge
-            for merge in self._sheet.merges
-            if merge.first_row == merge.last_row == number
-            and merge.last_column > merge.first_column
-        ]
         below = top[index + 1]
-        if (
-            grouped
-            and below.number == number + 1
-            and filled(below.cells) > filled(top[index].cells)
-        ):
-            return index + 1
-        return index
+        if below.number != number + 1:
+            return index
+        grouped: set[int] = set()
+        spanned: set[int] = set()
+        for merge in self._sheet.merges:
+            columns = range(merge.first_column - 1, merge.last_column)
+            if merge.first_row == merge.last_row == number and len(columns) > 1:
+                grouped.update(columns)
+            elif merge.first_row == number and merge.last_row > number:
+                spanned.update(columns)
+        if not grouped:
+            return index
+        outside = [
+            position
+            for position, cell in enumerate(below.cells)
+            if cell.strip() and position not in grouped and position not in spanned
+        ]
+        return index if outside else index + 1
 
     def _merged_header(self, top: list[RawRow], header: RawRow) -> tuple[list[str], frozenset[int]]:
         """Fill header cells covered by a merged cell with that cell's name."""

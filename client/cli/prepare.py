@@ -54,7 +54,12 @@ def prepare_export(
 ) -> PreparationReport:
     """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
     mapping = build_mapping(options)
-    with failures(), open_export(options["export"], sheet=options.get("sheet")) as export:
+    with (
+        failures(),
+        open_export(
+            options["export"], sheet=options.get("sheet"), header_row=options.get("header_row")
+        ) as export,
+    ):
         try:
             checked = mapping.checked(export.headers, origin=export.path.name)
         except InputFileError as error:
