@@ -15,19 +15,18 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from client import wire
+from client.addresses import insecure_reason
 from client.errors import StaleKeyError, UploadError
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 STALE_KEY_CODES = frozenset({"unknown_key", "retired_key"})
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 _MAX_DELAY = 60.0
 _USER_AGENT = "kruispunt-client/1"
 M = TypeVar("M", bound=BaseModel)
@@ -55,11 +54,9 @@ class KeyEpoch(BaseModel):
 
 
 def _api_root(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise UploadError(f"the matcher address must be an https:// URL, not {base_url!r}")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        raise UploadError("use https:// for the matcher: the API token must not travel in clear")
+    reason = insecure_reason(base_url, service="matcher")
+    if reason is not None:
+        raise UploadError(reason)
     root = base_url.strip().rstrip("/")
     return root if root.endswith(API_PREFIX) else root + API_PREFIX
 

@@ -239,7 +239,7 @@ class Ledger:
         rows = self._db.execute(
             "SELECT s.ref FROM signals s JOIN batches b USING (batch_id)"
             " WHERE s.withdrawn_at IS NULL AND b.key_epoch = ? AND (? IS NULL OR b.scheme = ?)"
-            " ORDER BY b.prepared_at, s.row_number",
+            " ORDER BY b.rowid, s.row_number",
             (epoch, scheme, scheme),
         )
         return [ref for (ref,) in rows]
@@ -272,7 +272,7 @@ class Ledger:
         rows = self._db.execute(
             f"{_ENTRY_SELECT} WHERE (? IS NULL OR s.case_number = ?)"
             " AND (? IS NULL OR s.batch_id = ?) AND (? IS NULL OR b.key_epoch = ?)"
-            " AND (? OR s.withdrawn_at IS NULL) ORDER BY b.prepared_at, s.batch_id, s.row_number",
+            " AND (? OR s.withdrawn_at IS NULL) ORDER BY b.rowid, s.row_number",
             (case_number, case_number, batch_id, batch_id, epoch, epoch, include_withdrawn),
         )
         return map(_entry, rows)
@@ -284,7 +284,7 @@ class Ledger:
             " (SELECT COUNT(*) FROM signals s WHERE s.batch_id = b.batch_id"
             "  AND s.withdrawn_at IS NOT NULL),"
             " b.prepared_at, b.submitted_at, b.scheme, b.key_epoch"
-            " FROM batches b ORDER BY b.prepared_at, b.batch_id"
+            " FROM batches b ORDER BY b.rowid"
         )
         return [LedgerBatch._make(row) for row in rows]
 

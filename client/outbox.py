@@ -19,6 +19,7 @@ from client.errors import ClientError, UploadError
 from client.http import MatcherClient, SerializedBatch
 from client.ledger import Ledger
 from client.mapping import ColumnMapping
+from client.reading import ReadingTally
 from client.schemes.base import Scheme
 
 
@@ -49,15 +50,22 @@ def prepare_into_batch_file(
     overwrite: bool = False,
     workers: int | None = None,
     on_progress: Callable[[], None] | None = None,
+    reading: ReadingTally | None = None,
 ) -> PreparationReport:
     """Prepare rows into a batch file and record their references; NothingPrepared if empty.
 
-    ``mapping`` must already be checked against the export's header.
+    ``mapping`` must already be checked against the export's header; ``reading`` is the
+    reader's tally when rows are not the Export itself (see ``Preparation``).
     """
     with BatchFileWriter(out, overwrite=overwrite) as writer:
         with ledger.transaction():
             preparation = Preparation(
-                rows, scheme=scheme, mapping=mapping, workers=workers, on_progress=on_progress
+                rows,
+                scheme=scheme,
+                mapping=mapping,
+                workers=workers,
+                on_progress=on_progress,
+                reading=reading,
             )
             for batch in preparation:
                 writer.write(batch.payload)

@@ -16,5 +16,5 @@ def write_rejections(handle: IO[str], report: PreparationReport) -> None:
     writer.writerow(HEADER)
     for item in report.rejected_rows:
         writer.writerow([item.row, item.column or "", item.rule, "no"])
-    for item in report.skipped_cells:
+    for item in report.skipped_cells + report.formula_cells:
         writer.writerow([item.row, item.column or "", item.rule, "yes"])

@@ -29,7 +29,7 @@ from client.app.settings import AppSettings
 from client.app.workspace import ALLOWED_SUFFIXES, Job, Upload, Workspace, preview
 from client.batchfile import read_own_payloads
 from client.errors import ClientError, StaleKeyError
-from client.header_row import SCAN_ROWS
+from client.layout import HEADER_SEARCH_ROWS
 from client.ledger import Ledger
 from client.outbox import send_batches
 from client.rejections import write_rejections
@@ -98,14 +98,18 @@ def show_preview(upload_id: str) -> str | BaseResponse:
     except ClientError as error:
         flash(_("This file cannot be read: {reason}", reason=str(error)), "error")
         return redirect(url_for("exports.choose"))
-    return render_template("preview.html", upload=upload, preview=shown, scan_rows=SCAN_ROWS)
+    return render_template(
+        "preview.html", upload=upload, preview=shown, scan_rows=HEADER_SEARCH_ROWS
+    )
 
 
 @bp.post("/exports/<upload_id>/header")
 def set_header(upload_id: str) -> BaseResponse:
     upload = _upload(upload_id)
     text = request.form.get("header_row", "")
-    upload.header_row = int(text) if text.isdigit() and 1 <= int(text) <= SCAN_ROWS else None
+    upload.header_row = (
+        int(text) if text.isdigit() and 1 <= int(text) <= HEADER_SEARCH_ROWS else None
+    )
     return redirect(url_for("exports.show_preview", upload_id=upload.id))
 
 

@@ -182,6 +182,14 @@ DUTCH: dict[str, str] = {
         "{count} telefoonnummers hadden geen landcode en zijn als Nederlands gelezen."
     ),
     "{count} rows with data.": "{count} rijen met gegevens.",
+    "{count} rows cannot be read; they will be listed as rejected.": (
+        "{count} rijen zijn niet te lezen; ze worden als afgewezen vermeld."
+    ),
+    "{count} cells hold a formula without a saved result and were read as blank: open the file"
+    " in Excel and save it again.": (
+        "{count} cellen bevatten een formule zonder opgeslagen uitkomst en zijn als leeg gelezen:"
+        " open het bestand in Excel en sla het opnieuw op."
+    ),
     "{count} signals": "{count} signalen",
     "{rows} rows read: {signals} signals prepared, {rejected} rows rejected.": (
         "{rows} rijen gelezen: {signals} signalen voorbereid, {rejected} rijen afgewezen."

@@ -22,7 +22,7 @@ from client.errors import ClientError
 from client.ledger import Ledger
 from client.mapping import ColumnMapping
 from client.outbox import NothingPrepared, new_outbox_path, prepare_into_batch_file
-from client.reading import Export, open_export
+from client.reading import Export, ReadingTally, open_export
 from client.schemes.base import Scheme
 
 PREVIEW_ROWS = 8
@@ -50,23 +50,19 @@ class Upload:
 class Preview:
     """What the preview page shows: the header, the first rows and the shape of the file."""
 
-    header_row: int
     headers: list[str]
     rows: list[tuple[int, list[str]]]
-    data_rows: int
-    totals_rows: list[int]
+    tally: ReadingTally
 
 
 def preview(upload: Upload) -> Preview:
-    """Read the header, the first rows, and count the data and totals rows of the whole file."""
+    """Read the header and the first rows, and tally the whole file's rows (title, totals …)."""
     with upload.open() as export:
         rows: list[tuple[int, list[str]]] = []
-        count = 0
         for number, row in export:
             if len(rows) < PREVIEW_ROWS:
                 rows.append((number, [row.get(header, "") for header in export.headers]))
-            count += 1
-        return Preview(export.header_row, list(export.headers), rows, count, export.totals_rows)
+        return Preview(list(export.headers), rows, export.tally)
 
 
 @dataclass
@@ -81,8 +77,6 @@ class Job:
     report: PreparationReport | None = None
     error: str | None = None
     outbox: Path | None = None
-    header_row: int = 1
-    totals_rows: list[int] = field(default_factory=list)
     receipts: list[wire.Receipt] = field(default_factory=list)
 
     @property
@@ -161,7 +155,6 @@ def _run(
     """Prepare into an outbox file and the ledger; keep the report or a message, never a value."""
     try:
         with Ledger(ledger_path) as ledger, job.upload.open() as export:
-            job.header_row = export.header_row
 
             def tick() -> None:
                 job.done, job.total = export.progress()
@@ -177,9 +170,9 @@ def _run(
                 out=out,
                 workers=workers,
                 on_progress=tick,
+                reading=export.tally,
             )
             job.outbox = out
-            job.totals_rows = list(export.totals_rows)
     except NothingPrepared as error:
         job.report = error.report
         job.error = str(error)

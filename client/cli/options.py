@@ -75,6 +75,12 @@ mapping_options = _stack(
         "--retention-days", type=click.IntRange(min=1), help="Days to keep a signal (default 365)."
     ),
     click.option("--sheet", metavar="NAME", help="Worksheet of an .xlsx export (default: first)."),
+    click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Row that names the columns (default: found below any title rows).",
+    ),
 )
 
 ledger_option = click.option(

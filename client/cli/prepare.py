@@ -57,7 +57,12 @@ def _opened(
 ) -> Iterator[tuple[Export, ColumnMapping, Scheme, Callable[[], None]]]:
     """Open the export, check the mapping against it, build the scheme and the progress bar."""
     mapping = build_mapping(options)
-    with failures(), open_export(options["export"], sheet=options.get("sheet")) as export:
+    with (
+        failures(),
+        open_export(
+            options["export"], sheet=options.get("sheet"), header_row=options.get("header_row")
+        ) as export,
+    ):
         try:
             checked = mapping.checked(export.headers, origin=export.path.name)
         except InputFileError as error:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
 
 from client import wire
 from client.batches import PreparationReport
+from client.i18n import _
 from client.ledger import LedgerEntry
 from client.rejections import write_rejections
 
@@ -16,46 +17,109 @@ SHOWN_REJECTIONS = 20
 
 
 def show_report(report: PreparationReport, *, source: str, err: bool = False) -> None:
-    """Print counts per kind, then rejected rows and skipped cells with their rules."""
+    """Print what became of every row, counts per kind, then rejected rows and skipped cells."""
 
     def say(text: str = "") -> None:
         click.echo(text, err=err)
 
-    batches = f"{report.batches} batch{'es' if report.batches != 1 else ''}"
     say(
-        f"{source}: {report.rows:,} rows read, {report.signals:,} signals in {batches},"
-        f" {report.tokens:,} tokens."
+        _(
+            "{source}: {rows} rows read: {signals} prepared as signals, {rejected} rejected;"
+            " {batches} batch(es), {tokens} tokens."
+        ).format(
+            source=source,
+            rows=f"{report.rows:,}",
+            signals=f"{report.signals:,}",
+            rejected=f"{report.rejected_row_count():,}",
+            batches=report.batches,
+            tokens=f"{report.tokens:,}",
+        )
     )
+    _show_rows_set_aside(report, say)
     kinds = sorted(set(report.identifiers_per_kind) | set(report.tokens_per_kind))
     for kind in kinds:
         say(
-            f"  {kind:<9} {report.identifiers_per_kind[kind]:>9,} identifiers"
-            f" {report.tokens_per_kind[kind]:>9,} tokens"
+            "  "
+            + _("{kind} {identifiers} identifiers {tokens} tokens").format(
+                kind=f"{kind:<9}",
+                identifiers=f"{report.identifiers_per_kind[kind]:>9,}",
+                tokens=f"{report.tokens_per_kind[kind]:>9,}",
+            )
         )
     if report.phones_read_as_dutch:
+        count = f"{report.phones_read_as_dutch:,}"
+        if report.phone_region_column is not None:
+            message = _(
+                "{count} phone numbers had no country code and an empty cell in the region"
+                " column {column!r}: they were read as Dutch."
+            ).format(count=count, column=report.phone_region_column)
+        else:
+            message = _(
+                "{count} phone numbers had no country code and were read as Dutch: if some"
+                " are foreign, give --phone-region (e.g. RO) or a region column."
+            ).format(count=count)
+        say(f"  {message}")
+    _show_rejections(report, say)
+
+
+def _show_rows_set_aside(report: PreparationReport, say: Callable[[str], None]) -> None:
+    """Say which rows were no data: titles above the header, totals, blank rows."""
+    if report.title_rows:
         say(
-            f"  {report.phones_read_as_dutch:,} phone numbers had no country code and were read"
-            " as Dutch: if some are foreign, give --phone-region (e.g. RO) or a region column."
+            "  "
+            + _("Header in row {row}; above it, not read: row(s) {rows}.").format(
+                row=report.header_row, rows=_numbers(report.title_rows)
+            )
         )
+    if report.totals_rows:
+        say(
+            "  "
+            + _("Totals rows, not read as signals: row(s) {rows}.").format(
+                rows=_numbers(report.totals_rows)
+            )
+        )
+    if report.blank_rows:
+        say("  " + _("Blank rows skipped: {count}.").format(count=f"{report.blank_rows:,}"))
+
+
+def _numbers(rows: list[int]) -> str:
+    shown = ", ".join(str(row) for row in rows[:10])
+    return shown + (f", … (+{len(rows) - 10:,})" if len(rows) > 10 else "")
+
+
+def _show_rejections(report: PreparationReport, say: Callable[[str], None]) -> None:
     rejected = report.rejected_row_count()
-    if rejected or report.skipped_cells:
+    if not (rejected or report.skipped_cells or report.formula_cells):
+        return
+    say(
+        _("{rejected} rows rejected, {skipped} cells skipped in rows that were kept:").format(
+            rejected=f"{rejected:,}", skipped=f"{len(report.skipped_cells):,}"
+        )
+    )
+    every = sorted(
+        report.rejected_rows + report.skipped_cells + report.formula_cells,
+        key=lambda item: (item.row, item.column or "", item.rule),
+    )
+    shown = every[:SHOWN_REJECTIONS]
+    for item in shown:
+        if item.column:
+            say(
+                "  "
+                + _("row {row}, column {column!r}: {rule}").format(
+                    row=item.row, column=item.column, rule=item.rule
+                )
+            )
+        else:
+            say("  " + _("row {row}: {rule}").format(row=item.row, rule=item.rule))
+    if len(every) > len(shown):
         say(
-            f"{rejected:,} rows rejected, {len(report.skipped_cells):,} cells skipped"
-            " in rows that were kept:"
+            "  "
+            + _("... and {count} more (--rejects FILE writes them all). By rule:").format(
+                count=f"{len(every) - len(shown):,}"
+            )
         )
-        every = sorted(
-            report.rejected_rows + report.skipped_cells,
-            key=lambda item: (item.row, item.column or "", item.rule),
-        )
-        shown = every[:SHOWN_REJECTIONS]
-        for item in shown:
-            where = f", column {item.column!r}" if item.column else ""
-            say(f"  row {item.row}{where}: {item.rule}")
-        total = len(report.rejected_rows) + len(report.skipped_cells)
-        if total > len(shown):
-            say(f"  ... and {total - len(shown):,} more (--rejects FILE writes them all). By rule:")
-            for (column, rule), count in report.rules().most_common():
-                say(f"  {count:>9,} x {column or '(row)'}: {rule}")
+        for (column, rule), count in report.rules().most_common():
+            say(f"  {count:>9,} x {column or _('(row)')}: {rule}")
 
 
 def write_rejects(path: Path, report: PreparationReport) -> None:

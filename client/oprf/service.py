@@ -13,6 +13,7 @@ import time
 import httpx
 from pydantic import ValidationError
 
+from client.addresses import insecure_reason
 from client.errors import QuotaExceeded, SchemeError
 from client.oprf.messages import EvaluateRequest, EvaluateResponse, PublicKeyInfo
 
@@ -93,6 +94,9 @@ class KeyServiceClient:
         retry_backoff: float = 0.5,
         max_wait: float = 60.0,
     ) -> None:
+        reason = insecure_reason(base_url, service="key service")
+        if reason is not None:
+            raise SchemeError(reason)
         self._retries = retries
         self._retry_backoff = retry_backoff
         self._max_wait = max_wait

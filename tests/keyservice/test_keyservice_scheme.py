@@ -20,7 +20,7 @@ from client.schemes.oprf import PROOF_FAILS, OprfScheme
 from client.wire import LEVELS, TOKEN_BYTES, Kind, encode_token
 from keyservice import db, keys, usage
 
-BASE = "http://keyservice.test"
+BASE = "https://keyservice.test"
 PHONE = MatchKey(Kind.PHONE, "e164", "+31612345678")
 
 
