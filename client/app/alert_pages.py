@@ -73,5 +73,5 @@ def withdraw() -> BaseResponse:
     except ClientError as error:
         flash(_("Withdrawing failed: {reason}", reason=str(error)), "error")
         return redirect(url_for("alerts.alerts"))
-    flash(_("Withdrawn: {count} signals. The matcher deleted their tokens.", count=withdrawn), "ok")
+    flash(_("Signals withdrawn: {count}. The matcher deleted their tokens.", count=withdrawn), "ok")
     return redirect(url_for("alerts.alerts"))

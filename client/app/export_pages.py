@@ -231,7 +231,7 @@ def submit(job_id: str) -> BaseResponse:
         return redirect(url_for("exports.preparation", job_id=job.id))
     job.outbox.unlink(missing_ok=True)
     job.outbox = None
-    flash(_("Submitted: the matcher received {signals} signals.", signals=_count(job)), "ok")
+    flash(_("Submitted. Signals the matcher received: {signals}.", signals=_count(job)), "ok")
     return redirect(url_for("exports.preparation", job_id=job.id))
 
 

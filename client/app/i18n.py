@@ -32,8 +32,8 @@ DUTCH: dict[str, str] = {
     "Apply": "Toepassen",
     "Cancel": "Annuleren",
     "Case number": "Zaaknummer",
-    "Case {case} has {count} signals at the matcher.": (
-        "Zaak {case} heeft {count} signalen bij de matcher."
+    "Signals of case {case} at the matcher: {count}.": (
+        "Signalen van zaak {case} bij de matcher: {count}."
     ),
     "Category and retention": "Categorie en bewaartermijn",
     "Category": "Categorie",
@@ -120,13 +120,13 @@ DUTCH: dict[str, str] = {
     "Submit another export": "Nog een export insturen",
     "Submit to the matcher": "Insturen naar de matcher",
     "Submit": "Insturen",
-    "Submitted in {batches} batch(es). When a coordinator releases an alert about these signals,"
+    "Batches submitted: {batches}. When a coordinator releases an alert about these signals,"
     " it appears under Alerts.": (
-        "Ingestuurd in {batches} batch(es). Als een coördinator een melding over deze signalen"
+        "Ingestuurde batches: {batches}. Als een coördinator een melding over deze signalen"
         " vrijgeeft, verschijnt die onder Meldingen."
     ),
-    "Submitted: the matcher received {signals} signals.": (
-        "Ingestuurd: de matcher heeft {signals} signalen ontvangen."
+    "Submitted. Signals the matcher received: {signals}.": (
+        "Ingestuurd. Signalen die de matcher heeft ontvangen: {signals}."
     ),
     "Submitting failed: {reason}": "Insturen is mislukt: {reason}",
     "The alerts could not be fetched: {reason}": (
@@ -167,8 +167,8 @@ DUTCH: dict[str, str] = {
         " export opnieuw in om weer te matchen."
     ),
     "Withdrawing failed: {reason}": "Intrekken is mislukt: {reason}",
-    "Withdrawn: {count} signals. The matcher deleted their tokens.": (
-        "Ingetrokken: {count} signalen. De matcher heeft hun tokens verwijderd."
+    "Signals withdrawn: {count}. The matcher deleted their tokens.": (
+        "Ingetrokken signalen: {count}. De matcher heeft hun tokens verwijderd."
     ),
     "Withdraw…": "Intrekken…",
     "Yes, withdraw": "Ja, intrekken",
@@ -178,21 +178,21 @@ DUTCH: dict[str, str] = {
     "not in this ledger": "niet in dit register",
     "not used": "niet gebruikt",
     "withdrawn": "ingetrokken",
-    "{count} phone numbers had no country code and were read as Dutch.": (
-        "{count} telefoonnummers hadden geen landcode en zijn als Nederlands gelezen."
+    "Phone numbers without a country code, read as Dutch: {count}.": (
+        "Telefoonnummers zonder landcode, als Nederlands gelezen: {count}."
     ),
-    "{count} rows with data.": "{count} rijen met gegevens.",
-    "{count} rows cannot be read; they will be listed as rejected.": (
-        "{count} rijen zijn niet te lezen; ze worden als afgewezen vermeld."
+    "Rows with data: {count}.": "Rijen met gegevens: {count}.",
+    "Rows that cannot be read (listed as rejected): {count}.": (
+        "Rijen die niet te lezen zijn (als afgewezen vermeld): {count}."
     ),
-    "{count} cells hold a formula without a saved result and were read as blank: open the file"
-    " in Excel and save it again.": (
-        "{count} cellen bevatten een formule zonder opgeslagen uitkomst en zijn als leeg gelezen:"
-        " open het bestand in Excel en sla het opnieuw op."
+    "Cells with a formula without a saved result, read as blank: {count}. Open the file in Excel"
+    " and save it again.": (
+        "Cellen met een formule zonder opgeslagen uitkomst, als leeg gelezen: {count}. Open het"
+        " bestand in Excel en sla het opnieuw op."
     ),
-    "{count} signals": "{count} signalen",
-    "{rows} rows read: {signals} signals prepared, {rejected} rows rejected.": (
-        "{rows} rijen gelezen: {signals} signalen voorbereid, {rejected} rijen afgewezen."
+    "signals: {count}": "signalen: {count}",
+    "Rows read: {rows}. Signals prepared: {signals}. Rows rejected: {rejected}.": (
+        "Gelezen rijen: {rows}. Voorbereide signalen: {signals}. Afgewezen rijen: {rejected}."
     ),
     "{source}, row {row}": "{source}, rij {row}",
     # labels of roles, kinds, categories and regions

@@ -115,11 +115,14 @@ def test_an_excel_export_goes_from_file_choice_to_an_alert_with_our_case_numbers
     page.get_by_role("button", name="Voorbereiden").click()
     page.get_by_role("heading", name=re.compile("Resultaat voor")).wait_for()
     summary = page.locator(".facts").inner_text()
-    assert "4 rijen gelezen: 3 signalen voorbereid, 1 rijen afgewezen." in summary
+    assert "Gelezen rijen: 4. Voorbereide signalen: 3. Afgewezen rijen: 1." in summary
     page.screenshot(path=shots / "app-resultaat.png", full_page=True)
 
     page.get_by_role("button", name="Insturen naar de matcher").click()
-    assert "de matcher heeft 3 signalen ontvangen" in page.get_by_role("status").first.inner_text()
+    assert (
+        "Signalen die de matcher heeft ontvangen: 3."
+        in page.get_by_role("status").first.inner_text()
+    )
 
     plant_second_agency(
         lambda token: MatcherClient(matcher_url, api_token=token),
@@ -137,10 +140,10 @@ def test_an_excel_export_goes_from_file_choice_to_an_alert_with_our_case_numbers
     page.screenshot(path=shots / "app-meldingen.png", full_page=True)
 
     alert.get_by_role("button", name="Intrekken…").click()
-    assert "Zaak Z-2026-001 heeft 1 signalen" in page.locator("main").inner_text()
+    assert "Signalen van zaak Z-2026-001 bij de matcher: 1." in page.locator("main").inner_text()
     page.screenshot(path=shots / "app-intrekken.png")
     page.get_by_role("button", name="Ja, intrekken").click()
-    assert "Ingetrokken: 1 signalen." in page.get_by_role("status").first.inner_text()
+    assert "Ingetrokken signalen: 1." in page.get_by_role("status").first.inner_text()
 
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Alerts for your agency"

@@ -47,7 +47,7 @@ def test_the_preview_skips_the_title_finds_the_header_and_recognises_the_totals_
 
     assert "De kolomnamen staan in rij 3." in preview
     assert "Totaalregel herkend en overgeslagen: rij 8." in preview
-    assert "4 rijen met gegevens." in preview
+    assert "Rijen met gegevens: 4." in preview
     assert '<th scope="col">Tel.</th>' in preview
     assert TITLE not in preview
 
@@ -76,7 +76,7 @@ def test_preparing_reports_rejected_rows_by_rule_and_offers_them_as_csv(
     page = analyst.get(report_url).get_data(as_text=True)
     rejections = analyst.get(f"{report_url}/rejections.csv").get_data(as_text=True)
 
-    assert "4 rijen gelezen: 3 signalen voorbereid, 1 rijen afgewezen." in page
+    assert "Gelezen rijen: 4. Voorbereide signalen: 3. Afgewezen rijen: 1." in page
     assert "Totaalregel herkend en overgeslagen: rij 8." in page
     rows = list(csv.DictReader(io.StringIO(rejections)))
     assert {(row["row"], row["column"], row["row_kept"]) for row in rows} == {
@@ -96,7 +96,7 @@ def test_submitting_sends_tokens_and_records_the_ledger(
     submitted = analyst.post(f"{report_url}/submit", follow_redirects=True)
 
     page = submitted.get_data(as_text=True)
-    assert "Ingestuurd: de matcher heeft 3 signalen ontvangen." in page
+    assert "Ingestuurd. Signalen die de matcher heeft ontvangen: 3." in page
     assert not list((tmp_path / "outbox").glob("*.jsonl"))  # the sent batch file is removed
     for value in RAW_VALUES:
         assert value not in caplog.text
@@ -133,9 +133,9 @@ def test_a_released_alert_shows_our_case_numbers_and_withdrawal_asks_first(
 
     confirm = analyst.post("/withdraw", {"case": "Z-2026-001"}).get_data(as_text=True)
     assert "Signalen intrekken?" in confirm
-    assert "Zaak Z-2026-001 heeft 1 signalen bij de matcher." in confirm
+    assert "Signalen van zaak Z-2026-001 bij de matcher: 1." in confirm
     done = analyst.post("/withdraw/confirmed", {"case": "Z-2026-001"}, follow_redirects=True)
-    assert "Ingetrokken: 1 signalen." in done.get_data(as_text=True)
+    assert "Ingetrokken signalen: 1." in done.get_data(as_text=True)
 
 
 def test_a_saved_mapping_is_applied_to_the_next_export_of_its_type(analyst: Analyst) -> None:
