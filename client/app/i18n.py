@@ -32,6 +32,11 @@ DUTCH: dict[str, str] = {
     "Apply": "Toepassen",
     "Cancel": "Annuleren",
     "Case number": "Zaaknummer",
+    "Signals from an export named {name} were prepared before: {count}. Submitting the same rows"
+    " again sends them twice.": (
+        "Uit een export met de naam {name} zijn al eerder signalen voorbereid: {count}. Stuurt u"
+        " dezelfde rijen opnieuw in, dan staan ze twee keer bij de matcher."
+    ),
     "Signals of case {case} at the matcher: {count}.": (
         "Signalen van zaak {case} bij de matcher: {count}."
     ),

@@ -77,6 +77,8 @@ class Job:
     report: PreparationReport | None = None
     error: str | None = None
     outbox: Path | None = None
+    #: signals prepared before from an export of the same name (sending them again doubles them)
+    earlier: int = 0
     receipts: list[wire.Receipt] = field(default_factory=list)
 
     @property
@@ -160,6 +162,7 @@ def _run(
                 job.done, job.total = export.progress()
 
             tick()
+            job.earlier = ledger.prepared_before(job.upload.name)
             out = new_outbox_path(ledger)
             job.report = prepare_into_batch_file(
                 _rows(export, address),

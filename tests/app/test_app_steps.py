@@ -149,6 +149,17 @@ def test_a_saved_mapping_is_applied_to_the_next_export_of_its_type(analyst: Anal
     assert 'value="observed" selected' in select
 
 
+def test_preparing_the_same_export_again_warns_before_it_is_sent_twice(analyst: Analyst) -> None:
+    first = analyst.prepare(analyst.upload(xlsx_bytes(EXPORT_ROWS)), FORM)
+    second = analyst.prepare(analyst.upload(xlsx_bytes(EXPORT_ROWS)), FORM)
+
+    assert "al eerder signalen voorbereid" not in analyst.get(first).get_data(as_text=True)
+    warning = analyst.get(second).get_data(as_text=True)
+    assert "Uit een export met de naam signalen.xlsx zijn al eerder signalen voorbereid: 3." in (
+        warning
+    )
+
+
 def test_a_form_without_an_identifier_is_refused_in_dutch(analyst: Analyst) -> None:
     preview_url = analyst.upload(xlsx_bytes(EXPORT_ROWS))
 
