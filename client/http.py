@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from client import wire
 from client.addresses import insecure_reason
+from client.display import printable
 from client.errors import StaleKeyError, UploadError
 
 API_PREFIX = "/api/v1"
@@ -181,13 +182,16 @@ def _refusal(response: httpx.Response) -> UploadError:
     except ValidationError:
         # Not our error shape (a proxy's page?): say what happened, do not echo the body.
         return UploadError(f"the matcher answered HTTP {status}", status=status)
-    message = detail.message
+    message = printable(detail.message)
     if detail.fields:
-        locations = ", ".join(
-            f"{item.get('location', '?')} ({item.get('rule', '?')})" for item in detail.fields[:5]
+        locations = printable(
+            ", ".join(
+                f"{item.get('location', '?')} ({item.get('rule', '?')})"
+                for item in detail.fields[:5]
+            )
         )
         message = f"{message} [{locations}]"
     if status == 401:
         message += " (check the API token: env KRUISPUNT_API_TOKEN or --token-file)"
     error_type = StaleKeyError if detail.code in STALE_KEY_CODES else UploadError
-    return error_type(message, status=status, code=detail.code)
+    return error_type(message, status=status, code=printable(detail.code))

@@ -10,6 +10,7 @@ import click
 from client.cli.alerts import alerts
 from client.cli.app import app
 from client.cli.key import key
+from client.cli.ledger import ledger
 from client.cli.prepare import prepare
 from client.cli.submit import submit
 from client.cli.withdraw import withdraw
@@ -26,4 +27,5 @@ main.add_command(prepare)
 main.add_command(submit)
 main.add_command(withdraw)
 main.add_command(alerts)
+main.add_command(ledger)
 main.add_command(app)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from client import wire
 from client.batches import PreparationReport
+from client.display import printable, printable_data
 from client.i18n import _
 from client.ledger import LedgerEntry
 from client.rejections import write_rejections
@@ -141,7 +143,7 @@ def alert_as_dict(
     alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]
 ) -> dict[str, object]:
     """Return an alert as JSON-ready data with the agency's own case numbers added."""
-    data = alert.model_dump(mode="json")
+    data: dict[str, Any] = printable_data(alert.model_dump(mode="json"))
     for signal in data["own_signals"]:
         entry = entries.get(signal["ref"])
         signal["case_number"] = entry.case_number if entry else None
@@ -153,10 +155,11 @@ def alert_as_dict(
 def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) -> None:
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
-        f"Alert {alert.alert_id} [{alert.status}]: {alert.kind.value} ({alert.level}),"
+        f"Alert {alert.alert_id} [{printable(alert.status)}]: {alert.kind.value}"
+        f" ({printable(alert.level)}),"
         f" seen {alert.first_seen} to {alert.last_seen}, released {alert.released_at:%Y-%m-%d}"
     )
-    click.echo(f"  {alert.explanation}")
+    click.echo(f"  {printable(alert.explanation)}")
     click.echo("  Our signals:")
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)
@@ -168,6 +171,6 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
         click.echo(f"    {signal.ref}  {signal.category.value}, {signal.observed_on}: {where}")
     click.echo("  Other agencies (contact them through your usual legal channel):")
     for party in alert.other_agencies:
-        region = f", {party.region}" if party.region else ""
-        contact = party.contact_point or "no contact point registered"
-        click.echo(f"    {party.agency}{region}: {contact} ({party.signals} signals)")
+        region = f", {printable(party.region)}" if party.region else ""
+        contact = printable(party.contact_point or "") or "no contact point registered"
+        click.echo(f"    {printable(party.agency)}{region}: {contact} ({party.signals} signals)")

@@ -14,6 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from client.addresses import insecure_reason
+from client.display import printable
 from client.errors import QuotaExceeded, SchemeError
 from client.oprf.messages import EvaluateRequest, EvaluateResponse, PublicKeyInfo
 
@@ -35,7 +36,7 @@ class KeyServiceQuotaExceeded(QuotaExceeded):
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
     try:
         detail = response.json()["error"]
-        return str(detail["code"]), str(detail["message"])
+        return printable(str(detail["code"])), printable(str(detail["message"]))
     except (ValueError, KeyError, TypeError):
         return "unknown", f"HTTP {response.status_code}"
 

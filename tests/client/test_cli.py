@@ -454,3 +454,25 @@ def test_header_row_option_names_the_header(workspace: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert "1 rows read: 1 prepared as signals" in result.stdout
+
+
+def test_control_characters_from_the_server_never_reach_the_terminal(
+    workspace: Path, matcher: ContractMatcher
+) -> None:
+    kruispunt("submit", "export.csv", *MAPPING, matcher=matcher)
+    with Ledger(workspace / "ledger.sqlite3") as ledger:
+        (ref,) = ledger.refs_for_cases(["Z-1"])["Z-1"]
+    alert = released_alert(ref)
+    hostile = "avim\x1b]0;owned\x07-oost\x1b[2J@politie\u202e.example\r\nFAKE LINE"
+    alert.other_agencies[0].contact_point = hostile
+    alert.explanation = "Two agencies\x1b[1A\x9b2K hold it."
+    matcher.released["Gemeente A"] = [alert]
+
+    text = kruispunt("alerts", matcher=matcher)
+    as_json = kruispunt("alerts", "--json", matcher=matcher)
+
+    assert text.exit_code == as_json.exit_code == 0, text.output
+    for output in (text.stdout, as_json.stdout):
+        assert not any(char in output for char in "\x1b\x07\x9b\u202e\r")
+    assert "avim]0;owned-oost[2J@politie.example  FAKE LINE" in text.stdout
+    assert "Two agencies[1A2K hold it." in text.stdout
