@@ -36,6 +36,8 @@ from client.rejections import write_rejections
 from client.wire import Category
 
 bp = Blueprint("exports", __name__)
+#: a kept file's name is shortened to this (plus its suffix): it shows in pages and the ledger
+MAX_NAME_CHARS = 120
 
 
 def settings() -> AppSettings:
@@ -68,7 +70,8 @@ def safe_filename(name: str) -> str | None:
     base = "".join(char for char in base if char.isprintable()).strip().lstrip(".")
     if not base or not base.lower().endswith(ALLOWED_SUFFIXES):
         return None
-    return base[:120]
+    stem, dot, suffix = base.rpartition(".")
+    return f"{stem[:MAX_NAME_CHARS]}{dot}{suffix}"
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from client.app import create_app
+from client.app.export_pages import safe_filename
 from client.app.pages import local_path
 from client.keys import generate_key
 from tests.app.conftest import START_TOKEN, Analyst, app_settings
@@ -124,3 +125,12 @@ def test_an_uploaded_file_keeps_its_name_inside_the_private_folder(
     assert kept.stat().st_mode & 0o077 == 0
     assert kept.parent.stat().st_mode & 0o077 == 0
     assert re.fullmatch(r"/exports/[A-Za-z0-9_-]+", preview_url)
+
+
+def test_a_long_file_name_is_shortened_but_keeps_its_suffix() -> None:
+    name = safe_filename("x" * 300 + ".xlsx")
+
+    assert name is not None and name.endswith(".xlsx") and len(name) == 125
+    assert safe_filename("C:\\Users\\analist\\signalen.csv") == "signalen.csv"
+    assert safe_filename(".verborgen.csv") == "verborgen.csv"
+    assert safe_filename("signalen.exe") is None
