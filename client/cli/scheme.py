@@ -19,7 +19,6 @@ from client.cli.key import load_key_interactively
 from client.cli.options import ENV_KEYSERVICE, ENV_KEYSERVICE_PUBLIC_KEY, read_token
 from client.errors import QuotaExceeded
 from client.schemes.base import Scheme
-from client.schemes.oprf import OprfScheme
 from client.wire import SchemeName
 
 ENV_KEYSERVICE_TOKEN = "KRUISPUNT_KEYSERVICE_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -46,6 +45,8 @@ def build_scheme(
         option="--keyservice-token-file",
         what="key-service API token",
     )
+    from client.schemes.oprf import OprfScheme  # loads libsodium: only in this scheme
+
     return OprfScheme.from_public_key_file(
         options["public_key"], options["keyservice"], api_token=token, transport=transport
     )
@@ -68,8 +69,9 @@ def open_scheme(options: dict[str, Any]) -> Iterator[Scheme]:
     except QuotaExceeded as error:
         raise click.ClickException(quota_message(error)) from None
     finally:
-        if isinstance(scheme, OprfScheme):
-            scheme.close()
+        close = getattr(scheme, "close", None)  # a remote scheme holds connections
+        if callable(close):
+            close()
 
 
 def quota_message(error: QuotaExceeded, *, now: dt.datetime | None = None) -> str:
