@@ -66,7 +66,9 @@ def test_a_plain_install_holds_the_client_and_no_server_packages(tmp_path: Path)
     installed = {canonical(item["name"]) for item in listed}
     assert not installed & SERVER_PACKAGES, sorted(installed & SERVER_PACKAGES)
     assert {"kruispunt", "flask", "httpx", "openpyxl", "phonenumbers"} <= installed
-    assert "Usage: kruispunt" in run(tmp_path / "venv" / "bin" / "kruispunt", "--help")
+    kruispunt = tmp_path / "venv" / "bin" / "kruispunt"
+    assert "Usage: kruispunt" in run(kruispunt, "--help")
+    assert "Gebruik: kruispunt" in run(kruispunt, "--lang", "nl", "--help")  # the catalogue ships
     run(
         python,
         "-c",
