@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from client.errors import InputFileError
+from client.i18n import _
 
 #: the csv module's own limit on one cell (characters); a longer cell rejects its row
 MAX_CELL_CHARS = csv.field_size_limit()
@@ -85,8 +86,10 @@ def _problem(error: csv.Error, number: int, origin: str) -> str:
     text = str(error)  # csv's messages name the problem, never a field's content
     if "end of data" in text:
         raise InputFileError(
-            f"{origin}: row {number}: a quote opened in this row is never closed, so every line"
-            " after it would be read as one cell; close or remove the quote and export again"
+            _(
+                "{file}: row {row}: a quote opened in this row is never closed, so every line"
+                " after it would be read as one cell; close or remove the quote and export again"
+            ).format(file=origin, row=number)
         )
     if "field limit" in text:
         return TOO_LONG

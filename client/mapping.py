@@ -103,15 +103,18 @@ class ColumnMapping:
 
     def _check_rules(self) -> None:
         if not self.identifiers:
-            raise InputFileError("map at least one column to a kind, e.g. --column telefoon=phone")
+            raise InputFileError(
+                _("map at least one column to a kind, e.g. --column telefoon=phone")
+            )
         columns = [item.column for item in self.identifiers]
         twice = sorted({column for column in columns if columns.count(column) > 1})
         if twice:
             raise InputFileError(f"columns mapped to more than one kind: {twice}")
         if self.category is None and self.category_column is None:
             raise InputFileError(
-                "say where the signals come from: --category "
-                f"({', '.join(item.value for item in Category)}) or --category-column"
+                _(
+                    "say where the signals come from: --category ({choices}) or --category-column"
+                ).format(choices=", ".join(item.value for item in Category))
             )
         kinds = {item.kind for item in self.identifiers}
         if self.dob_column is not None and Kind.PERSON not in kinds:
@@ -143,9 +146,11 @@ class _HeaderFinder:
         if len(candidates) == 1:
             return candidates[0]
         suggestion = process.extractOne(column, self._headers, scorer=fuzz.WRatio, score_cutoff=60)
-        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+        hint = "; " + _("did you mean {name!r}?").format(name=suggestion[0]) if suggestion else ""
         raise InputFileError(
-            f"{self._origin} has no column {column!r}{hint} Its columns are: {self._headers}"
+            _("{file} has no column {column!r}{hint} Its columns are: {columns}").format(
+                file=self._origin, column=column, hint=hint, columns=self._headers
+            )
         )
 
 

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from client.csvfile import CsvRows, RawRow
 from client.errors import InputFileError
+from client.i18n import _
 from client.layout import (
     HEADER_SEARCH_ROWS,
     filled,
@@ -136,8 +137,9 @@ class Export:
         suffix = path.suffix.lower()
         if suffix not in XLSX_SUFFIXES | CSV_SUFFIXES:
             raise InputFileError(
-                f"{self._origin}: cannot read '{suffix or 'no suffix'}' files;"
-                " save the export as .csv or .xlsx"
+                _("{file}: cannot read '{suffix}' files; save the export as .csv or .xlsx").format(
+                    file=self._origin, suffix=suffix or "no suffix"
+                )
             )
         if header_row is not None and header_row < 1:
             raise InputFileError("the header row is a row number: 1 or more")
@@ -350,5 +352,5 @@ def open_export(
     """
     target = Path(path)
     if not target.is_file():
-        raise InputFileError(f"no export file at {target}")
+        raise InputFileError(_("no export file at {path}").format(path=target))
     return Export(target, sheet=sheet, header_row=header_row)
