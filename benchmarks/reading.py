@@ -57,8 +57,9 @@ def main() -> None:
         lines = [";".join(HEADER), *(";".join(row) for row in rows(options.csv_rows, options.seed))]
         csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         xlsx_path = Path(folder) / "export.xlsx"
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet()
+        workbook = Workbook()  # shared strings, as Excel writes them (write-only mode inlines them)
+        sheet = workbook.active
+        assert sheet is not None
         sheet.append(HEADER)
         for row in rows(options.xlsx_rows, options.seed):
             sheet.append(row)

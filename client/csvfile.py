@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from client.errors import InputFileError
 from client.i18n import _
@@ -25,13 +24,9 @@ SWALLOWED = (
 )
 
 
-class RawRow(NamedTuple):
-    """One row as read: its number, its cells as text, and why it cannot be used (if so)."""
-
-    number: int
-    cells: list[str]
-    formulas: tuple[int, ...] = ()
-    problem: str | None = None
+#: One row as read: its number, its cells as text, the positions of formula cells without a
+#: saved result, and why the row cannot be used (None if it can). A plain tuple: made per row.
+RawRow = tuple[int, list[str], tuple[int, ...], str | None]
 
 
 class CsvRows:
@@ -58,15 +53,15 @@ class CsvRows:
                 return
             except csv.Error as error:
                 line = reader.line_num
-                yield RawRow(number, [], problem=_problem(error, number, self._origin))
+                yield number, [], (), _problem(error, number, self._origin)
                 continue
             except UnicodeDecodeError:
                 where = f"near row {number}"
                 raise InputFileError(f"{self._origin}: {where} is not readable text") from None
             if reader.line_num - line > 1 and self._swallows_rows(cells):
-                yield RawRow(number, [], problem=SWALLOWED)
+                yield number, [], (), SWALLOWED
             else:
-                yield RawRow(number, cells)
+                yield number, cells, (), None
             line = reader.line_num
 
     def _swallows_rows(self, cells: list[str]) -> bool:

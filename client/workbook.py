@@ -199,4 +199,4 @@ class Worksheet:
                 if len(text) > MAX_CELL_CHARS:
                     problem = TOO_LONG
                 cells[cell["column"] - 1] = text
-            yield RawRow(number, cells, tuple(formulas), problem)
+            yield number, cells, tuple(formulas), problem
