@@ -242,5 +242,5 @@ def test_a_damaged_sheet_is_an_input_error_naming_where(tmp_path: Path) -> None:
                 data = data[: data.index(b'<row r="4"') + 12]  # cut off inside row 4
             target.writestr(item, data)
 
-    with open_export(damaged) as export, pytest.raises(InputFileError, match="damaged near row 4"):
+    with pytest.raises(InputFileError, match="damaged near row 4"), open_export(damaged) as export:
         list(export)
