@@ -1,4 +1,9 @@
-"""The agency-side client: normalize identifiers and make tokens of them on the agency's machine."""
+"""The agency-side client: normalize identifiers and make tokens of them on the agency's machine.
+
+``OprfScheme`` is imported on first use: it loads libsodium, which the ``hmac`` scheme never needs.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from client.batches import Preparation, PreparationReport, PreparedBatch, SignalOrigin, prepare
 from client.batchfile import BatchFileWriter, read_batch_file
@@ -21,8 +26,10 @@ from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize
 from client.reading import Export, open_export
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
-from client.schemes.oprf import OprfScheme
 from client.signals import Rejection
+
+if TYPE_CHECKING:
+    from client.schemes.oprf import OprfScheme
 
 __all__ = [
     "NORMALIZATION_VERSION",
@@ -63,3 +70,12 @@ __all__ = [
     "read_batch_file",
     "save_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``OprfScheme`` (and with it libsodium) only when it is asked for."""
+    if name == "OprfScheme":
+        from client.schemes.oprf import OprfScheme
+
+        return OprfScheme
+    raise AttributeError(f"module 'client' has no attribute {name!r}")

@@ -62,7 +62,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 #: Labels Dutch agencies use for where a signal came from; the lookup ignores case and spacing.
-_CATEGORY_LABELS: dict[str, Category] = {
+CATEGORY_LABELS: dict[str, Category] = {
     "vergunningaanvraag": Category.PERMIT_APPLICATION,
     "vergunning": Category.PERMIT_APPLICATION,
     "controle": Category.INSPECTION,
@@ -92,7 +92,7 @@ def category_of(text: str, labels: Mapping[str, Category]) -> Category | None:
     try:
         return Category(folded.replace(" ", "_").replace("-", "_"))
     except ValueError:
-        return _CATEGORY_LABELS.get(folded)
+        return CATEGORY_LABELS.get(folded)
 
 
 def fold(name: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from client.errors import InputFileError
+from client.i18n import _
 
 #: the csv module's own limit on one cell (characters); a longer cell rejects its row
 MAX_CELL_CHARS = csv.field_size_limit()
@@ -24,13 +24,9 @@ SWALLOWED = (
 )
 
 
-class RawRow(NamedTuple):
-    """One row as read: its number, its cells as text, and why it cannot be used (if so)."""
-
-    number: int
-    cells: list[str]
-    formulas: tuple[int, ...] = ()
-    problem: str | None = None
+#: One row as read: its number, its cells as text, the positions of formula cells without a
+#: saved result, and why the row cannot be used (None if it can). A plain tuple: made per row.
+RawRow = tuple[int, list[str], tuple[int, ...], str | None]
 
 
 class CsvRows:
@@ -57,15 +53,15 @@ class CsvRows:
                 return
             except csv.Error as error:
                 line = reader.line_num
-                yield RawRow(number, [], problem=_problem(error, number, self._origin))
+                yield number, [], (), _problem(error, number, self._origin)
                 continue
             except UnicodeDecodeError:
                 where = f"near row {number}"
                 raise InputFileError(f"{self._origin}: {where} is not readable text") from None
             if reader.line_num - line > 1 and self._swallows_rows(cells):
-                yield RawRow(number, [], problem=SWALLOWED)
+                yield number, [], (), SWALLOWED
             else:
-                yield RawRow(number, cells)
+                yield number, cells, (), None
             line = reader.line_num
 
     def _swallows_rows(self, cells: list[str]) -> bool:
@@ -85,8 +81,10 @@ def _problem(error: csv.Error, number: int, origin: str) -> str:
     text = str(error)  # csv's messages name the problem, never a field's content
     if "end of data" in text:
         raise InputFileError(
-            f"{origin}: row {number}: a quote opened in this row is never closed, so every line"
-            " after it would be read as one cell; close or remove the quote and export again"
+            _(
+                "{file}: row {row}: a quote opened in this row is never closed, so every line"
+                " after it would be read as one cell; close or remove the quote and export again"
+            ).format(file=origin, row=number)
         )
     if "field limit" in text:
         return TOO_LONG

@@ -24,6 +24,7 @@ from client import wire
 from client.addresses import insecure_reason
 from client.display import printable
 from client.errors import StaleKeyError, UploadError
+from client.i18n import _
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -153,8 +154,7 @@ class MatcherClient:
             except httpx.TransportError as error:
                 if last:
                     raise UploadError(
-                        f"cannot reach the matcher at {self._http.base_url.host} after"
-                        f" {attempt + 1} attempt(s) ({type(error).__name__}); try again later"
+                        _unreachable(self._http.base_url, attempt + 1, error)
                     ) from None
                 self._sleep(self._delay(attempt, None))
                 continue
@@ -172,6 +172,19 @@ class MatcherClient:
         if retry_after is not None and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         return min(delay, _MAX_DELAY)
+
+
+def _unreachable(url: httpx.URL, attempts: int, error: httpx.TransportError) -> str:
+    """Say where the client tried (host and port) and what to check first: the address."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return _(
+        "cannot reach the matcher at {address} ({scheme}) after {attempts} attempt(s)"
+        " ({problem}): check the address (--matcher or env KRUISPUNT_MATCHER) and that this"
+        " machine may connect to it; if both are right, the matcher may be down"
+    ).format(
+        address=f"{host}:{port}", scheme=url.scheme, attempts=attempts, problem=type(error).__name__
+    )
 
 
 def _refusal(response: httpx.Response) -> UploadError:

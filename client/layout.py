@@ -36,7 +36,10 @@ TOTALS_LABELS = frozenset(
         "average",
     }
 )
-_PREFIXES = frozenset(label[:3] for label in TOTALS_LABELS)
+#: the first letters of the labels, either case: most rows are ruled out by one set lookup
+TOTALS_INITIALS = frozenset(label[0] for label in TOTALS_LABELS) | frozenset(
+    label[0].upper() for label in TOTALS_LABELS
+)
 _NUMBER = re.compile(r"[-+]?[\d.,\s]*\d[\d.,\s]*%?")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -61,11 +64,6 @@ def find_header_row(rows: Sequence[Sequence[str]]) -> int:
         if not title:
             return index
     return next((index for index, count in enumerate(counts) if count), 0)
-
-
-def might_be_totals(first_cell: str) -> bool:
-    """Return quickly whether a row's first filled cell could open a totals row."""
-    return first_cell[:3].casefold() in _PREFIXES
 
 
 def totals_label(text: str) -> bool:

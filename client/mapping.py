@@ -18,8 +18,9 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process
 
-from client.cells import category_of, fold
+from client.cells import CATEGORY_LABELS, category_of, fold
 from client.errors import InputFileError
+from client.i18n import _
 from client.wire import LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
@@ -102,15 +103,18 @@ class ColumnMapping:
 
     def _check_rules(self) -> None:
         if not self.identifiers:
-            raise InputFileError("map at least one column to a kind, e.g. --column telefoon=phone")
+            raise InputFileError(
+                _("map at least one column to a kind, e.g. --column telefoon=phone")
+            )
         columns = [item.column for item in self.identifiers]
         twice = sorted({column for column in columns if columns.count(column) > 1})
         if twice:
             raise InputFileError(f"columns mapped to more than one kind: {twice}")
         if self.category is None and self.category_column is None:
             raise InputFileError(
-                "say where the signals come from: --category "
-                f"({', '.join(item.value for item in Category)}) or --category-column"
+                _(
+                    "say where the signals come from: --category ({choices}) or --category-column"
+                ).format(choices=", ".join(item.value for item in Category))
             )
         kinds = {item.kind for item in self.identifiers}
         if self.dob_column is not None and Kind.PERSON not in kinds:
@@ -142,20 +146,56 @@ class _HeaderFinder:
         if len(candidates) == 1:
             return candidates[0]
         suggestion = process.extractOne(column, self._headers, scorer=fuzz.WRatio, score_cutoff=60)
-        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+        hint = "; " + _("did you mean {name!r}?").format(name=suggestion[0]) if suggestion else ""
         raise InputFileError(
-            f"{self._origin} has no column {column!r}{hint} Its columns are: {self._headers}"
+            _("{file} has no column {column!r}{hint} Its columns are: {columns}").format(
+                file=self._origin, column=column, hint=hint, columns=self._headers
+            )
         )
 
 
+#: kinds by their Dutch names (and common English ones), folded; the kinds' own names also count
+KIND_NAMES: dict[str, Kind] = {
+    "telefoon": Kind.PHONE,
+    "telefoonnummer": Kind.PHONE,
+    "mobiel": Kind.PHONE,
+    "tel": Kind.PHONE,
+    "e-mail": Kind.EMAIL,
+    "e-mailadres": Kind.EMAIL,
+    "mail": Kind.EMAIL,
+    "adres": Kind.ADDRESS,
+    "exploitant": Kind.OPERATOR,
+    "onderneming": Kind.OPERATOR,
+    "bedrijf": Kind.OPERATOR,
+    "persoon": Kind.PERSON,
+    "naam": Kind.PERSON,
+    "rekeningnummer": Kind.IBAN,
+    "kvk-nummer": Kind.KVK,
+    "kenteken": Kind.PLATE,
+    "website": Kind.URL,
+    **{kind.value: kind for kind in Kind},
+}
+
+
+def _did_you_mean(text: str, names: list[str]) -> str:
+    """Return ' Did you mean 'x'?' for the closest known name, or ''. The typed text is not
+    repeated: errors never echo what a user or an export supplied."""
+    found = process.extractOne(fold(text), names, scorer=fuzz.ratio, score_cutoff=60)
+    return " " + _("Did you mean {name!r}?").format(name=found[0]) if found else ""
+
+
 def parse_kind(text: str) -> Kind:
-    """Return the kind a user named; InputFileError listing the kinds otherwise."""
-    try:
-        return Kind(text.strip().lower())
-    except ValueError:
-        choices = ", ".join(kind.value for kind in Kind)
-        # the typed text is not echoed: errors never repeat what a user or an export supplied
-        raise InputFileError(f"unknown kind: choose one of {choices}") from None
+    """Return the kind a user named, in English or Dutch; InputFileError listing the kinds."""
+    kind = KIND_NAMES.get(fold(text))
+    if kind is not None:
+        return kind
+    choices = ", ".join(kind.value for kind in Kind)
+    raise InputFileError(
+        _("unknown kind: choose one of {choices} (or a Dutch name: telefoon, adres, ...).").format(
+            choices=choices
+        )
+        + _did_you_mean(text, list(KIND_NAMES))
+    )
 
 
 def parse_region(text: str) -> str:
@@ -171,7 +211,11 @@ def parse_category(text: str) -> Category:
     found = category_of(text, {})
     if found is None:
         choices = ", ".join(item.value for item in Category)
-        raise InputFileError(f"unknown category: choose one of {choices}")
+        names = [item.value for item in Category] + list(CATEGORY_LABELS)
+        raise InputFileError(
+            _("unknown category: choose one of {choices}.").format(choices=choices)
+            + _did_you_mean(text.replace("_", " "), names)
+        )
     return found
 
 

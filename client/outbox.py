@@ -17,6 +17,7 @@ from client.batches import Preparation, PreparationReport
 from client.batchfile import BatchFileWriter
 from client.errors import ClientError, UploadError
 from client.http import MatcherClient, SerializedBatch
+from client.i18n import _
 from client.ledger import Ledger
 from client.mapping import ColumnMapping
 from client.reading import ReadingTally
@@ -27,7 +28,7 @@ class NothingPrepared(ClientError):
     """No row of the export yielded a signal; ``report`` says why, row by row."""
 
     def __init__(self, report: PreparationReport) -> None:
-        super().__init__("no row yielded a signal: nothing to submit")
+        super().__init__(_("no row yielded a signal: nothing to submit"))
         self.report = report
 
 
@@ -94,7 +95,8 @@ def send_batches(
             receipt = client.submit(batch)
         except UploadError as error:
             sent = len(receipts)
-            note = f" ({sent} batch(es) before it were received)" if sent else ""
+            note = " " + _("({count} batch(es) before it were received)").format(count=sent)
+            note = note if sent else ""
             raise type(error)(f"{error}{note}", status=error.status, code=error.code) from None
         ledger.mark_submitted(batch.batch_id, receipt)
         if on_receipt is not None:

@@ -23,16 +23,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from client.csvfile import CsvRows, RawRow
 from client.errors import InputFileError
+from client.i18n import _
 from client.layout import (
     HEADER_SEARCH_ROWS,
+    TOTALS_INITIALS,
     filled,
     find_header_row,
     is_totals_row,
-    might_be_totals,
 )
 from client.signals import Rejection
 from client.sniffing import detect_encoding, sniff_delimiter_of_lines
@@ -87,6 +88,15 @@ class ReadingTally:
     data_rows: int = 0
 
 
+class _TopRow(NamedTuple):
+    """A row near the top, where the header is looked for (a RawRow with names)."""
+
+    number: int
+    cells: list[str]
+    formulas: tuple[int, ...]
+    problem: str | None
+
+
 #: Rows of an open export, each shaped by the function given (into a dict, or picked cells).
 _Rows = Callable[[Callable[[list[str]], Any]], Iterator[tuple[int, Any]]]
 FORMULA_RULE = "formula without a saved result (open the file in Excel and save it again)"
@@ -136,8 +146,9 @@ class Export:
         suffix = path.suffix.lower()
         if suffix not in XLSX_SUFFIXES | CSV_SUFFIXES:
             raise InputFileError(
-                f"{self._origin}: cannot read '{suffix or 'no suffix'}' files;"
-                " save the export as .csv or .xlsx"
+                _("{file}: cannot read '{suffix}' files; save the export as .csv or .xlsx").format(
+                    file=self._origin, suffix=suffix or "no suffix"
+                )
             )
         if header_row is not None and header_row < 1:
             raise InputFileError("the header row is a row number: 1 or more")
@@ -190,8 +201,9 @@ class Export:
 
     def _find_header(self, source: Iterator[RawRow], header_row: int | None) -> Iterator[RawRow]:
         """Read the top rows, settle the header, and return the rows below it."""
-        top: list[RawRow] = []
-        for row in source:
+        top: list[_TopRow] = []
+        for raw in source:
+            row = _TopRow(*raw)
             top.append(row)
             if header_row is not None and row.number >= header_row:
                 break
@@ -217,7 +229,7 @@ class Export:
             self._csv.width = len(self.headers)
         return itertools.chain(top[index + 1 :], source)
 
-    def _below_merged_group(self, top: list[RawRow], index: int) -> int:
+    def _below_merged_group(self, top: list[_TopRow], index: int) -> int:
         """Step down to the next row when the header found groups columns under merged cells.
 
         ("Adres" over Straat, Huisnummer, Postcode, Plaats): the row below names the columns,
@@ -247,7 +259,9 @@ class Export:
         ]
         return index if outside else index + 1
 
-    def _merged_header(self, top: list[RawRow], header: RawRow) -> tuple[list[str], frozenset[int]]:
+    def _merged_header(
+        self, top: list[_TopRow], header: _TopRow
+    ) -> tuple[list[str], frozenset[int]]:
         """Fill header cells covered by a merged cell with that cell's name."""
         cells = list(header.cells)
         merged: set[int] = set()
@@ -280,29 +294,35 @@ class Export:
         width = len(self.headers)
         tally = self.tally
         headers = self.headers
-        for number, cells, formulas, problem in self._source:
-            if problem is not None:
-                tally.unreadable.append(Rejection(number, None, problem))
-                continue
-            if formulas:
-                tally.formula_cells.extend(
-                    Rejection(number, headers[position], FORMULA_RULE)
-                    for position in formulas
-                    if position < width
-                )
-            if len(cells) != width:
-                cells = cells[:width] if len(cells) > width else cells + [""] * (width - len(cells))
-            if not any(cells):
-                if not any(position < width for position in formulas):
-                    tally.blank_rows += 1
+        initials = TOTALS_INITIALS
+        data_rows = 0
+        try:
+            for number, cells, formulas, problem in self._source:
+                if problem is not None:
+                    tally.unreadable.append(Rejection(number, None, problem))
                     continue
-            else:
-                first = cells[0] or next(cell for cell in cells if cell)
-                if might_be_totals(first) and is_totals_row(cells):
+                if formulas:
+                    tally.formula_cells.extend(
+                        Rejection(number, headers[position], FORMULA_RULE)
+                        for position in formulas
+                        if position < width
+                    )
+                if len(cells) != width:
+                    missing = width - len(cells)
+                    cells = cells[:width] if missing < 0 else cells + [""] * missing
+                first = cells[0]
+                if not first:
+                    first = next((cell for cell in cells if cell), "")
+                    if not first and not any(position < width for position in formulas):
+                        tally.blank_rows += 1
+                        continue
+                if first[0] in initials and is_totals_row(cells):
                     tally.totals_rows.append(number)
                     continue
-            tally.data_rows += 1
-            yield number, shape(cells)
+                data_rows += 1
+                yield number, shape(cells)
+        finally:
+            tally.data_rows += data_rows
 
     def _open_csv(self) -> CsvRows:
         try:
@@ -350,5 +370,5 @@ def open_export(
     """
     target = Path(path)
     if not target.is_file():
-        raise InputFileError(f"no export file at {target}")
+        raise InputFileError(_("no export file at {path}").format(path=target))
     return Export(target, sheet=sheet, header_row=header_row)

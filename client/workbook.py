@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -134,6 +135,18 @@ def _load(path: Path) -> Any:
     return load_workbook(path, read_only=True, data_only=True)
 
 
+#: what a damaged archive or sheet raises while it is read
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, SyntaxError, ValueError)
+
+
+def _damaged(origin: str, row: int | None) -> str:
+    where = f" near row {row}" if row is not None else ""
+    return (
+        f"{origin} is damaged{where} (the workbook's archive or sheet cannot be read to its end);"
+        " open it in Excel and save it again"
+    )
+
+
 class Worksheet:
     """One worksheet of an open workbook: iterate its stored rows as RawRow, once."""
 
@@ -156,8 +169,13 @@ class Worksheet:
         archive: zipfile.ZipFile = self._workbook._archive
         part = self._sheet._worksheet_path
         self.size = max(archive.getinfo(part).file_size, 1)
-        with archive.open(part) as source:
-            self.merges = merged_ranges(source)
+        self._origin = origin
+        try:
+            with archive.open(part) as source:
+                self.merges = merged_ranges(source)
+        except _DAMAGED:
+            self.close()
+            raise InputFileError(_damaged(origin, None)) from None
         self._stream = _CountingStream(archive.open(part))
 
     @property
@@ -183,7 +201,16 @@ class Worksheet:
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for number, stored in parser.parse():
+        number = 0
+        rows = parser.parse()
+        while True:
+            try:
+                found = next(rows, None)
+            except _DAMAGED:
+                raise InputFileError(_damaged(self._origin, number + 1)) from None
+            if found is None:
+                return
+            number, stored = found
             if not stored:
                 continue
             width = max(cell["column"] for cell in stored)
@@ -199,4 +226,4 @@ class Worksheet:
                 if len(text) > MAX_CELL_CHARS:
                     problem = TOO_LONG
                 cells[cell["column"] - 1] = text
-            yield RawRow(number, cells, tuple(formulas), problem)
+            yield number, cells, tuple(formulas), problem

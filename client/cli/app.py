@@ -24,6 +24,7 @@ from client.app.settings import default_mappings_path
 from client.cli.options import ledger_option, matcher_options, read_token, scheme_options
 from client.cli.scheme import build_scheme
 from client.http import MatcherClient
+from client.i18n import _
 from client.ledger import default_ledger_path
 from client.schemes.oprf import OprfScheme
 
@@ -108,14 +109,15 @@ def app(**options: Any) -> None:
     link = f"http://{HOST}:{server.server_port}/start/{token}"
     previous = signal.signal(signal.SIGTERM, _stop)  # a plain kill cleans up like Ctrl-C
     try:
-        click.echo(f"Kruispunt app on http://{HOST}:{server.server_port} (Ctrl-C stops it).")
+        address = f"http://{HOST}:{server.server_port}"
+        click.echo(_("Kruispunt app on {address} (Ctrl-C stops it).").format(address=address))
         if options["no_browser"] or not webbrowser.open(link):
-            click.echo(f"Open this link once, in your browser: {link}")
+            click.echo(_("Open this link once, in your browser: {link}").format(link=link))
         if matcher is None:
-            click.echo("No matcher named (--matcher URL): the app can prepare but not submit.")
+            click.echo(_("No matcher named (--matcher URL): the app can prepare but not submit."))
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        click.echo(_("Stopped."))
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.server_close()

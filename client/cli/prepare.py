@@ -21,6 +21,7 @@ from client.cli.options import (
 from client.cli.report import show_report, write_rejects
 from client.cli.scheme import open_scheme
 from client.errors import InputFileError
+from client.i18n import _
 from client.ledger import Ledger
 from client.mapping import ColumnMapping
 from client.outbox import NothingPrepared, prepare_into_batch_file
@@ -39,7 +40,7 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
         yield lambda: None
         return
     done, total = export.progress()
-    with click.progressbar(length=total, label="Preparing", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=_("Preparing"), file=sys.stderr) as bar:
         shown = done
 
         def tick() -> None:
@@ -98,9 +99,11 @@ def prepare_into_file(
     source = Path(options["export"]).name
     if earlier := ledger.prepared_before(source):
         click.echo(
-            f"Note: {earlier:,} signals were prepared from an export named {source} before."
-            " Submitting the same rows again sends them twice; to retry an upload, submit its"
-            " batch file instead.",
+            _(
+                "Note: {count} signals were prepared from an export named {source} before."
+                " Submitting the same rows again sends them twice; to retry an upload, submit its"
+                " batch file instead."
+            ).format(count=f"{earlier:,}", source=source),
             err=True,
         )
     with _opened(options) as (export, checked, scheme, tick):
@@ -128,7 +131,7 @@ def dry_run(options: dict[str, Any]) -> None:
     """Print the exact payloads to stdout and the report to stderr; write and send nothing."""
     report = prepare_export(options, on_batch=lambda batch: click.echo(batch.payload))
     show_report(report, source=Path(options["export"]).name, err=True)
-    click.echo("Dry run: nothing was written, recorded or sent.", err=True)
+    click.echo(_("Dry run: nothing was written, recorded or sent."), err=True)
 
 
 @click.command()
@@ -148,11 +151,15 @@ def prepare(**options: Any) -> None:
         dry_run(options)
         return
     if options["out"] is None:
-        raise click.UsageError("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        raise click.UsageError(
+            _("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        )
     with open_ledger(options["ledger_path"]) as ledger:
         report = prepare_into_file(options, ledger, options["out"], overwrite=options["overwrite"])
     show_report(report, source=Path(options["export"]).name)
     click.echo(
-        f"Wrote {options['out']} (readable by you only); references recorded in {ledger.path}."
+        _("Wrote {out} (readable by you only); references recorded in {ledger}.").format(
+            out=options["out"], ledger=ledger.path
+        )
     )
-    click.echo(f"Check it, then: kruispunt submit {options['out']} --matcher URL")
+    click.echo(_("Check it, then: kruispunt submit {out} --matcher URL").format(out=options["out"]))

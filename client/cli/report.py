@@ -132,10 +132,12 @@ def write_rejects(path: Path, report: PreparationReport) -> None:
 
 def show_receipt(receipt: wire.Receipt) -> None:
     """Print what the matcher acknowledged for one batch."""
-    again = " (already received earlier: nothing added)" if receipt.replay else ""
+    again = " " + _("(already received earlier: nothing added)") if receipt.replay else ""
     click.echo(
-        f"batch {receipt.batch_id}: {receipt.signals:,} signals, {receipt.tokens:,} tokens"
-        f" received{again}"
+        _("batch {batch}: {signals} signals, {tokens} tokens received").format(
+            batch=receipt.batch_id, signals=f"{receipt.signals:,}", tokens=f"{receipt.tokens:,}"
+        )
+        + again
     )
 
 
@@ -155,22 +157,37 @@ def alert_as_dict(
 def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) -> None:
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
-        f"Alert {alert.alert_id} [{printable(alert.status)}]: {alert.kind.value}"
-        f" ({printable(alert.level)}),"
-        f" seen {alert.first_seen} to {alert.last_seen}, released {alert.released_at:%Y-%m-%d}"
+        _(
+            "Alert {id} [{status}]: {kind} ({level}), seen {first} to {last}, released {released}"
+        ).format(
+            id=alert.alert_id,
+            status=printable(alert.status),
+            kind=alert.kind.value,
+            level=printable(alert.level),
+            first=alert.first_seen,
+            last=alert.last_seen,
+            released=f"{alert.released_at:%Y-%m-%d}",
+        )
     )
     click.echo(f"  {printable(alert.explanation)}")
-    click.echo("  Our signals:")
+    click.echo("  " + _("Our signals:"))
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)
         if entry is None:
-            where = "not in this ledger"
+            where = _("not in this ledger")
         else:
-            case = f"case {entry.case_number}" if entry.case_number else "no case number"
-            where = f"{case}, row {entry.row_number} of {entry.source}"
+            case = (
+                _("case {case}").format(case=entry.case_number)
+                if entry.case_number
+                else _("no case number")
+            )
+            where = _("{case}, row {row} of {source}").format(
+                case=case, row=entry.row_number, source=entry.source
+            )
         click.echo(f"    {signal.ref}  {signal.category.value}, {signal.observed_on}: {where}")
-    click.echo("  Other agencies (contact them through your usual legal channel):")
+    click.echo("  " + _("Other agencies (contact them through your usual legal channel):"))
     for party in alert.other_agencies:
         region = f", {printable(party.region)}" if party.region else ""
-        contact = printable(party.contact_point or "") or "no contact point registered"
-        click.echo(f"    {printable(party.agency)}{region}: {contact} ({party.signals} signals)")
+        contact = printable(party.contact_point or "") or _("no contact point registered")
+        signals = _("{count} signals").format(count=party.signals)
+        click.echo(f"    {printable(party.agency)}{region}: {contact} ({signals})")

@@ -24,6 +24,7 @@ from client.cli.prepare import dry_run, prepare_into_file
 from client.cli.report import show_receipt, show_report
 from client.errors import StaleKeyError, UploadError
 from client.http import MatcherClient, SerializedBatch
+from client.i18n import _
 from client.ledger import Ledger
 from client.outbox import new_outbox_path, send_batches
 
@@ -48,10 +49,15 @@ def _dry_run_file(path: Path) -> None:
             batches += 1
             signals += len(batch.signals)
             kinds.update(token.kind.value for item in batch.signals for token in item.tokens)
-    click.echo(f"{path.name}: {signals:,} signals in {batches} batch(es).", err=True)
+    click.echo(
+        _("{file}: {signals} signals in {batches} batch(es).").format(
+            file=path.name, signals=f"{signals:,}", batches=batches
+        ),
+        err=True,
+    )
     for kind, count in sorted(kinds.items()):
         click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)
-    click.echo("Dry run: nothing was sent.", err=True)
+    click.echo(_("Dry run: nothing was sent."), err=True)
 
 
 @click.command()
@@ -80,7 +86,11 @@ def submit(**options: Any) -> None:
                 sent, signals = _send(client, ledger, read_batch_file(source))
         else:
             sent, signals = _submit_export({**options, "export": source}, client, ledger)
-    click.echo(f"Submitted {signals:,} signals in {sent} batch(es).")
+    click.echo(
+        _("Submitted {signals} signals in {batches} batch(es).").format(
+            signals=f"{signals:,}", batches=sent
+        )
+    )
 
 
 def _submit_export(
@@ -97,9 +107,11 @@ def _submit_export(
         raise click.ClickException(stale_key_message(error)) from None
     except UploadError as error:
         raise click.ClickException(
-            f"{error}\nThe prepared batches are kept in {outbox}: run"
-            f" 'kruispunt submit {outbox}' to send them again (batches already received are"
-            " recognized)."
+            f"{error}\n"
+            + _(
+                "The prepared batches are kept in {outbox}: run 'kruispunt submit {outbox}' to"
+                " send them again (batches already received are recognized)."
+            ).format(outbox=outbox)
         ) from None
     outbox.unlink()
     return result

@@ -476,3 +476,18 @@ def test_control_characters_from_the_server_never_reach_the_terminal(
         assert not any(char in output for char in "\x1b\x07\x9b\u202e\r")
     assert "avim]0;owned-oost[2J@politie.example  FAKE LINE" in text.stdout
     assert "Two agencies[1A2K hold it." in text.stdout
+
+
+def test_phones_read_as_dutch_for_an_empty_region_cell_say_so(workspace: Path) -> None:
+    (workspace / "export.csv").write_text(
+        "telefoon;land\n0721234567;RO\n0612345678;\n", encoding="utf-8"
+    )
+
+    result = kruispunt(
+        "prepare", "export.csv", "--dry-run", "--column", "telefoon=phone",
+        "--phone-region-column", "land", "--category", "tip",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "empty cell in the region column 'land'" in result.stderr
+    assert "give --phone-region" not in result.stderr

@@ -223,3 +223,24 @@ def test_blank_totals_and_title_rows_are_counted_not_read(tmp_path: Path) -> Non
     assert report.totals_rows == [9]
     assert report.blank_rows == 1
     assert_accounted(report, 3)
+
+
+def test_a_damaged_sheet_is_an_input_error_naming_where(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["zaak", "telefoon"])
+    for line in phone_rows(5):
+        sheet.append(line.split(";"))
+    workbook.save(path)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b'<row r="4"') + 12]  # cut off inside row 4
+            target.writestr(item, data)
+
+    with pytest.raises(InputFileError, match="damaged near row 4"), open_export(damaged) as export:
+        list(export)
