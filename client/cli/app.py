@@ -26,7 +26,6 @@ from client.cli.scheme import build_scheme
 from client.http import MatcherClient
 from client.i18n import _
 from client.ledger import default_ledger_path
-from client.schemes.oprf import OprfScheme
 
 HOST = "127.0.0.1"
 
@@ -122,5 +121,6 @@ def app(**options: Any) -> None:
         signal.signal(signal.SIGTERM, previous)
         server.server_close()
         shutil.rmtree(work_dir, ignore_errors=True)
-        if isinstance(scheme, OprfScheme):
-            scheme.close()
+        close = getattr(scheme, "close", None)  # a remote scheme (oprf) holds connections
+        if callable(close):
+            close()
