@@ -19,6 +19,7 @@ from client.errors import (
 )
 from client.http import KeyEpoch, MatcherClient
 from client.keys import FederationKey, generate_key, load_key, save_key
+from client.kinds import Kind, KindSpec, Level, Strength, register, registered, unregister
 from client.ledger import Ledger, LedgerBatch, LedgerEntry
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.mapping_file import load_mapping_file
@@ -27,6 +28,7 @@ from client.reading import Export, open_export
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
 from client.signals import Rejection
+from client.wire import Category, Receipt, ReleasedAlert
 
 if TYPE_CHECKING:
     from client.schemes.oprf import OprfScheme
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NORMALIZATION_VERSION",
     "BatchFileWriter",
+    "Category",
     "ClientError",
     "ColumnMapping",
     "Export",
@@ -43,9 +46,12 @@ __all__ = [
     "InputFileError",
     "KeyEpoch",
     "KeyFileError",
+    "Kind",
+    "KindSpec",
     "Ledger",
     "LedgerBatch",
     "LedgerEntry",
+    "Level",
     "MatchKey",
     "MatcherClient",
     "NormalizationError",
@@ -54,11 +60,14 @@ __all__ = [
     "PreparationReport",
     "PreparedBatch",
     "QuotaExceeded",
+    "Receipt",
     "Rejection",
+    "ReleasedAlert",
     "Scheme",
     "SchemeError",
     "SignalOrigin",
     "StaleKeyError",
+    "Strength",
     "UploadError",
     "generate_key",
     "load_key",
@@ -68,7 +77,10 @@ __all__ = [
     "open_export",
     "prepare",
     "read_batch_file",
+    "register",
+    "registered",
     "save_key",
+    "unregister",
 ]
 
 

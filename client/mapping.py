@@ -18,10 +18,11 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from client import kinds
 from client.cells import CATEGORY_LABELS, category_of, fold
 from client.errors import InputFileError
 from client.i18n import _
-from client.wire import LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
+from client.wire import MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
 #: Police data leave daily systems after five years; nothing in the federation lives longer.
@@ -33,7 +34,7 @@ class IdentifierColumn:
     """One export column holding identifiers of one kind (phones may carry a region hint)."""
 
     column: str
-    kind: Kind
+    kind: str
     region: str | None = None
 
 
@@ -116,12 +117,12 @@ class ColumnMapping:
                     "say where the signals come from: --category ({choices}) or --category-column"
                 ).format(choices=", ".join(item.value for item in Category))
             )
-        kinds = {item.kind for item in self.identifiers}
-        if self.dob_column is not None and Kind.PERSON not in kinds:
+        mapped = {item.kind for item in self.identifiers}
+        if self.dob_column is not None and Kind.PERSON not in mapped:
             raise InputFileError("a date of birth column needs a person column (--column X=person)")
         if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
             raise InputFileError(f"retention days must be between 1 and {MAX_RETENTION_DAYS}")
-        most_tokens = sum(len(LEVELS[item.kind]) for item in self.identifiers)
+        most_tokens = sum(len(kinds.levels(item.kind)) for item in self.identifiers)
         if most_tokens > MAX_TOKENS_PER_SIGNAL:
             raise InputFileError(
                 f"these columns can yield {most_tokens} tokens per row; a signal holds at most"
@@ -154,27 +155,30 @@ class _HeaderFinder:
         )
 
 
-#: kinds by their Dutch names (and common English ones), folded; the kinds' own names also count
-KIND_NAMES: dict[str, Kind] = {
-    "telefoon": Kind.PHONE,
-    "telefoonnummer": Kind.PHONE,
-    "mobiel": Kind.PHONE,
-    "tel": Kind.PHONE,
-    "e-mail": Kind.EMAIL,
-    "e-mailadres": Kind.EMAIL,
-    "mail": Kind.EMAIL,
-    "adres": Kind.ADDRESS,
-    "exploitant": Kind.OPERATOR,
-    "onderneming": Kind.OPERATOR,
-    "bedrijf": Kind.OPERATOR,
-    "persoon": Kind.PERSON,
-    "naam": Kind.PERSON,
-    "rekeningnummer": Kind.IBAN,
-    "kvk-nummer": Kind.KVK,
-    "kenteken": Kind.PLATE,
-    "website": Kind.URL,
-    **{kind.value: kind for kind in Kind},
+#: Dutch names analysts give kinds, besides each kind's own name and its Dutch label
+#: ("telefoonnummer", "adres", "exploitant", "kenteken" ...), which count too
+DUTCH_KIND_NAMES: dict[str, str] = {
+    "telefoon": "phone",
+    "mobiel": "phone",
+    "tel": "phone",
+    "e-mail": "email",
+    "mail": "email",
+    "onderneming": "operator",
+    "bedrijf": "operator",
+    "naam": "person",
+    "rekeningnummer": "iban",
+    "kvk": "kvk",
 }
+
+
+def kind_names() -> dict[str, str]:
+    """Return every name a kind may be given, folded, with the kind it names."""
+    names = {fold(spec.label.nl): spec.name for spec in kinds.specs()}
+    names.update(
+        (name, kind) for name, kind in DUTCH_KIND_NAMES.items() if kinds.spec(kind) is not None
+    )
+    names.update((name, name) for name in kinds.names())
+    return names
 
 
 def _did_you_mean(text: str, names: list[str]) -> str:
@@ -184,17 +188,18 @@ def _did_you_mean(text: str, names: list[str]) -> str:
     return " " + _("Did you mean {name!r}?").format(name=found[0]) if found else ""
 
 
-def parse_kind(text: str) -> Kind:
+def parse_kind(text: str) -> str:
     """Return the kind a user named, in English or Dutch; InputFileError listing the kinds."""
-    kind = KIND_NAMES.get(fold(text))
-    if kind is not None:
-        return kind
-    choices = ", ".join(kind.value for kind in Kind)
+    names = kind_names()
+    named = names.get(fold(text))
+    if named is not None:
+        return named
+    choices = ", ".join(kinds.names())
     raise InputFileError(
         _("unknown kind: choose one of {choices} (or a Dutch name: telefoon, adres, ...).").format(
             choices=choices
         )
-        + _did_you_mean(text, list(KIND_NAMES))
+        + _did_you_mean(text, list(names))
     )
 
 
@@ -240,7 +245,7 @@ def with_phone_regions(
         targets = [
             index
             for index, item in enumerate(result)
-            if item.kind is Kind.PHONE and (not equals or item.column == column.strip())
+            if item.kind == Kind.PHONE and (not equals or item.column == column.strip())
         ]
         if not targets:
             raise InputFileError(f"--phone-region {option!r} names no phone column")

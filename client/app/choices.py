@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from client import kinds
 from client.address_columns import AddressColumns
 from client.errors import InputFileError
+from client.kinds import Kind
 from client.mapping import DEFAULT_RETENTION_DAYS, ColumnMapping, IdentifierColumn
 from client.suggestions import (
     ADDITION,
@@ -28,18 +30,17 @@ from client.suggestions import (
     STREET,
     suggest_roles,
 )
-from client.wire import Category, Kind
+from client.wire import Category
 
-#: every role a column can be given in the form, in the order of its drop-down
-ROLES: tuple[str, ...] = (
-    *(kind.value for kind in Kind),
-    *ADDRESS_PARTS,
-    CASE,
-    DOB,
-    OBSERVED,
-    CATEGORY,
-    REGION,
-)
+#: the roles besides the identifier kinds, in the order of the drop-down
+OTHER_ROLES: tuple[str, ...] = (*ADDRESS_PARTS, CASE, DOB, OBSERVED, CATEGORY, REGION)
+
+
+def all_roles() -> tuple[str, ...]:
+    """Return every role a column can be given: the registered kinds, then the others."""
+    return (*kinds.names(), *OTHER_ROLES)
+
+
 #: phone regions offered in the form; "" means "as written (Dutch when no country code)"
 PHONE_REGIONS = ("", "BE", "DE", "RO", "BG", "PL", "HU", "UA", "TH", "CN", "NG", "BR", "CO")
 
@@ -71,9 +72,10 @@ class MappingChoice:
     def from_form(cls, form: Mapping[str, str], headers: Sequence[str]) -> MappingChoice:
         """Read the form's fields (``role-N`` per column); unknown values are refused."""
         roles = {}
+        known = set(all_roles())
         for index, header in enumerate(headers):
             role = form.get(f"role-{index}", "")
-            if role and role not in ROLES:
+            if role and role not in known:
                 raise ChoiceError("unknown role")
             if role:
                 roles[header] = role
@@ -101,6 +103,7 @@ class MappingChoice:
     def from_dict(cls, data: Mapping[str, object]) -> MappingChoice:
         """Read a saved choice; parts that no longer make sense are dropped, not trusted."""
         roles = data.get("roles")
+        known = set(all_roles())
         region = data.get("phone_region")
         category = data.get("category")
         retention = data.get("retention_days")
@@ -108,7 +111,7 @@ class MappingChoice:
             roles={
                 str(header): str(role)
                 for header, role in (roles.items() if isinstance(roles, dict) else [])
-                if role in ROLES
+                if role in known
             },
             phone_region=region if isinstance(region, str) and region in PHONE_REGIONS else "",
             category=category
@@ -150,14 +153,15 @@ class MappingChoice:
             ):
                 raise ChoiceError("address parts")
         region = self.phone_region or None
+        kind_names = set(kinds.names())
         identifiers = [
             IdentifierColumn(
                 column=header,
-                kind=Kind(role),
+                kind=role,
                 region=region if role == Kind.PHONE.value else None,
             )
             for header, role in self.roles.items()
-            if role in {kind.value for kind in Kind}
+            if role in kind_names
         ]
         if address is not None:
             identifiers.append(IdentifierColumn(column=address.name, kind=Kind.ADDRESS))

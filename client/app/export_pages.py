@@ -23,7 +23,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from client.app import saved
-from client.app.choices import PHONE_REGIONS, ROLES, ChoiceError, MappingChoice
+from client.app.choices import PHONE_REGIONS, ChoiceError, MappingChoice, all_roles
 from client.app.i18n import _, choice_error
 from client.app.settings import AppSettings
 from client.app.workspace import ALLOWED_SUFFIXES, Job, Upload, Workspace, preview
@@ -125,7 +125,7 @@ def _render_columns(
         headers=headers,
         choice=choice,
         applied=applied,
-        roles=ROLES,
+        roles=all_roles(),
         regions=PHONE_REGIONS,
         categories=[item.value for item in Category],
         saved_types=sorted(saved.load(settings().mappings_path)),

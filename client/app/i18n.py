@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, session
 
+from client import kinds
 from client.app.choices import ChoiceError
 
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -201,16 +202,7 @@ DUTCH: dict[str, str] = {
     ),
     "{source}, row {row}": "{source}, rij {row}",
     # labels of roles, kinds, categories and regions
-    "phone number": "telefoonnummer",
-    "e-mail address": "e-mailadres",
     "address (one column)": "adres (in één kolom)",
-    "address": "adres",
-    "operator": "exploitant",
-    "person's name": "naam van een persoon",
-    "IBAN": "IBAN",
-    "KvK number": "KvK-nummer",
-    "licence plate": "kenteken",
-    "website": "website",
     "address: street": "adres: straat",
     "address: house number": "adres: huisnummer",
     "address: addition": "adres: toevoeging",
@@ -288,15 +280,6 @@ DUTCH: dict[str, str] = {
 }
 
 ROLE_LABELS: dict[str, str] = {
-    "phone": "phone number",
-    "email": "e-mail address",
-    "address": "address (one column)",
-    "operator": "operator",
-    "person": "person's name",
-    "iban": "IBAN",
-    "kvk": "KvK number",
-    "plate": "licence plate",
-    "url": "website",
     "street": "address: street",
     "house_number": "address: house number",
     "addition": "address: addition",
@@ -388,12 +371,18 @@ def number(value: int) -> str:
     return text.replace(",", ".") if language() == "nl" else text
 
 
-def role_label(role: str) -> str:
-    return _(ROLE_LABELS.get(role, role))
-
-
 def kind_label(kind: str) -> str:
-    return _("address") if kind == "address" else role_label(kind)
+    """Return a kind's label from its spec (the one place kinds are named)."""
+    spec = kinds.spec(kind)
+    return spec.label.in_language(language()) if spec is not None else kind
+
+
+def role_label(role: str) -> str:
+    if role == "address":
+        return _("address (one column)")
+    if role in ROLE_LABELS:
+        return _(ROLE_LABELS[role])
+    return kind_label(role)
 
 
 def status_label(status: str) -> str:

@@ -162,7 +162,7 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
         ).format(
             id=alert.alert_id,
             status=printable(alert.status),
-            kind=alert.kind.value,
+            kind=alert.kind,
             level=printable(alert.level),
             first=alert.first_seen,
             last=alert.last_seen,

@@ -48,7 +48,7 @@ def _dry_run_file(path: Path) -> None:
             click.echo(batch.model_dump_json())
             batches += 1
             signals += len(batch.signals)
-            kinds.update(token.kind.value for item in batch.signals for token in item.tokens)
+            kinds.update(token.kind for item in batch.signals for token in item.tokens)
     click.echo(
         _("{file}: {signals} signals in {batches} batch(es).").format(
             file=path.name, signals=f"{signals:,}", batches=batches

@@ -29,7 +29,7 @@ from client.wire import Category, Kind
     ],
 )
 def test_kinds_are_accepted_by_their_dutch_names(name: str, kind: Kind) -> None:
-    assert parse_kind(name) is kind
+    assert parse_kind(name) == kind
 
 
 def test_an_unknown_kind_or_category_suggests_the_closest_without_echoing_it() -> None:
