@@ -1,7 +1,8 @@
 """Guess what each export column holds from its header name, as Dutch agencies name them.
 
 The guess only prefills a form: the analyst confirms or changes it. Headers are matched after
-folding case, accents and punctuation, first whole, then by a known name at their start
+folding case, accents and punctuation, first whole (the names below, then every name a kind
+may be given, see ``client.mapping.kind_names``), then by a known name at their start
 ("Telefoonnummer exploitant" holds a phone number). Each metadata role is given once.
 """
 
@@ -11,6 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 from anyascii import anyascii
+
+from client.cells import fold
+from client.mapping import kind_names
 
 #: Roles a column can play besides an identifier kind (wire.Kind values are roles too).
 CASE, DOB, OBSERVED, CATEGORY, REGION = "case", "dob", "observed", "category", "region"
@@ -110,6 +114,11 @@ def guess_role(header: str) -> str | None:
     folded = _folded(header)
     if folded in _BY_NAME:
         return _BY_NAME[folded]
+    # the names a kind may be given on the command line: its Dutch label, its own name, and
+    # those of kinds registered after this table was written
+    named = kind_names().get(fold(header)) or kind_names().get(folded)
+    if named is not None:
+        return named
     for name in _PREFIXES:
         if len(name) >= 4 and folded.startswith(name + " "):
             return _BY_NAME[name]

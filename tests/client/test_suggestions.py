@@ -34,6 +34,8 @@ from client.suggestions import SINGLE_ROLES, guess_role, suggest_roles
         ("Zaaknummer", "case"),
         ("Datum melding", "observed"),
         ("Soort", "category"),
+        ("Persoon", "person"),
+        ("iban", "iban"),
     ],
 )
 def test_dutch_header_names_suggest_their_role(header: str, role: str) -> None:
