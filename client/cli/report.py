@@ -13,6 +13,8 @@ from client.batches import PreparationReport
 from client.display import printable, printable_data
 from client.i18n import _
 from client.ledger import LedgerEntry
+from client.normalizers._placeholders import PLACEHOLDER_RULE
+from client.normalizers._text import LOST_LETTERS_RULE
 from client.rejections import write_rejections
 
 SHOWN_REJECTIONS = 20
@@ -61,6 +63,7 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
                 " are foreign, give --phone-region (e.g. RO) or a region column."
             ).format(count=count)
         say(f"  {message}")
+    _show_refusals_that_mislead(report, say)
     _show_rejections(report, say)
 
 
@@ -87,6 +90,40 @@ def _show_rows_set_aside(report: PreparationReport, say: Callable[[str], None]) 
 def _numbers(rows: list[int]) -> str:
     shown = ", ".join(str(row) for row in rows[:10])
     return shown + (f", … (+{len(rows) - 10:,})" if len(rows) > 10 else "")
+
+
+def _show_refusals_that_mislead(report: PreparationReport, say: Callable[[str], None]) -> None:
+    """Say how many cells held placeholders or names that lost letters: rules worth a word."""
+    placeholders = cells_refused_for(report, PLACEHOLDER_RULE)
+    if placeholders:
+        say(
+            f"  {_cells(placeholders)} "
+            + _(
+                "a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-') instead of an"
+                " identifier: the export is that much emptier than it looks."
+            )
+        )
+    lost_letters = cells_refused_for(report, LOST_LETTERS_RULE)
+    if lost_letters:
+        say(
+            f"  {_cells(lost_letters)} "
+            + _(
+                "a name that lost letters in the export (a '?' inside a word, where the file"
+                " could not hold a letter such as 'Ș'): save it as 'CSV UTF-8' or use the .xlsx"
+                " file. These names were not used for name tokens."
+            )
+        )
+
+
+def cells_refused_for(report: PreparationReport, rule: str) -> int:
+    """Count the cells (or parts of cells) refused under one rule, in kept and rejected rows."""
+    return sum(item.rule.endswith(rule) for item in report.rejected_rows + report.skipped_cells)
+
+
+def _cells(count: int) -> str:
+    if count == 1:
+        return _("{count} cell holds").format(count=f"{count:,}")
+    return _("{count} cells hold").format(count=f"{count:,}")
 
 
 def _show_rejections(report: PreparationReport, say: Callable[[str], None]) -> None:
