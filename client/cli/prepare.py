@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from client.batches import Preparation, PreparationReport, PreparedBatch
-from client.batchfile import BatchFileWriter
 from client.cli.options import (
     build_mapping,
     failures,
@@ -22,8 +21,12 @@ from client.cli.options import (
 from client.cli.report import show_report, write_rejects
 from client.cli.scheme import open_scheme
 from client.errors import InputFileError
+from client.i18n import _
 from client.ledger import Ledger
+from client.mapping import ColumnMapping
+from client.outbox import NothingPrepared, prepare_into_batch_file
 from client.reading import Export, open_export
+from client.schemes.base import Scheme
 
 _EXPORT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -37,7 +40,7 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
         yield lambda: None
         return
     done, total = export.progress()
-    with click.progressbar(length=total, label="Preparing", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=_("Preparing"), file=sys.stderr) as bar:
         shown = done
 
         def tick() -> None:
@@ -49,26 +52,40 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
         yield tick
 
 
-def prepare_export(
-    options: dict[str, Any], *, on_batch: Callable[[PreparedBatch], None]
-) -> PreparationReport:
-    """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
+@contextmanager
+def _opened(
+    options: dict[str, Any],
+) -> Iterator[tuple[Export, ColumnMapping, Scheme, Callable[[], None]]]:
+    """Open the export, check the mapping against it, build the scheme and the progress bar."""
     mapping = build_mapping(options)
-    with failures(), open_export(options["export"], sheet=options.get("sheet")) as export:
+    with (
+        failures(),
+        open_export(
+            options["export"], sheet=options.get("sheet"), header_row=options.get("header_row")
+        ) as export,
+    ):
         try:
             checked = mapping.checked(export.headers, origin=export.path.name)
         except InputFileError as error:
             raise click.UsageError(str(error)) from None
         with open_scheme(options) as scheme, _progress(export, options.get("progress")) as tick:
-            preparation = Preparation(
-                export,
-                scheme=scheme,
-                mapping=checked,
-                workers=options.get("workers"),
-                on_progress=tick,
-            )
-            for batch in preparation:
-                on_batch(batch)
+            yield export, checked, scheme, tick
+
+
+def prepare_export(
+    options: dict[str, Any], *, on_batch: Callable[[PreparedBatch], None]
+) -> PreparationReport:
+    """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
+    with _opened(options) as (export, checked, scheme, tick):
+        preparation = Preparation(
+            export,
+            scheme=scheme,
+            mapping=checked,
+            workers=options.get("workers"),
+            on_progress=tick,
+        )
+        for batch in preparation:
+            on_batch(batch)
     report = preparation.report
     if options.get("rejects") is not None:
         write_rejects(options["rejects"], report)
@@ -82,25 +99,31 @@ def prepare_into_file(
     source = Path(options["export"]).name
     if earlier := ledger.prepared_before(source):
         click.echo(
-            f"Note: {earlier:,} signals were prepared from an export named {source} before."
-            " Submitting the same rows again sends them twice; to retry an upload, submit its"
-            " batch file instead.",
+            _(
+                "Note: {count} signals were prepared from an export named {source} before."
+                " Submitting the same rows again sends them twice; to retry an upload, submit its"
+                " batch file instead."
+            ).format(count=f"{earlier:,}", source=source),
             err=True,
         )
-    with failures(), BatchFileWriter(out, overwrite=overwrite) as writer:
-        with ledger.transaction():
-
-            def keep(batch: PreparedBatch) -> None:
-                writer.write(batch.payload)
-                ledger.record(batch, source=source)
-
-            report = prepare_export(options, on_batch=keep)
-            if report.signals == 0:
-                show_report(report, source=source, err=True)
-                raise click.ClickException("no row yielded a signal: nothing to submit")
-        # The ledger is committed first: a crash now leaves unused references, never a batch
-        # file whose references the ledger cannot resolve.
-        writer.commit()
+    with _opened(options) as (export, checked, scheme, tick):
+        try:
+            report = prepare_into_batch_file(
+                export,
+                source=source,
+                scheme=scheme,
+                mapping=checked,
+                ledger=ledger,
+                out=out,
+                overwrite=overwrite,
+                workers=options.get("workers"),
+                on_progress=tick,
+            )
+        except NothingPrepared as error:
+            show_report(error.report, source=source, err=True)
+            raise click.ClickException(str(error)) from None
+    if options.get("rejects") is not None:
+        write_rejects(options["rejects"], report)
     return report
 
 
@@ -108,7 +131,7 @@ def dry_run(options: dict[str, Any]) -> None:
     """Print the exact payloads to stdout and the report to stderr; write and send nothing."""
     report = prepare_export(options, on_batch=lambda batch: click.echo(batch.payload))
     show_report(report, source=Path(options["export"]).name, err=True)
-    click.echo("Dry run: nothing was written, recorded or sent.", err=True)
+    click.echo(_("Dry run: nothing was written, recorded or sent."), err=True)
 
 
 @click.command()
@@ -128,11 +151,15 @@ def prepare(**options: Any) -> None:
         dry_run(options)
         return
     if options["out"] is None:
-        raise click.UsageError("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        raise click.UsageError(
+            _("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        )
     with open_ledger(options["ledger_path"]) as ledger:
         report = prepare_into_file(options, ledger, options["out"], overwrite=options["overwrite"])
     show_report(report, source=Path(options["export"]).name)
     click.echo(
-        f"Wrote {options['out']} (readable by you only); references recorded in {ledger.path}."
+        _("Wrote {out} (readable by you only); references recorded in {ledger}.").format(
+            out=options["out"], ledger=ledger.path
+        )
     )
-    click.echo(f"Check it, then: kruispunt submit {options['out']} --matcher URL")
+    click.echo(_("Check it, then: kruispunt submit {out} --matcher URL").format(out=options["out"]))

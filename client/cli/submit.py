@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,7 +24,9 @@ from client.cli.prepare import dry_run, prepare_into_file
 from client.cli.report import show_receipt, show_report
 from client.errors import StaleKeyError, UploadError
 from client.http import MatcherClient, SerializedBatch
+from client.i18n import _
 from client.ledger import Ledger
+from client.outbox import new_outbox_path, send_batches
 
 _SOURCE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -35,18 +35,8 @@ def _send(
     client: MatcherClient, ledger: Ledger, batches: Iterable[wire.Batch | SerializedBatch]
 ) -> tuple[int, int]:
     """Send batches in order; stop at the first refusal. Return (batches, signals) received."""
-    sent = signals = 0
-    for batch in batches:
-        try:
-            receipt = client.submit(batch)
-        except UploadError as error:
-            note = f" ({sent} batch(es) before it were received)" if sent else ""
-            raise type(error)(f"{error}{note}", status=error.status, code=error.code) from None
-        ledger.mark_submitted(batch.batch_id, receipt)
-        show_receipt(receipt)
-        sent += 1
-        signals += receipt.signals
-    return sent, signals
+    receipts = send_batches(client, ledger, batches, on_receipt=show_receipt)
+    return len(receipts), sum(receipt.signals for receipt in receipts)
 
 
 def _dry_run_file(path: Path) -> None:
@@ -59,18 +49,15 @@ def _dry_run_file(path: Path) -> None:
             batches += 1
             signals += len(batch.signals)
             kinds.update(token.kind for item in batch.signals for token in item.tokens)
-    click.echo(f"{path.name}: {signals:,} signals in {batches} batch(es).", err=True)
+    click.echo(
+        _("{file}: {signals} signals in {batches} batch(es).").format(
+            file=path.name, signals=f"{signals:,}", batches=batches
+        ),
+        err=True,
+    )
     for kind, count in sorted(kinds.items()):
         click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)
-    click.echo("Dry run: nothing was sent.", err=True)
-
-
-def _outbox(ledger: Ledger) -> Path:
-    """Return a fresh path next to the ledger for the batches of one submission."""
-    folder = ledger.path.parent / "outbox"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return folder / f"{stamp}-{secrets.token_hex(3)}.jsonl"
+    click.echo(_("Dry run: nothing was sent."), err=True)
 
 
 @click.command()
@@ -99,14 +86,18 @@ def submit(**options: Any) -> None:
                 sent, signals = _send(client, ledger, read_batch_file(source))
         else:
             sent, signals = _submit_export({**options, "export": source}, client, ledger)
-    click.echo(f"Submitted {signals:,} signals in {sent} batch(es).")
+    click.echo(
+        _("Submitted {signals} signals in {batches} batch(es).").format(
+            signals=f"{signals:,}", batches=sent
+        )
+    )
 
 
 def _submit_export(
     options: dict[str, Any], client: MatcherClient, ledger: Ledger
 ) -> tuple[int, int]:
     """Prepare into an outbox file, send it, and delete it once every batch was received."""
-    outbox = _outbox(ledger)
+    outbox = new_outbox_path(ledger)
     report = prepare_into_file(options, ledger, outbox, overwrite=False)
     show_report(report, source=options["export"].name)
     try:
@@ -116,9 +107,11 @@ def _submit_export(
         raise click.ClickException(stale_key_message(error)) from None
     except UploadError as error:
         raise click.ClickException(
-            f"{error}\nThe prepared batches are kept in {outbox}: run"
-            f" 'kruispunt submit {outbox}' to send them again (batches already received are"
-            " recognized)."
+            f"{error}\n"
+            + _(
+                "The prepared batches are kept in {outbox}: run 'kruispunt submit {outbox}' to"
+                " send them again (batches already received are recognized)."
+            ).format(outbox=outbox)
         ) from None
     outbox.unlink()
     return result

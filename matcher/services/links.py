@@ -9,6 +9,8 @@ what is separate:
   evidence (exact or near) holds that alert together too, or all of that alert's signals are
   among its own (a new agency joins a link through a shared phone; an alert made of names only
   is not pulled into another link);
+* only an alert whose status takes evidence (``takes_evidence`` in :mod:`matcher.alert_states`:
+  new, in triage) is joined;
 * partial and weak evidence (a business or person name, a building, a hub token) joins only an
   alert that already holds all of its signals, and leaves it again once other signals hold it
   too: a common name never chains separate links into one giant alert.
@@ -29,13 +31,10 @@ from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
 from client import kinds
-from matcher.models import AlertStatus
+from matcher import alert_states
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
-
-#: the statuses of an alert that new evidence may still join
-JOINABLE = (AlertStatus.NEW.value, AlertStatus.TRIAGE.value)
 
 
 #: among evidence of one grade, the kind and level declared first lead (phone before address)
@@ -180,7 +179,7 @@ def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -
         select(ALERTS.c.id, ALERTS.c.strength).where(
             among(session, ALERTS.c.id, sorted(found)),
             ALERTS.c.link_id.is_(None),
-            ALERTS.c.status.in_(JOINABLE),
+            ALERTS.c.status.in_(alert_states.taking_evidence()),
         )
     )
     return {alert_id: grade for alert_id, grade in rows}

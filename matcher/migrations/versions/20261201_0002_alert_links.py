@@ -36,18 +36,20 @@ _MEDIUM = (("operator", "legal_name"), ("operator", "trade_name"), ("url", "host
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "strength",
-                sqlmodel.sql.sqltypes.AutoString(length=8),
-                nullable=False,
-                server_default="weak",
-            )
-        )
-        batch_op.add_column(sa.Column("link_id", sa.Integer(), nullable=True))
-        batch_op.create_index("ix_alert_grade", ["strength", "last_seen"], unique=False)
-        batch_op.create_index(batch_op.f("ix_alert_link_id"), ["link_id"], unique=False)
+    # Plain ADD COLUMN, not a batch (copy-and-move) table: on SQLite that would drop the alert
+    # table under the foreign keys of its events, notes and disclosure decisions.
+    op.add_column(
+        "alert",
+        sa.Column(
+            "strength",
+            sqlmodel.sql.sqltypes.AutoString(length=8),
+            nullable=False,
+            server_default="weak",
+        ),
+    )
+    op.add_column("alert", sa.Column("link_id", sa.Integer(), nullable=True))
+    op.create_index("ix_alert_grade", "alert", ["strength", "last_seen"], unique=False)
+    op.create_index(op.f("ix_alert_link_id"), "alert", ["link_id"], unique=False)
     alert = sa.table("alert", sa.column("kind"), sa.column("level"), sa.column("strength"))
     for grade, levels in (("strong", _STRONG), ("medium", _MEDIUM)):
         for kind, level in levels:
@@ -56,13 +58,11 @@ def upgrade() -> None:
                 .where(alert.c.kind == kind, alert.c.level == level)
                 .values(strength=grade)
             )
-    with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.alter_column("strength", server_default=None)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_alert_link_id"), table_name="alert")
+    op.drop_index("ix_alert_grade", table_name="alert")
     with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_alert_link_id"))
-        batch_op.drop_index("ix_alert_grade")
         batch_op.drop_column("link_id")
         batch_op.drop_column("strength")
