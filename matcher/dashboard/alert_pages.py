@@ -22,6 +22,7 @@ from matcher.services import (
     actors,
     alert_history,
     benign_hubs,
+    detection,
     disclosure,
     federation,
     links,
@@ -70,6 +71,7 @@ def alert_list() -> str:
     return render_template(
         "alerts/list.html",
         result=result,
+        pending=detection.pending(db.session()),
         filters=filters,
         sort=sort,
         sorts=list(SORTS),

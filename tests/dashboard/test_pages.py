@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from matcher.models import AuditEntry, Batch, Signal
-from matcher.services import actors, alerts, benign_hubs
+from matcher.services import actors, alerts, benign_hubs, detection
 from tests.dashboard.conftest import Dashboard, World
 
 ROW = re.compile(r'<th scope="row"><a href="/alerts/(\d+)">')
@@ -253,3 +253,19 @@ def test_the_hub_list_shows_marked_tokens_of_the_region(
 
     assert "Hotelcentrale" in mine and "riec-midden" in mine
     assert "Hotelcentrale" not in theirs
+
+
+def test_the_list_says_when_detection_is_pending(
+    dashboard: Dashboard, world: World, db_session: Session
+) -> None:
+    dashboard.sign_in_as(world.coordinator)
+    assert "Detectie loopt" not in dashboard.get("/alerts").get_data(as_text=True)
+    detection.enqueue(
+        db_session,
+        batch_id=str(uuid.uuid4()),
+        agency_id=world.utrecht.id,
+        now=dt.datetime.now(dt.UTC),
+    )
+    db_session.commit()
+    page = dashboard.get("/alerts").get_data(as_text=True)
+    assert "Detectie loopt: 1 ingediende batches" in page
