@@ -49,7 +49,7 @@ from client import wire
 from matcher.db import create_schema, make_engine
 from matcher.models import Alert
 from matcher.pepper import Pepper
-from matcher.services import federation, ingest
+from matcher.services import detection, federation, ingest
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: (kind, level) per token of a generated signal: a phone, sometimes an e-mail, an address
@@ -130,16 +130,23 @@ class Store:
     batch_tokens: int
     tokens: int = 0
     batches: int = 0
+    #: seconds spent up to the receipt (store and queue) and in detection after it
+    submit_seconds: float = 0.0
+    detect_seconds: float = 0.0
 
     def ingest_one(self) -> float:
-        """Submit and commit one generated batch; return the seconds the submit took."""
+        """Submit, commit and detect one generated batch; return the seconds it all took."""
         agency = self.agencies[self.batches % len(self.agencies)]
         batch = self.generator.batch(agency, self.batch_tokens)
         started = time.perf_counter()
         with Session(self.engine) as session:
             ingest.submit_batch(session, agency_id=agency, batch=batch, pepper=self.pepper)
             session.commit()
+            received = time.perf_counter()
+            detection.drain(session)
         seconds = time.perf_counter() - started
+        self.submit_seconds += received - started
+        self.detect_seconds += seconds - (received - started)
         self.batches += 1
         self.tokens += sum(len(signal.tokens) for signal in batch.signals)
         return seconds
@@ -284,8 +291,9 @@ def run(backend: str, options: argparse.Namespace) -> None:
     with database(backend, options.postgres_url) as url:
         store = open_store(url, options)
         label = f"[{backend}]"
+        calibration = calibrate(store.engine)
         print(
-            f"{label} calibration: {calibrate(store.engine):,.0f} keys/s into a bare "
+            f"{label} calibration: {calibration:,.0f} keys/s into a bare "
             "table with a 32-byte primary key (the floor: every token costs 2-3 such keys)"
         )
         with autovacuum(store.engine, label):
@@ -297,6 +305,14 @@ def run(backend: str, options: argparse.Namespace) -> None:
                 f"{label} phase 1: {store.tokens:,} tokens in {len(times)} batches, "
                 f"{busy:.1f} s in ingest: {store.tokens / busy:,.0f} tokens/s; batch median "
                 f"{statistics.median(times) * 1000:.0f} ms; {store.alerts():,} alerts"
+            )
+            to_receipt = store.tokens / store.submit_seconds
+            overall = store.tokens / busy
+            print(
+                f"{label} up to the receipt: {to_receipt:,.0f} tokens/s "
+                f"({to_receipt / calibration:.1%} of calibration); with detection: "
+                f"{overall:,.0f} tokens/s ({overall / calibration:.1%} of calibration); "
+                f"detection {store.detect_seconds / busy:.0%} of the time"
             )
             baseline = statistics.median(times[:BASELINE_BATCHES])
             print(f"{label} first {BASELINE_BATCHES} batches: median {baseline * 1000:.0f} ms")
