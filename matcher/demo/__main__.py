@@ -251,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
         _submit_all(
             directory, credentials, matcher_url=matcher_url, env=env, oprf_tokens=oprf_tokens
         )
+        # overlaps are found after the receipts: finish what the servers' threads have queued
+        _run([str(BIN / "kruispunt-matcher"), "worker", "--once"], env=env)
         alerts = _show_alerts(matcher_url, credentials)
         _release_one(matcher_url, credentials, alerts, env)
         if options.no_serve:
