@@ -179,9 +179,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
 OPERATIONS: dict[str, dict[str, Any]] = {
     "submit_batch": {
         "summary": "Submit a batch of tokens",
-        "description": "201 with a receipt; a replay of the same batch_id by the same agency gets "
-        "200 with the first receipt and replay=true. 409 codes: batch_id_taken, unknown_key, "
-        "retired_key, duplicate_ref.",
+        "description": "201 with a receipt once the batch is stored; overlaps with other agencies "
+        "are found afterwards, so the receipt says nothing about them. A replay of the same "
+        "batch_id by the same agency gets 200 with the first receipt and replay=true. 409 codes: "
+        "batch_id_taken, unknown_key, retired_key, duplicate_ref.",
         "security": _AGENCY,
         "requestBody": {"required": True, **_json("Batch")},
         "responses": {
