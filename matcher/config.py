@@ -66,6 +66,19 @@ SETTINGS: tuple[Setting, ...] = (
         "at the default path. Every worker and host must read the same file.",
     ),
     Setting(
+        "AUDIT_CHECKPOINT_KEY_FILE",
+        "{instance}/audit-checkpoint.key",
+        "File holding the Ed25519 key that signs audit checkpoints; created (0600) by the first "
+        "`audit checkpoint` only at the default path. Keep it off the database host and out of "
+        "database backups.",
+    ),
+    Setting(
+        "AUDIT_CHECKPOINT_FILE",
+        "{instance}/audit-checkpoints.jsonl",
+        "File that `audit checkpoint` appends signed checkpoints of the audit chain to and "
+        "`audit verify` checks against; put it where the database's operators cannot rewrite it.",
+    ),
+    Setting(
         "MAX_BATCH_BYTES",
         32 * 1024 * 1024,
         "Largest request body accepted, in bytes; larger requests get 413 too_large.",
@@ -101,6 +114,12 @@ def resolve(
     if isinstance(default, str):
         default = default.replace("{instance}", instance)
     return default, False
+
+
+def default_value(name: str, instance: str) -> str:
+    """Return a setting's default with the instance folder filled in."""
+    setting = next(item for item in SETTINGS if item.name == name)
+    return str(setting.default).replace("{instance}", instance)
 
 
 def shown_value(setting: Setting, value: object) -> str:

@@ -31,13 +31,13 @@ ROUTES: tuple[Route, ...] = (
     Route("/key-epochs", "key_epochs", meta.key_epochs, ("GET",)),
     Route("/coordinator/alerts", "coordinator_alerts", coordinator.list_alerts, ("GET",)),
     Route(
-        "/coordinator/alerts/<int:alert_id>",
+        "/coordinator/alerts/<id:alert_id>",
         "coordinator_alert",
         coordinator.alert_detail,
         ("GET",),
     ),
     Route(
-        "/coordinator/alerts/<int:alert_id>/release",
+        "/coordinator/alerts/<id:alert_id>/release",
         "coordinator_release",
         coordinator.release,
         ("POST",),

@@ -167,7 +167,7 @@ def test_every_route_answers_each_role_as_the_matrix_says(
 def test_the_matrix_covers_every_dashboard_route(app: Any) -> None:
     covered = {path.split("?")[0] for _, path, _, _ in MATRIX}
     rules = {
-        rule.rule.replace("<int:alert_id>", "{x}").replace("<int:user_id>", "{x}")
+        rule.rule.replace("<id:alert_id>", "{x}").replace("<id:user_id>", "{x}")
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("dashboard.")
     }
