@@ -76,6 +76,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/my/batches", "my_batches", agency_pages.my_batches),
     Route("/audit", "audit_log", audit_pages.audit_log_page),
     Route("/admin/users", "admin_users", admin_pages.user_list),
+    Route("/admin/submissions", "admin_submissions", admin_pages.submissions),
     Route("/admin/users/<id:user_id>/unlock", "admin_unlock", admin_pages.unlock, ("POST",)),
     Route(
         "/admin/users/<id:user_id>/reset-totp",

@@ -95,6 +95,7 @@ MATRIX: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("POST", "/my/signals/withdraw", {"ref": "{ref}"}, statuses(302, 403, 403, 303, 303, 403, 403)),
     ("GET", "/audit", {}, statuses(302, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/users", {}, statuses(302, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/admin/submissions", {}, statuses(302, 403, 403, 403, 403, 200, 403)),
     ("POST", "/admin/users/{user}/unlock", {}, ADMIN_WRITE),
     ("POST", "/admin/users/{user}/reset-totp", {}, ADMIN_WRITE),
 ]

@@ -139,3 +139,23 @@ def test_parallel_wrong_passwords_check_no_more_than_the_limit(
 
     assert reasons.count("bad_password") == signin.MAX_FAILURES
     assert reasons.count("locked") == PARALLEL_GUESSES - signin.MAX_FAILURES
+
+
+def test_the_password_and_deactivate_commands_end_sessions(
+    dashboard: Dashboard, world: World, app: Any
+) -> None:
+    runner = app.test_cli_runner()
+    sign_in(dashboard, "riec-midden")
+    changed = runner.invoke(
+        args=["user", "password", "riec-midden"],
+        env={"KRUISPUNT_USER_PASSWORD": "a brand new passphrase"},
+    )
+    assert changed.exit_code == 0, changed.output
+    assert dashboard.get("/alerts").status_code == 302
+
+    dashboard.post("/sign-in", {"username": "riec-midden", "password": "a brand new passphrase"})
+    assert dashboard.get("/alerts").status_code == 200
+    deactivated = runner.invoke(args=["user", "deactivate", "riec-midden"])
+
+    assert deactivated.exit_code == 0, deactivated.output
+    assert dashboard.get("/alerts").status_code == 302
