@@ -384,3 +384,39 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
         return alert
 
     return make
+
+
+def record_approvals(session: Session, alert_id: int) -> None:
+    """Put an alert where the disclosure workflow leaves it when every data owner approved.
+
+    Tests of what happens *after* approval use this; the approval steps themselves are tested
+    through the workflow services and the dashboard (tests/dashboard/test_workflow.py).
+    """
+    from sqlmodel import col, select
+
+    from matcher.models import Alert, AlertAgency, DisclosureDecision
+
+    alert = session.get(Alert, alert_id)
+    assert alert is not None
+    alert.status = "disclosure_requested"
+    session.add(alert)
+    involved = session.exec(
+        select(AlertAgency.agency_id).where(col(AlertAgency.alert_id) == alert_id)
+    ).all()
+    for agency_id in involved:
+        session.merge(
+            DisclosureDecision(
+                alert_id=alert_id,
+                agency_id=agency_id,
+                decision="approved",
+                legal_basis="riec_covenant",
+                decided_by="test",
+            )
+        )
+    session.commit()
+
+
+@pytest.fixture
+def approve(db_session: Session) -> Callable[[int], None]:
+    """Record every involved agency's approval of disclosing an alert."""
+    return lambda alert_id: record_approvals(db_session, alert_id)

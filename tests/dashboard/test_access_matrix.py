@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from matcher.services import actors, alerts, workflow
+from tests.conftest import record_approvals
 from tests.dashboard.conftest import Dashboard, World
 
 ROLES = (
@@ -110,6 +111,7 @@ class MatrixWorld:
         self.released = world.make_alert(
             world.make_signal(world.utrecht), world.make_signal(world.amsterdam)
         )
+        record_approvals(db_session, self.released.id)
         alerts.release_alert(db_session, alert_id=self.released.id, actor=coordinator.name)
         self.requested = world.make_alert(
             world.make_signal(world.utrecht),

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from matcher.models import AuditEntry, Batch, Signal
 from matcher.services import actors, alerts, benign_hubs
+from tests.conftest import record_approvals
 from tests.dashboard.conftest import Dashboard, World
 
 ROW = re.compile(r'<th scope="row"><a href="/alerts/(\d+)">')
@@ -123,6 +124,7 @@ def test_an_analyst_sees_signal_states_only_for_alerts_released_to_the_agency(
 ) -> None:
     dashboard.sign_in_as(world.analyst)
     before = dashboard.get("/my/signals").get_data(as_text=True)
+    record_approvals(db_session, world.alert.id)
     alerts.release_alert(db_session, alert_id=world.alert.id, actor="test")
     db_session.commit()
     after = dashboard.get("/my/signals").get_data(as_text=True)
