@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from client.oprf.messages import EvaluateRequest, PublicKeyList
-from keyservice import agencies, db, evaluation, keys, limits
+from keyservice import agencies, db, evaluation, keys, limits, openapi
 from keyservice.errors import InvalidRequest, from_validation_error
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,12 @@ def public_keys() -> Response:
     with db.get_engine().connect() as conn:
         published = PublicKeyList(keys=[key.info() for key in keys.list_keys(conn)])
     return jsonify(published.model_dump(mode="json"))
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """Return the OpenAPI 3.1 description of this API."""
+    return jsonify(openapi.document())
 
 
 @bp.get("/health")

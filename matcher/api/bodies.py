@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TypeVar
 
 from flask import Response, jsonify, request
@@ -77,6 +78,8 @@ def query_date(name: str) -> dt.date | None:
     value = _given(name, "a date as YYYY-MM-DD")
     if value is None:
         return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise _bad_query(name, "a date as YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
