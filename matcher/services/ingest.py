@@ -96,6 +96,7 @@ def submit_batch(
             agency_id=agency_id,
             batch_id=str(batch.batch_id),
             admission=admission,
+            tokens=prepared.tokens,
             tokens_per_kind=prepared.tokens_per_kind,
             now=received_at,
             policy=policy,

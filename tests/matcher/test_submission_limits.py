@@ -157,7 +157,8 @@ def test_a_batch_of_mostly_new_phone_tokens_is_flagged_for_administrators(
     [entry] = audited(db_session, "submission.unusual")
     assert entry.details["reasons"] == ["fresh_tokens_of_one_kind"]
     assert entry.details["kind"] == "phone"
-    assert entry.details["fresh_tokens"] == 70 * TOKENS_PER_SIGNAL
+    assert entry.details["tokens"] == 70 * TOKENS_PER_SIGNAL
+    assert entry.details["fresh_percent"] == 100
     Dashboard(client).sign_in_as(make_user("beheer", "admin"))
     page = client.get("/admin/submissions").get_data(as_text=True)
     assert "Gemeente Utrecht" in page
