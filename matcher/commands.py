@@ -6,19 +6,12 @@ and is audited with the actor ``cli:<operating-system user>``.
 
 from __future__ import annotations
 
-from flask import Flask
 from flask.cli import FlaskGroup
 
 from matcher import create_app
-from matcher.cli import register
 
 main = FlaskGroup(
     name="kruispunt-matcher",
     create_app=create_app,
     help="Administer the Kruispunt matcher: database, agencies, tokens, key epochs, users, audit.",
 )
-
-
-def init_app(app: Flask) -> None:
-    """Add the administration commands to the app's CLI."""
-    register(app.cli)

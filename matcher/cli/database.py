@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from matcher import audit
-from matcher.cli import actor, transaction
+from matcher.cli.console import actor, transaction
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 

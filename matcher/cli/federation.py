@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from matcher import config
-from matcher.cli import actor, reports_errors, transaction
+from matcher.cli.console import actor, reports_errors, transaction
 from matcher.models import AgencyKind, KeyEpochStatus
 from matcher.services import federation, submission_limits
 

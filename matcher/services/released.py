@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from client.wire import AlertParty, AlertSignal, Category, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
-from matcher.services.explanations import explain_counts
+from matcher.services.explanations import Facts, explain
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -47,21 +47,13 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
     assert alert.id is not None and alert.released_at is not None
     return ReleasedAlert(
         alert_id=alert.id,
-        kind=Kind(alert.kind),
+        kind=alert.kind,
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
         first_seen=alert.first_seen.date(),
         last_seen=alert.last_seen.date(),
-        explanation=explain_counts(
-            kind=alert.kind,
-            level=alert.level,
-            agencies=alert.agency_count,
-            regions=alert.region_count,
-            signals=alert.signal_count,
-            first_seen=alert.first_seen.date(),
-            last_seen=alert.last_seen.date(),
-        ),
+        explanation=explain(released_facts(alert)),
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
             for ref, category, observed_on in own
@@ -75,4 +67,17 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
             )
             for other, count in others
         ],
+    )
+
+
+def released_facts(alert: Alert) -> Facts:
+    """Return the facts an involved agency may read in a released alert's explanation."""
+    return Facts(
+        kind=alert.kind,
+        level=alert.level,
+        agencies=alert.agency_count,
+        regions=alert.region_count,
+        signals=alert.signal_count,
+        first_seen=alert.first_seen.date(),
+        last_seen=alert.last_seen.date(),
     )
