@@ -207,6 +207,17 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
         )
     )
     click.echo(f"  {printable(alert.explanation)}")
+    if alert.evidence:
+        shared = ", ".join(
+            f"{printable(item.kind)} {printable(item.level)} ({item.match})"
+            for item in alert.evidence
+        )
+        click.echo(
+            "  "
+            + _("Strength {strength}; evidence: {evidence}").format(
+                strength=printable(alert.strength), evidence=shared
+            )
+        )
     click.echo("  " + _("Our signals:"))
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)

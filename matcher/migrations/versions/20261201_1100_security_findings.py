@@ -1,7 +1,7 @@
 """submission limits, revocable sessions, an append-only audit log
 
 Revision ID: 20261201_1100_security
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 11:00:00
 
 Adds the per-agency submission limits and their daily counter, the session generation that ends
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261201_1100_security"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
