@@ -89,13 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SUBMIT_SIGNALS_PER_BATCH",
         10_000,
         "Most signals one agency may send in one batch (429 above it); an agency's own limit "
-        "(`agency limits`) takes precedence. Signals are counted, not tokens, so near-match "
-        "tokens never count against an honest agency.",
+        "(`agency limits`) takes precedence. A signal counts once per 32 tokens it carries, so "
+        "near-match tokens do not count against an honest agency.",
         parse=int,
     ),
     Setting(
         "SUBMIT_SIGNALS_PER_DAY",
-        50_000,
+        20_000,
         "Most signals one agency may send per UTC day (429 with Retry-After above it); an "
         "agency's own limit takes precedence. Bounds guessing in the shared-key (hmac) mode.",
         parse=int,
