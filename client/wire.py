@@ -36,6 +36,9 @@ REF_CHARS = 22
 MAX_SIGNALS_PER_BATCH = 10_000
 #: room for the exact keys of several identifiers and their near keys (client/neighbourhoods.py)
 MAX_TOKENS_PER_SIGNAL = 160
+#: the client closes a batch before its signals pass this much JSON, so that a batch of signals
+#: full of near keys stays below the matcher's default request limit (MAX_BATCH_BYTES, 32 MiB)
+MAX_BATCH_SIGNAL_BYTES = 24 * 1024 * 1024
 
 
 class Category(StrEnum):

@@ -4,10 +4,13 @@ One transaction, in this order (design non-negotiables 3-9):
 
 1. the batch's scheme and key fingerprint must name a current key epoch (409 otherwise);
 2. a batch id stored already: the same agency gets its first receipt back, another agency 409;
-3. in a savepoint: the batch row first (its primary key is the batch id, so a concurrent replay
-   waits on it and then fails on the constraint), then the signals and their peppered tokens,
-   written in bulk, and the batch's detection job (:mod:`matcher.services.detection`);
-4. audit, counts only.
+3. in a savepoint: the agency's submission limits (429 above them, see
+   :mod:`matcher.services.submission_limits`), then the batch row first (its primary key is the
+   batch id, so a concurrent replay waits on it and then fails on the constraint), then the
+   signals and their peppered tokens, written in bulk, and the batch's detection job
+   (:mod:`matcher.services.detection`);
+4. the unusual-submission signal (audited for administrators, never in the answer);
+5. audit, counts only.
 
 Nothing here reads another agency's data: overlaps are found after the receipt, from the queue,
 so neither the receipt nor the time it takes tells an agency what others hold.
@@ -31,9 +34,10 @@ from matcher import audit
 from matcher.errors import Conflict
 from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal
 from matcher.pepper import Pepper
-from matcher.services import detection
+from matcher.services import detection, submission_limits
 from matcher.services.batch_rows import MAX_ERROR_FIELDS, PreparedBatch, prepare
 from matcher.services.bulk import among, chunks, insert_rows
+from matcher.services.submission_limits import SubmissionPolicy
 from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS
 
 SIGNAL_COLUMNS = (
@@ -52,19 +56,53 @@ _FETCH_KEY = (
 )
 
 
-def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: Pepper) -> Receipt:
-    """Store a validated batch for agency_id and return its receipt (the first one on a replay)."""
+def submit_batch(
+    session: Session,
+    *,
+    agency_id: int,
+    batch: WireBatch,
+    pepper: Pepper,
+    policy: SubmissionPolicy | None = None,
+) -> Receipt:
+    """Store a validated batch for agency_id and return its receipt (the first one on a replay).
+
+    With a policy (the API always gives one) the batch counts against the agency's limits
+    and is checked for the unusual-submission signal; a replay counts nothing.
+    """
     _check_key(session, batch)
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
     if stored is not None:
         return stored
     prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
     received_at = dt.datetime.now(dt.UTC)
+    admission: submission_limits.Admission | None = None
     try:
         with session.begin_nested():
+            if policy is not None:
+                admission = submission_limits.admit(
+                    session,
+                    agency_id=agency_id,
+                    signals=max(
+                        len(prepared.signals),
+                        submission_limits.counted_signals(map(len, prepared.tokens.values())),
+                    ),
+                    now=received_at,
+                    policy=policy,
+                )
             _store(session, agency_id=agency_id, batch=batch, prepared=prepared, now=received_at)
     except IntegrityError:
         return _explain_conflict(session, agency_id=agency_id, batch=batch, prepared=prepared)
+    if policy is not None and admission is not None:
+        submission_limits.check_unusual(
+            session,
+            agency_id=agency_id,
+            batch_id=str(batch.batch_id),
+            admission=admission,
+            tokens=prepared.tokens,
+            tokens_per_kind=prepared.tokens_per_kind,
+            now=received_at,
+            policy=policy,
+        )
     audit.record(
         session,
         actor=audit.agency_actor(agency_id),

@@ -17,6 +17,7 @@ from matcher.models import (
     DetectionJob,
     Signal,
     SignalToken,
+    SubmissionDay,
     TokenEntry,
 )
 
@@ -29,3 +30,4 @@ JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]
 ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
 SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
+SUBMISSION_DAYS: Table = SubmissionDay.__table__  # type: ignore[attr-defined]
