@@ -178,16 +178,18 @@ def _volume_threshold(history: int, policy: SubmissionPolicy) -> int:
 
 
 def _fresh_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> int:
-    """Count the tokens whose entry this batch created (first seen at its arrival)."""
+    """Count the tokens no earlier batch brought (no entry yet, or one first seen at arrival).
+
+    Entries are made by detection after the receipt, so at submit time a fresh token has none.
+    """
     fresh = 0
     for chunk in chunks(tokens, FRESH_SAMPLE):
-        fresh += int(
-            session.execute(
-                select(func.count())
-                .select_from(ENTRIES)
-                .where(among(session, ENTRIES.c.token, chunk), ENTRIES.c.first_seen == now)
-            ).scalar_one()
-        )
+        seen_before = session.execute(
+            select(func.count())
+            .select_from(ENTRIES)
+            .where(among(session, ENTRIES.c.token, chunk), ENTRIES.c.first_seen != now)
+        ).scalar_one()
+        fresh += len(chunk) - int(seen_before)
     return fresh
 
 
