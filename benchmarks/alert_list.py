@@ -24,6 +24,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from matcher import create_app, db
+from matcher.instance import init_instance
 from matcher.models import Agency, Alert, AlertAgency, UserAccount
 
 REGIONS = [f"Regio {number}" for number in range(1, 11)]
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kruispunt-bench-") as folder:
+        init_instance({"INSTANCE_PATH": folder}, environ={})
         app = create_app(
             {
                 "TESTING": True,

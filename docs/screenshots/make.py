@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select  # noqa: E402
 
 from client import wire  # noqa: E402
 from matcher import create_app, db  # noqa: E402
+from matcher.instance import init_instance  # noqa: E402
 from matcher.models import Alert  # noqa: E402
 from matcher.pepper import Pepper  # noqa: E402
 from matcher.services import actors, alert_history, disclosure, federation, ingest, users, workflow  # noqa: E402
@@ -199,6 +200,7 @@ def photograph(base_url: str, featured: int) -> None:
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kruispunt-screens-") as folder:
+        init_instance({"INSTANCE_PATH": folder}, environ={})
         app = create_app(
             {
                 "TESTING": True,  # plain HTTP on 127.0.0.1: cookies without the Secure flag

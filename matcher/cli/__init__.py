@@ -50,7 +50,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def register(cli: click.Group) -> None:
     """Add every administration command group to cli."""
-    from matcher.cli import accounts, database, federation, maintenance
+    from matcher.cli import accounts, database, federation, maintenance, setup
 
     for command in (
         database.db,
@@ -61,5 +61,6 @@ def register(cli: click.Group) -> None:
         maintenance.purge,
         maintenance.audit_group,
         maintenance.settings,
+        setup.pepper,
     ):
         cli.add_command(command)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from matcher import models  # noqa: F401  (registers the tables)
+from matcher import (
+    models,  # noqa: F401  (registers the tables)
+    pepper_record,  # noqa: F401  (registers its table)
+)
 from matcher.db import make_engine
 
 config = context.config
