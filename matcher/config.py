@@ -84,6 +84,31 @@ SETTINGS: tuple[Setting, ...] = (
         parse=int,
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "Address of the dashboard as users reach it (https://kruispunt.example.nl); the links "
+        "in e-mail digests and webhook calls start with it.",
+    ),
+    Setting(
+        "SMTP_HOST",
+        "",
+        "SMTP server for the coordinators' digest; empty: no e-mail.",
+    ),
+    Setting("SMTP_PORT", 587, "Port of the SMTP server.", parse=int),
+    Setting(
+        "SMTP_SECURITY",
+        "starttls",
+        "starttls (port 587), tls (port 465) or none (a relay on the same host only).",
+        parse=str.lower,
+    ),
+    Setting("SMTP_FROM", "", "Sender address of the digest (a no-reply mailbox)."),
+    Setting("SMTP_USER", "", "User name at the SMTP server; empty: no login."),
+    Setting(
+        "SMTP_PASSWORD_FILE",
+        "",
+        "File holding the SMTP password (one line, mode 0600); never an argument.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "INFO",
         "Level of the matcher's log (DEBUG, INFO, WARNING, ERROR). Logs never hold identifiers.",

@@ -15,6 +15,7 @@ from matcher import (
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
     pepper_record,  # noqa: F401  (registers its table)
 )
+from matcher.notifications import records  # noqa: F401  (registers the notifications' tables)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -12,6 +12,7 @@ import click
 from sqlmodel import Session
 
 from matcher import db
+from matcher.config import ConfigurationError
 from matcher.errors import MatcherError
 
 P = ParamSpec("P")
@@ -42,7 +43,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except MatcherError as error:
+        except (MatcherError, ConfigurationError) as error:
             raise click.ClickException(error.message) from None
 
     return run
@@ -50,7 +51,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def register(cli: click.Group) -> None:
     """Add every administration command group to cli."""
-    from matcher.cli import accounts, database, federation, maintenance, setup
+    from matcher.cli import accounts, database, federation, maintenance, notifications, setup
 
     for command in (
         database.db,
@@ -62,5 +63,7 @@ def register(cli: click.Group) -> None:
         maintenance.audit_group,
         maintenance.settings,
         setup.pepper,
+        notifications.notify,
+        notifications.webhook,
     ):
         cli.add_command(command)

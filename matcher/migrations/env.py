@@ -10,6 +10,7 @@ from matcher import (
     pepper_record,  # noqa: F401  (registers its table)
 )
 from matcher.db import make_engine
+from matcher.notifications import records  # noqa: F401  (registers the notifications' tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
