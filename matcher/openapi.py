@@ -112,8 +112,16 @@ _LIST_PARAMETERS = [
     ),
     _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
     _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
-    _query("since", {"type": "string", "format": "date"}, "Last seen on or after this day."),
-    _query("until", {"type": "string", "format": "date"}, "Last seen on or before this day."),
+    _query(
+        "since",
+        {"type": "string", "format": "date"},
+        "Last new signal (updated_at) on or after this day.",
+    ),
+    _query(
+        "until",
+        {"type": "string", "format": "date"},
+        "Last new signal (updated_at) on or before this day.",
+    ),
     _query(
         "sort",
         {"type": "string", "enum": ["recent", "agencies", "strength"]},

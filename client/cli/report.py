@@ -95,7 +95,8 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
         f"Alert {alert.alert_id} [{alert.status}]: {alert.kind.value} ({alert.level}),"
-        f" seen {alert.first_seen} to {alert.last_seen}, released {alert.released_at:%Y-%m-%d}"
+        f" observed {alert.first_observed} to {alert.last_observed},"
+        f" released {alert.released_at:%Y-%m-%d}"
     )
     click.echo(f"  {alert.explanation}")
     click.echo("  Our signals:")

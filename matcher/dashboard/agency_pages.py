@@ -13,6 +13,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from client.wire import ReleasedAlert
 from matcher import audit, db
 from matcher.dashboard import params
 from matcher.dashboard.access import current_actor, requires
@@ -22,6 +23,7 @@ from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import Agency, Alert, UserRole
 from matcher.services import actors, agency_records, alerts, disclosure, workflow
+from matcher.services.observation import Observed
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -52,7 +54,7 @@ def my_alerts() -> str:
     return render_template("agency/alerts.html", agency=agency, pending=pending, released=released)
 
 
-def _known_alert(alert_id: int, agency: Agency) -> tuple[Alert, object | None]:
+def _known_alert(alert_id: int, agency: Agency) -> tuple[Alert, ReleasedAlert | None]:
     """Return the alert and its released form, if the agency may know of it; else 404."""
     session = db.session()
     alert = actors.load_alert(session, alert_id, current_actor())
@@ -84,6 +86,12 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
         (item for item in disclosure.decisions(session, alert_id) if item.agency_id == agency.id),
         None,
     )
+    if released is not None:
+        period = Observed(first=released.first_observed, last=released.last_observed)
+    else:
+        # before a release the agency learns nothing of others' signals, their days included
+        days = [signal.observed_on for signal in own] or [alert.created_at.date()]
+        period = Observed(first=min(days), last=max(days))
     page = render_template(
         "agency/alert.html",
         alert=alert,
@@ -97,8 +105,8 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
             agencies=alert.agency_count,
             regions=alert.region_count,
             signals=alert.signal_count,
-            first_seen=alert.first_seen.date(),
-            last_seen=alert.last_seen.date(),
+            first_observed=period.first,
+            last_observed=period.last,
         ),
         actions=workflow.allowed_actions(session, alert, actor),
         legal_bases=disclosure.LEGAL_BASES,

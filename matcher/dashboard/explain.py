@@ -34,11 +34,11 @@ def sentence(
     agencies: int,
     regions: int,
     signals: int,
-    first_seen: dt.date,
-    last_seen: dt.date,
+    first_observed: dt.date,
+    last_observed: dt.date,
     linked: list[tuple[str, str]] | None = None,
 ) -> str:
-    """Return '3 agencies in 2 regions share a phone number; first seen …' in the reader's words."""
+    """Return '3 agencies in 2 regions share a phone number; first observed …' in their words."""
     who = ngettext("%(num)d agency", "%(num)d agencies", agencies)
     where = ngettext("%(num)d region", "%(num)d regions", regions)
     what = phrase(kind, level)
@@ -48,13 +48,13 @@ def sentence(
             "%(what)s, linked through the same signals to %(others)s", what=what, others=join(also)
         )
     return _(
-        "%(who)s in %(where)s share %(what)s; first seen %(first)s, last seen %(last)s, "
+        "%(who)s in %(where)s share %(what)s; first observed %(first)s, last observed %(last)s, "
         "%(signals)s.",
         who=who,
         where=where,
         what=what,
-        first=format_date(first_seen, "medium"),
-        last=format_date(last_seen, "medium"),
+        first=format_date(first_observed, "medium"),
+        last=format_date(last_observed, "medium"),
         signals=ngettext("%(num)d signal", "%(num)d signals", signals),
     )
 
@@ -67,7 +67,7 @@ def explain(detail: AlertDetail) -> str:
         agencies=len(detail.agencies) or detail.alert.agency_count,
         regions=len(detail.regions) or detail.alert.region_count,
         signals=detail.signals or detail.alert.signal_count,
-        first_seen=detail.first_seen,
-        last_seen=detail.last_seen,
+        first_observed=detail.first_observed,
+        last_observed=detail.last_observed,
         linked=[(item.kind, item.level) for item in detail.linked],
     )

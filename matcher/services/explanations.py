@@ -47,8 +47,8 @@ def explain_counts(
     agencies: int,
     regions: int,
     signals: int,
-    first_seen: dt.date,
-    last_seen: dt.date,
+    first_observed: dt.date,
+    last_observed: dt.date,
     linked_kinds: list[str] | None = None,
 ) -> str:
     """Return one sentence saying who shares what since when, from counts alone."""
@@ -57,6 +57,6 @@ def explain_counts(
     return (
         f"{_count(agencies, 'agency', 'agencies')} in {_count(regions, 'region', 'regions')} "
         f"{verb} {phrase(kind, level)}{linked}; "
-        f"first seen {first_seen.isoformat()}, last seen {last_seen.isoformat()}, "
+        f"first observed {first_observed.isoformat()}, last observed {last_observed.isoformat()}, "
         f"{_count(signals, 'signal', 'signals')}."
     )

@@ -12,6 +12,7 @@ from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
 from matcher.services.explanations import explain_counts
+from matcher.services.observation import observed_or_detected
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -45,22 +46,23 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
         .order_by(col(Agency.name))
     )
     assert alert.id is not None and alert.released_at is not None
+    period = observed_or_detected(session, alert)
     return ReleasedAlert(
         alert_id=alert.id,
         kind=Kind(alert.kind),
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
-        first_seen=alert.first_seen.date(),
-        last_seen=alert.last_seen.date(),
+        first_observed=period.first,
+        last_observed=period.last,
         explanation=explain_counts(
             kind=alert.kind,
             level=alert.level,
             agencies=alert.agency_count,
             regions=alert.region_count,
             signals=alert.signal_count,
-            first_seen=alert.first_seen.date(),
-            last_seen=alert.last_seen.date(),
+            first_observed=period.first,
+            last_observed=period.last,
         ),
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)

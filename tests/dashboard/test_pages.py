@@ -92,7 +92,8 @@ def test_the_detail_explains_the_alert_draws_its_cluster_and_is_audited(
 
     assert (
         "2 organisaties in 2 regio’s delen een telefoonnummer, via dezelfde signalen verbonden "
-        "met een adres; voor het eerst gezien 1 mrt 2026, laatst gezien 1 mrt 2026, 2 signalen."
+        "met een adres; voor het eerst waargenomen 1 mrt 2026, laatst waargenomen 1 mrt 2026, "
+        "2 signalen."
     ) in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'role="img"' in page
     assert page.count("<circle") == 3  # Utrecht, Amsterdam and the police
