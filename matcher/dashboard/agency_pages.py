@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from client.wire import ReleasedAlert
@@ -26,6 +28,14 @@ from matcher.services import actors, agency_records, alerts, disclosure, workflo
 from matcher.services.observation import Observed
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
+
+#: why an analyst withdraws a signal: fixed codes, so that no free text can hold an identifier
+WITHDRAW_REASONS: dict[str, LazyString] = {
+    "mistake": _l("Entered by mistake"),
+    "no_longer_relevant": _l("No longer relevant to the case"),
+    "retention": _l("Our retention period ended"),
+    "other": _l("Another reason"),
+}
 
 
 def _agency() -> Agency:
@@ -175,7 +185,9 @@ def my_signals() -> str:
     result = agency_records.list_signals(
         db.session(), agency_id=agency.id or 0, page=page, per_page=per_page
     )
-    return render_template("agency/signals.html", agency=agency, result=result)
+    return render_template(
+        "agency/signals.html", agency=agency, result=result, withdraw_reasons=WITHDRAW_REASONS
+    )
 
 
 @requires(UserRole.ANALYST)
@@ -187,6 +199,11 @@ def withdraw() -> Response:
     ref = request.form.get("ref", "").strip()
     if not _REF.fullmatch(ref):
         abort(400)
+    reason = request.form.get("reason", "")
+    if reason not in WITHDRAW_REASONS:
+        # a withdrawal deletes for good: only with a reason chosen, never by one stray click
+        flash(_("Choose why you withdraw the signal, then press Withdraw."), "error")
+        return redirect(url_for("dashboard.my_signals"), code=303)
     session = db.session()
     receipt = retention.withdraw(session, agency_id=agency.id or 0, refs=[ref])
     # retention audits the deletion as the agency's; this entry names the analyst who asked
@@ -195,7 +212,11 @@ def withdraw() -> Response:
         actor=current_actor().name,
         action="signal.withdraw_request",
         subject=f"agency:{agency.id}",
-        details={"withdrawn": receipt.withdrawn, "unknown": receipt.unknown},
+        details={
+            "withdrawn": receipt.withdrawn,
+            "unknown": receipt.unknown,
+            "reason": reason,
+        },
     )
     session.commit()
     if receipt.withdrawn:
