@@ -116,7 +116,7 @@ class Generator:
             self.pool.append((agency, kind, level, raw))
         else:
             self.pool[self.rng.randrange(self.pool_size)] = (agency, kind, level, raw)
-        return wire.TokenItem(kind=wire.Kind(kind), level=level, token=wire.encode_token(raw))
+        return wire.TokenItem(kind=kind, level=level, token=wire.encode_token(raw))
 
 
 @dataclass

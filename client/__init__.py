@@ -14,6 +14,7 @@ from client.errors import (
 )
 from client.http import KeyEpoch, MatcherClient
 from client.keys import FederationKey, generate_key, load_key, save_key
+from client.kinds import Kind, KindSpec, Level, Strength, register, registered, unregister
 from client.ledger import Ledger, LedgerEntry
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.mapping_file import load_mapping_file
@@ -23,10 +24,12 @@ from client.schemes.base import MatchKey, Scheme
 from client.schemes.hmac import HmacScheme
 from client.schemes.oprf import OprfScheme
 from client.signals import Rejection
+from client.wire import Category, Receipt, ReleasedAlert
 
 __all__ = [
     "NORMALIZATION_VERSION",
     "BatchFileWriter",
+    "Category",
     "ClientError",
     "ColumnMapping",
     "Export",
@@ -36,8 +39,11 @@ __all__ = [
     "InputFileError",
     "KeyEpoch",
     "KeyFileError",
+    "Kind",
+    "KindSpec",
     "Ledger",
     "LedgerEntry",
+    "Level",
     "MatchKey",
     "MatcherClient",
     "NormalizationError",
@@ -46,11 +52,14 @@ __all__ = [
     "PreparationReport",
     "PreparedBatch",
     "QuotaExceeded",
+    "Receipt",
     "Rejection",
+    "ReleasedAlert",
     "Scheme",
     "SchemeError",
     "SignalOrigin",
     "StaleKeyError",
+    "Strength",
     "UploadError",
     "generate_key",
     "load_key",
@@ -60,5 +69,8 @@ __all__ = [
     "open_export",
     "prepare",
     "read_batch_file",
+    "register",
+    "registered",
     "save_key",
+    "unregister",
 ]

@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import NamedTuple
 from uuid import UUID
 
-from client import wire
+from client import kinds, wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
@@ -134,12 +134,12 @@ class Preparation:
         self._on_progress = on_progress
         # Only the mapped kinds can occur: each kind counted is one more pass over a payload.
         mapped = {kind for _, _, kind, _ in self._plan.identifiers}
-        self._kinds = [kind for kind in wire.Kind if kind in mapped]
-        self._header = (
-            f'{{"format":"{wire.FORMAT}","batch_id":"{{batch_id}}",'
-            f'"scheme":"{scheme.name.value}","key_fingerprint":"{scheme.fingerprint}",'
-            f'"key_epoch":{int(scheme.epoch)},"normalization_version":"{NORMALIZATION_VERSION}",'
-            '"signals":['
+        self._kinds = [kind for kind in kinds.names() if kind in mapped]
+        self._header = wire.batch_header_json(
+            scheme=scheme.name.value,
+            fingerprint=scheme.fingerprint,
+            epoch=scheme.epoch,
+            normalization_version=NORMALIZATION_VERSION,
         )
 
     def __iter__(self) -> Iterator[PreparedBatch]:
@@ -198,30 +198,23 @@ class Preparation:
         self, signals: list[str], origins: list[tuple[str, int, str | None]]
     ) -> PreparedBatch:
         batch_id = wire.new_batch_id()
-        payload = self._header.replace("{batch_id}", str(batch_id)) + ",".join(signals) + "]}"
+        payload = wire.batch_json(self._header, batch_id, signals)
         # Counting in the finished text is exact (each token item names its kind once) and
         # cheaper than counting per signal.
-        kinds = Counter(
-            {
-                kind.value: count
-                for kind, count in _kind_counts(payload, self._kinds).items()
-                if count
-            }
+        counts = Counter(
+            {kind: count for kind, count in _kind_counts(payload, self._kinds).items() if count}
         )
         self.report.batches += 1
         self.report.signals += len(signals)
-        self.report.tokens += sum(kinds.values())
-        self.report.tokens_per_kind.update(kinds)
+        self.report.tokens += sum(counts.values())
+        self.report.tokens_per_kind.update(counts)
         return PreparedBatch(
-            batch_id=batch_id, payload=payload, origin_rows=origins, tokens_per_kind=kinds
+            batch_id=batch_id, payload=payload, origin_rows=origins, tokens_per_kind=counts
         )
 
 
-_KIND_MARKS = {kind: f'{{"kind":"{kind.value}",' for kind in wire.Kind}
-
-
-def _kind_counts(payload: str, kinds: Iterable[wire.Kind]) -> dict[wire.Kind, int]:
-    return {kind: payload.count(_KIND_MARKS[kind]) for kind in kinds}
+def _kind_counts(payload: str, names: Iterable[str]) -> dict[str, int]:
+    return {kind: payload.count(wire.kind_mark(kind)) for kind in names}
 
 
 def prepare(

@@ -18,9 +18,10 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from client import kinds
 from client.cells import category_of, fold
 from client.errors import InputFileError
-from client.wire import LEVELS, MAX_TOKENS_PER_SIGNAL, Category, Kind
+from client.wire import MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
 #: Police data leave daily systems after five years; nothing in the federation lives longer.
@@ -32,7 +33,7 @@ class IdentifierColumn:
     """One export column holding identifiers of one kind (phones may carry a region hint)."""
 
     column: str
-    kind: Kind
+    kind: str
     region: str | None = None
 
 
@@ -112,12 +113,12 @@ class ColumnMapping:
                 "say where the signals come from: --category "
                 f"({', '.join(item.value for item in Category)}) or --category-column"
             )
-        kinds = {item.kind for item in self.identifiers}
-        if self.dob_column is not None and Kind.PERSON not in kinds:
+        mapped = {item.kind for item in self.identifiers}
+        if self.dob_column is not None and Kind.PERSON not in mapped:
             raise InputFileError("a date of birth column needs a person column (--column X=person)")
         if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
             raise InputFileError(f"retention days must be between 1 and {MAX_RETENTION_DAYS}")
-        most_tokens = sum(len(LEVELS[item.kind]) for item in self.identifiers)
+        most_tokens = sum(len(kinds.levels(item.kind)) for item in self.identifiers)
         if most_tokens > MAX_TOKENS_PER_SIGNAL:
             raise InputFileError(
                 f"these columns can yield {most_tokens} tokens per row; a signal holds at most"
@@ -148,14 +149,14 @@ class _HeaderFinder:
         )
 
 
-def parse_kind(text: str) -> Kind:
+def parse_kind(text: str) -> str:
     """Return the kind a user named; InputFileError listing the kinds otherwise."""
-    try:
-        return Kind(text.strip().lower())
-    except ValueError:
-        choices = ", ".join(kind.value for kind in Kind)
+    named = text.strip().lower()
+    if kinds.spec(named) is None:
+        choices = ", ".join(kinds.names())
         # the typed text is not echoed: errors never repeat what a user or an export supplied
-        raise InputFileError(f"unknown kind: choose one of {choices}") from None
+        raise InputFileError(f"unknown kind: choose one of {choices}")
+    return named
 
 
 def parse_region(text: str) -> str:
@@ -196,7 +197,7 @@ def with_phone_regions(
         targets = [
             index
             for index, item in enumerate(result)
-            if item.kind is Kind.PHONE and (not equals or item.column == column.strip())
+            if item.kind == Kind.PHONE and (not equals or item.column == column.strip())
         ]
         if not targets:
             raise InputFileError(f"--phone-region {option!r} names no phone column")

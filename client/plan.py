@@ -6,12 +6,11 @@ Small and picklable: it is what worker processes receive to read their chunks of
 from __future__ import annotations
 
 import datetime as dt
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from client.mapping import ColumnMapping
-from client.wire import Category, Kind
+from client.wire import Category
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,7 +18,7 @@ class RowPlan:
     """A checked mapping as positions in a row's cell tuple; small and picklable for workers."""
 
     columns: tuple[str, ...]
-    identifiers: tuple[tuple[int, str, Kind, str | None], ...]
+    identifiers: tuple[tuple[int, str, str, str | None], ...]
     case: int | None
     dob: int | None
     category: int | None
@@ -64,10 +63,3 @@ class RowPlan:
     def cells(self, row: Mapping[str, str]) -> tuple[str, ...]:
         """Pick the cells this plan reads from a row of the export."""
         return tuple(row.get(column, "") for column in self.columns)
-
-    def cell_picker(self) -> Callable[[Mapping[str, str]], tuple[str, ...]]:
-        """Return a fast ``cells`` for rows that hold every column (the readers pad rows)."""
-        if len(self.columns) == 1:
-            column = self.columns[0]
-            return lambda row: (row[column],)
-        return operator.itemgetter(*self.columns)

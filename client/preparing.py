@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import signal
 import threading
-from binascii import b2a_base64
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,10 +28,9 @@ from client import wire
 from client.errors import ClientError
 from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
-from client.signals import Rejection, RowReader, RowSignal, new_refs
+from client.signals import Rejection, RowReader, RowSignal
 
 Chunk = list[tuple[int, tuple[str, ...]]]
-_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 class ChunkResult(NamedTuple):
@@ -49,26 +47,10 @@ class ChunkResult(NamedTuple):
 
 
 def token_texts(tokens: list[bytes]) -> list[str]:
-    """Return wire.encode_token of each token, with one base64 call for all of them.
-
-    A token and a zero byte are 33 bytes, which base64 turns into 44 characters on their own;
-    the first 43 are exactly the token's unpadded encoding (the zero byte only adds zero bits).
-    """
+    """Return the wire text of each token; refuse a scheme's token of the wrong length."""
     if any(len(token) != wire.TOKEN_BYTES for token in tokens):
         raise ClientError(f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes")
-    if not tokens:
-        return []
-    text = b2a_base64(b"\0".join(tokens) + b"\0", newline=False).translate(_URLSAFE).decode()
-    width = wire.TOKEN_CHARS + 1
-    return [text[start : start + wire.TOKEN_CHARS] for start in range(0, len(text), width)]
-
-
-def metadata_json(row: RowSignal) -> str:
-    """Return the JSON of a signal's category and dates, up to its first token."""
-    return (
-        f'","category":"{row.category.value}","observed_on":"{row.observed_on.isoformat()}",'
-        f'"retain_until":"{row.retain_until.isoformat()}","tokens":['
-    )
+    return wire.encode_tokens(tokens)
 
 
 def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
@@ -81,19 +63,21 @@ def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
     if len(tokens) != len(keys):
         raise ClientError("the scheme returned a different number of tokens than keys")
     texts = token_texts(tokens)
-    refs = new_refs(len(result.pending))
+    refs = wire.new_refs(len(result.pending))
     # Every token item of the chunk in one pass (cheaper than a small list per row); each row
     # then joins its slice, since a row's prefixes are in the order of its keys.
     prefixes = [prefix for row in result.pending for prefix in row.prefixes]
-    items = [f'{prefix}{text}"}}' for prefix, text in zip(prefixes, texts, strict=True)]
+    items = wire.token_items_json(prefixes, texts)
     metadata: dict[tuple[object, ...], str] = {}  # few distinct (category, dates) per chunk
     start = 0
     for ref, row in zip(refs, result.pending, strict=True):
         end = start + len(row.keys)
         shared = (row.category, row.observed_on, row.retain_until)
-        middle = metadata.get(shared) or metadata.setdefault(shared, metadata_json(row))
+        middle = metadata.get(shared) or metadata.setdefault(
+            shared, wire.signal_metadata_json(row.category, row.observed_on, row.retain_until)
+        )
         result.origins.append((ref, row.row, row.case_number))
-        result.signals.append(f'{{"ref":"{ref}{middle}{",".join(items[start:end])}]}}')
+        result.signals.append(wire.signal_json(ref, middle, items[start:end]))
         start = end
     return result._replace(pending=[])
 

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
-from base64 import urlsafe_b64encode
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from client import wire
+from client import kinds, wire
 from client.cells import category_of, parse_date
 from client.errors import NormalizationError
-from client.normalizers import REGISTRY, phone
+from client.normalizers import module, phone
 from client.plan import RowPlan
 from client.schemes.base import MatchKey
-from client.wire import LEVELS, Category, Kind
+from client.wire import Category, Kind
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +48,18 @@ class RowSignal(NamedTuple):
     identifiers: tuple[str, ...]  # the kind of each accepted cell, for the report
 
 
-def new_refs(count: int) -> list[str]:
-    """Return count new references at once: 22 characters each of one long random text.
-
-    Every base64 character of random bytes carries 6 random bits, so each slice of 22 holds
-    132 random bits (more than token_urlsafe(16)'s 128) whatever its alignment.
-    """
-    chars = wire.REF_CHARS * count
-    text = urlsafe_b64encode(secrets.token_bytes(3 * -(-chars // 4))).decode("ascii")
-    return [text[start : start + wire.REF_CHARS] for start in range(0, chars, wire.REF_CHARS)]
-
-
 class _Column(NamedTuple):
     """One identifier column, with everything the hot loop needs looked up in advance."""
 
     position: int
     name: str
-    kind: Kind
+    kind: str
     kind_name: str
     contextual: bool  # needs a region or date of birth hint from the row
     region: str | None
     normalize: Callable[..., str]
     match_keys: Callable[[str], list[tuple[str, str]]]
     prefixes: Mapping[str, str]
-
-
-def token_prefix(kind: Kind, level: str) -> str:
-    """Return the JSON of a wire.TokenItem up to its token text."""
-    return f'{{"kind":"{kind.value}","level":"{level}","token":"'
 
 
 class RowReader:
@@ -88,29 +70,33 @@ class RowReader:
         #: phone numbers without a country code and without a region hint, read as Dutch
         self.assumed_dutch = 0
         self._columns = []
+        #: the context keys each mapped kind's normalizer takes (from its spec)
+        self._takes: dict[str, tuple[str, ...]] = {}
         for index, name, kind, region in plan.identifiers:
+            spec = kinds.spec(kind)
+            takes = self._takes[kind] = spec.context if spec is not None else ()
             contextual = (
-                kind is Kind.PHONE and (region is not None or plan.region is not None)
-            ) or (kind is Kind.PERSON and plan.dob is not None)
-            normalize = REGISTRY[kind].normalize
-            if kind is Kind.PHONE and not contextual:
+                "region" in takes and (region is not None or plan.region is not None)
+            ) or ("dob" in takes and plan.dob is not None)
+            normalize = module(kind).normalize
+            if kind == Kind.PHONE and not contextual:
                 normalize = self._phone_without_hint
             self._columns.append(
                 _Column(
                     index,
                     name,
                     kind,
-                    kind.value,
+                    str(kind),
                     contextual,
                     region,
                     normalize,
-                    REGISTRY[kind].match_keys,
-                    {level: token_prefix(kind, level) for level in LEVELS[kind]},
+                    module(kind).match_keys,
+                    {level: wire.token_item_prefix(kind, level) for level in kinds.levels(kind)},
                 )
             )
-        kinds = [column.kind for column in self._columns]
+        mapped = [column.kind for column in self._columns]
         # Two columns of one kind may hold the same identifier: only then look for duplicates.
-        self._may_repeat = len(set(kinds)) < len(kinds)
+        self._may_repeat = len(set(mapped)) < len(mapped)
         # Metadata cells repeat a lot (a few categories, a few hundred dates): remember them.
         self._categories: dict[str, Category | None] = {}
         self._dates: dict[str, dt.date | None] = {}
@@ -206,14 +192,15 @@ class RowReader:
         """Normalize one cell; on failure record the rule and return None."""
         plan = self.plan
         context: dict[str, str] = {}
-        if column.kind is Kind.PHONE:
+        takes = self._takes[column.kind]
+        if "region" in takes:
             hint = cells[plan.region].strip() if plan.region is not None else ""
             if hint or column.region:
                 context["region"] = hint or column.region or ""
-        elif column.kind is Kind.PERSON and plan.dob is not None and cells[plan.dob].strip():
+        if "dob" in takes and plan.dob is not None and cells[plan.dob].strip():
             context["dob"] = cells[plan.dob]
         try:
-            if column.kind is Kind.PHONE and not context:
+            if column.kind == Kind.PHONE and not context:
                 return self._phone_without_hint(raw)  # a hint column, empty in this row
             return column.normalize(raw, **context)
         except NormalizationError as error:

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
+import secrets
 import uuid
+from binascii import a2b_base64, b2a_base64
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from client import kinds
+from client.kinds import Kind as Kind  # re-exported: integrators read both together
 
 FORMAT: Literal["kruispunt-batch/1"] = "kruispunt-batch/1"
 TOKEN_BYTES = 32
@@ -23,34 +35,6 @@ TOKEN_CHARS = 43
 REF_CHARS = 22
 MAX_SIGNALS_PER_BATCH = 10_000
 MAX_TOKENS_PER_SIGNAL = 16
-
-
-class Kind(StrEnum):
-    """Identifier kinds the federation matches on."""
-
-    PHONE = "phone"
-    EMAIL = "email"
-    ADDRESS = "address"
-    OPERATOR = "operator"
-    PERSON = "person"
-    IBAN = "iban"
-    KVK = "kvk"
-    PLATE = "plate"
-    URL = "url"
-
-
-#: Match levels per kind: one identifier may yield several keys, strict and relaxed.
-LEVELS: dict[Kind, tuple[str, ...]] = {
-    Kind.PHONE: ("e164",),
-    Kind.EMAIL: ("mailbox",),
-    Kind.ADDRESS: ("unit", "building"),
-    Kind.OPERATOR: ("legal_name", "trade_name"),
-    Kind.PERSON: ("name", "name_dob"),
-    Kind.IBAN: ("iban",),
-    Kind.KVK: ("kvk",),
-    Kind.PLATE: ("plate",),
-    Kind.URL: ("host",),
-}
 
 
 class Category(StrEnum):
@@ -80,7 +64,103 @@ Reference = Annotated[str, StringConstraints(pattern=_REF_RE)]
 Fingerprint = Annotated[str, StringConstraints(pattern=_FINGERPRINT_RE)]
 NormalizationVersion = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}\.[0-9]{1,3}$")]
 
+
+def _registered_kind(name: str) -> str:
+    # names only the rule: the text could be anything a caller typed
+    if kinds.spec(name) is None:
+        # the rule an enum would give, so that refusals read as they always did
+        raise PydanticCustomError("enum", "not a registered kind")
+    return name
+
+
+#: a kind name the registry knows (client.kinds); validated there so new kinds need no change here
+KindName = Annotated[str, AfterValidator(_registered_kind)]
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+_URLSAFE_OUT = bytes.maketrans(b"+/", b"-_")
+_URLSAFE_IN = bytes.maketrans(b"-_", b"+/")
+
+
+def encode_tokens(tokens: list[bytes]) -> list[str]:
+    """Return encode_token of each token, with one base64 call for all of them.
+
+    A token and a zero byte are 33 bytes, which base64 turns into 44 characters on their own;
+    the first 43 are exactly the token's unpadded encoding (the zero byte only adds zero bits).
+    """
+    if any(len(token) != TOKEN_BYTES for token in tokens):
+        raise ValueError(f"a token is {TOKEN_BYTES} bytes")
+    if not tokens:
+        return []
+    text = b2a_base64(b"\0".join(tokens) + b"\0", newline=False).translate(_URLSAFE_OUT).decode()
+    width = TOKEN_CHARS + 1
+    return [text[start : start + TOKEN_CHARS] for start in range(0, len(text), width)]
+
+
+def token_bytes(text: str) -> bytes:
+    """Decode a token already validated as TokenText (43 base64url characters), unchecked."""
+    return a2b_base64(text.encode("ascii").translate(_URLSAFE_IN) + b"=")
+
+
+def new_refs(count: int) -> list[str]:
+    """Return count new references at once: 22 characters each of one long random text.
+
+    Every base64 character of random bytes carries 6 random bits, so each slice of 22 holds
+    132 random bits (more than token_urlsafe(16)'s 128) whatever its alignment.
+    """
+    chars = REF_CHARS * count
+    text = base64.urlsafe_b64encode(secrets.token_bytes(3 * -(-chars // 4))).decode("ascii")
+    return [text[start : start + REF_CHARS] for start in range(0, chars, REF_CHARS)]
+
+
+# The client's fast path writes a batch's JSON by hand, field for field as pydantic writes the
+# models above (tests/client/test_batches.py checks that the two agree). These are its pieces.
+
+
+def token_item_prefix(kind: str, level: str) -> str:
+    """Return the JSON of a TokenItem up to its token text."""
+    return f'{{"kind":"{kind}","level":"{level}","token":"'
+
+
+def kind_mark(kind: str) -> str:
+    """Return the text that occurs once in a batch's JSON per token item of kind."""
+    return f'{{"kind":"{kind}",'
+
+
+def token_items_json(prefixes: list[str], texts: list[str]) -> list[str]:
+    """Return the JSON of each TokenItem from its prefix and its token text."""
+    return [f'{prefix}{text}"}}' for prefix, text in zip(prefixes, texts, strict=True)]
+
+
+def signal_metadata_json(category: Category, observed_on: dt.date, retain_until: dt.date) -> str:
+    """Return the JSON of a SignalItem between its reference and its first token item."""
+    return (
+        f'","category":"{category.value}","observed_on":"{observed_on.isoformat()}",'
+        f'"retain_until":"{retain_until.isoformat()}","tokens":['
+    )
+
+
+def signal_json(ref: str, metadata: str, items: list[str]) -> str:
+    """Return a SignalItem's JSON from its reference, metadata JSON and token items' JSON."""
+    return f'{{"ref":"{ref}{metadata}{",".join(items)}]}}'
+
+
+def batch_header_json(
+    *, scheme: str, fingerprint: str, epoch: int, normalization_version: str
+) -> str:
+    """Return a Batch's JSON up to its first signal, with ``{batch_id}`` to fill in."""
+    return (
+        f'{{"format":"{FORMAT}","batch_id":"{{batch_id}}",'
+        f'"scheme":"{scheme}","key_fingerprint":"{fingerprint}",'
+        f'"key_epoch":{int(epoch)},"normalization_version":"{normalization_version}",'
+        '"signals":['
+    )
+
+
+def batch_json(header: str, batch_id: uuid.UUID, signals: list[str]) -> str:
+    """Return a Batch's JSON from its header and its signals' JSON."""
+    return header.replace("{batch_id}", str(batch_id)) + ",".join(signals) + "]}"
 
 
 def encode_token(raw: bytes) -> str:
@@ -90,24 +170,18 @@ def encode_token(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def decode_token(text: str) -> bytes:
-    """Decode a wire token back to its bytes."""
-    if not re.fullmatch(_TOKEN_RE, text):
-        raise ValueError("a token is 43 base64url characters")
-    return base64.urlsafe_b64decode(text + "=")
-
-
 class TokenItem(BaseModel):
     model_config = _STRICT
 
-    kind: Kind
+    kind: KindName
     level: str
     token: TokenText
 
     @model_validator(mode="after")
     def _level_belongs_to_kind(self) -> TokenItem:
-        if self.level not in LEVELS[self.kind]:
-            raise ValueError(f"level {self.level!r} is not a level of kind {self.kind.value!r}")
+        known = kinds.spec(self.kind)
+        if known is None or known.level(self.level) is None:
+            raise ValueError(f"level {self.level!r} is not a level of kind {self.kind!r}")
         return self
 
 
@@ -194,7 +268,7 @@ class ReleasedAlert(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     alert_id: int
-    kind: Kind
+    kind: KindName
     level: str
     status: str
     released_at: dt.datetime

@@ -19,12 +19,18 @@ from flask import Flask
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its name (also its environment variable), default, parser and meaning."""
+    """One setting: its name, default, meaning, and how to read it (shaped as the matcher's)."""
 
     name: str
     default: Any
-    parse: Callable[[str], Any]
     help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable is the setting's own name (it carries its prefix)."""
+        return self.name
 
 
 class ConfigurationError(Exception):
@@ -39,7 +45,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KEYSERVICE_INSTANCE_PATH",
         None,
-        str,
         "Folder of the key service's data, chosen by the operator and created by "
         "`kruispunt-keyservice init`: the SQLite database and the key folder live there unless "
         "the two settings below are given.",
@@ -47,60 +52,55 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KEYSERVICE_DATABASE_URL",
         None,
-        str,
         "SQLAlchemy URL of the key service's own database (agencies, key epochs, evaluation "
         "log). Default: a SQLite file keyservice.sqlite in KEYSERVICE_INSTANCE_PATH.",
     ),
     Setting(
         "KEYSERVICE_KEY_DIR",
         None,
-        str,
         "Folder of the secret key files (one 0600 file per epoch), outside any database. "
         "Default: keys/ in KEYSERVICE_INSTANCE_PATH.",
     ),
     Setting(
         "KEYSERVICE_REDIS_URL",
         "",
-        str,
         "Redis URL for quotas and rate limits shared by all worker processes and hosts. Empty: "
         "counters in memory, correct for one single-process server only.",
     ),
     Setting(
         "KEYSERVICE_REDIS_PREFIX",
         "kruispunt-keyservice:",
-        str,
         "Prefix of every Redis key the key service writes.",
     ),
     Setting(
         "KEYSERVICE_MAX_ELEMENTS",
         5000,
-        int,
         "Most blinded elements one evaluation request may carry.",
+        parse=int,
     ),
     Setting(
         "KEYSERVICE_RATE_LIMIT_PER_MINUTE",
         20000,
-        int,
         "Most evaluations one agency may ask for within one clock minute (bursts).",
+        parse=int,
     ),
     Setting(
         "KEYSERVICE_LOG_LEVEL",
         "INFO",
-        str,
         "Level of the key service's loggers; INFO writes one line per evaluation request "
         "(agency and count, never elements) to the server's error stream.",
     ),
     Setting(
         "KEYSERVICE_MAX_REQUEST_BYTES",
         1024 * 1024,
-        int,
         "Largest request body accepted, in bytes.",
+        parse=int,
     ),
 )
 
 
 def _environment_value(setting: Setting, environ: Mapping[str, str]) -> Any:
-    raw = environ.get(setting.name)
+    raw = environ.get(setting.env_var)
     if raw is None or raw == "":
         return setting.default
     try:

@@ -3,7 +3,7 @@
 The split happens once, at a key ceremony, on the key service that generated the epoch: it
 writes one 0600 share file per key service and the public threshold document the federation
 publishes. Each receiving key service imports its share as its own key of that epoch; agencies
-then use ``client.oprf.threshold.ThresholdOprfScheme``. Afterwards the ceremony's key service
+then use ``client.schemes.threshold.ThresholdOprfScheme``. Afterwards the ceremony's key service
 should retire the epoch with ``--destroy-secret``, so that no single operator holds the whole key.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from client.oprf import group, protocol
 from client.oprf.messages import SharePublicKey, ThresholdKeyInfo, encode_bytes, fingerprint
-from client.oprf.threshold import split_secret
+from client.schemes.threshold import split_secret
 from keyservice import keys
 from keyservice.errors import InvalidRequest
 

@@ -48,6 +48,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the administration commands to `flask --app matcher` and `kruispunt-matcher`."""
-    from matcher import commands
+    from matcher.cli import register
 
-    commands.init_app(app)
+    register(app.cli)

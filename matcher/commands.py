@@ -11,7 +11,6 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import click
-from flask import Flask
 from flask.cli import ScriptInfo
 
 from matcher import create_app
@@ -36,8 +35,3 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(init)
 register(main)
-
-
-def init_app(app: Flask) -> None:
-    """Add the administration commands to the app's CLI (`flask --app matcher ...`)."""
-    register(app.cli)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from client import wire
+from client import kinds, wire
 
 REF = "#/components/schemas/{model}"
 _REQUESTS: tuple[type[BaseModel], ...] = (wire.Batch, wire.Withdrawal)
@@ -75,7 +75,7 @@ _HAND_WRITTEN: dict[str, dict[str, Any]] = {
         "properties": {
             "id": {"type": "integer"},
             "explanation": {"type": "string"},
-            "kind": {"type": "string", "enum": [kind.value for kind in wire.Kind]},
+            "kind": {"type": "string", "enum": list(kinds.names())},
             "level": {"type": "string"},
             "status": {"type": "string"},
             "agencies": {"type": "array", "items": _OBJECT},
@@ -107,9 +107,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 _LIST_PARAMETERS = [
     _query("status", {"type": "string"}, "Only alerts with this workflow status."),
-    _query(
-        "kind", {"type": "string", "enum": [kind.value for kind in wire.Kind]}, "Only this kind."
-    ),
+    _query("kind", {"type": "string", "enum": list(kinds.names())}, "Only this kind."),
     _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
     _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
     _query(
@@ -221,16 +219,39 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
+PREFIX = "/api/v1"
+
+
+class Path(NamedTuple):
+    """Where an operation is served; matcher.api binds each endpoint to its view."""
+
+    rule: str
+    endpoint: str
+    methods: tuple[str, ...]
+
+
+#: every path of the API, in the order the document lists them
+PATHS: tuple[Path, ...] = (
+    Path("/batches", "submit_batch", ("POST",)),
+    Path("/withdrawals", "withdraw", ("POST",)),
+    Path("/alerts", "released_alerts", ("GET",)),
+    Path("/key-epochs", "key_epochs", ("GET",)),
+    Path("/coordinator/alerts", "coordinator_alerts", ("GET",)),
+    Path("/coordinator/alerts/<int:alert_id>", "coordinator_alert", ("GET",)),
+    Path("/coordinator/alerts/<int:alert_id>/release", "coordinator_release", ("POST",)),
+    Path("/openapi.json", "openapi", ("GET",)),
+    Path("/health", "health", ("GET",)),
+)
+
+
 @cache
 def document() -> dict[str, Any]:
     """Return the whole OpenAPI 3.1 document."""
-    from matcher.api import PREFIX, ROUTES
-
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
-        for method in route.methods:
-            operation = {"operationId": route.endpoint, **OPERATIONS[route.endpoint]}
-            paths.setdefault(openapi_path(route.rule), {})[method.lower()] = operation
+    for path in PATHS:
+        for method in path.methods:
+            operation = {"operationId": path.endpoint, **OPERATIONS[path.endpoint]}
+            paths.setdefault(openapi_path(path.rule), {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {

@@ -94,7 +94,7 @@ def alert_as_dict(
 def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) -> None:
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
-        f"Alert {alert.alert_id} [{alert.status}]: {alert.kind.value} ({alert.level}),"
+        f"Alert {alert.alert_id} [{alert.status}]: {alert.kind} ({alert.level}),"
         f" observed {alert.first_observed} to {alert.last_observed},"
         f" released {alert.released_at:%Y-%m-%d}"
     )

@@ -58,7 +58,7 @@ def _dry_run_file(path: Path) -> None:
             click.echo(batch.model_dump_json())
             batches += 1
             signals += len(batch.signals)
-            kinds.update(token.kind.value for item in batch.signals for token in item.tokens)
+            kinds.update(token.kind for item in batch.signals for token in item.tokens)
     click.echo(f"{path.name}: {signals:,} signals in {batches} batch(es).", err=True)
     for kind, count in sorted(kinds.items()):
         click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)

@@ -2,9 +2,10 @@
 
 Each kind module has ``normalize(raw, /, **context) -> str`` (raising NormalizationError, whose
 message never holds the raw value) and ``match_keys(canonical) -> list[tuple[level, value]]``.
-Context keys: ``phone`` takes ``region``, ``address`` takes ``country``, ``person`` takes ``dob``;
-any other key is refused. The rules per kind are in docs/normalization.md.
-``NORMALIZATION_VERSION`` travels with every batch: change it whenever a rule changes output.
+Which module normalizes a kind, and which context keys it takes, is declared in the kind's spec
+(:mod:`client.kinds`); any other context key is refused. The rules per kind are in
+docs/normalization.md. ``NORMALIZATION_VERSION`` travels with every batch: change it whenever a
+rule changes output.
 """
 
 from __future__ import annotations
@@ -12,59 +13,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
+from client import kinds
 from client.errors import NormalizationError
-from client.normalizers import (
-    address,
-    email,
-    iban,
-    kvk,
-    operator,
-    person,
-    phone,
-    plate,
-    url,
-)
 from client.schemes.base import MatchKey
-from client.wire import Kind
 
 NORMALIZATION_VERSION = "2026.1"
 
-REGISTRY: dict[Kind, ModuleType] = {
-    Kind.PHONE: phone,
-    Kind.EMAIL: email,
-    Kind.ADDRESS: address,
-    Kind.OPERATOR: operator,
-    Kind.PERSON: person,
-    Kind.IBAN: iban,
-    Kind.KVK: kvk,
-    Kind.PLATE: plate,
-    Kind.URL: url,
-}
+_MODULES: dict[str, ModuleType] = {}
 
 
-_KINDS = {kind.value: kind for kind in Kind}
-
-
-def _kind(kind: str) -> Kind:
-    """Return the Kind named by kind; the refusal does not echo the name (it could be anything)."""
-    known = _KINDS.get(kind) if isinstance(kind, str) else None
+def module(kind: str) -> ModuleType:
+    """Return the normalizer module of a registered kind; the refusal does not echo the name."""
+    known = kinds.spec(kind)
     if known is None:
         raise NormalizationError("kind", "unknown kind")
-    return known
+    found = _MODULES.get(known.normalizer)
+    if found is None:
+        found = _MODULES[known.normalizer] = known.module()
+    return found
 
 
 def normalize(kind: str, raw: str, /, **context: str) -> str:
     """Return the canonical form of raw as an identifier of kind."""
-    module = REGISTRY[_kind(kind)]
+    normalizer = module(kind)
     if not isinstance(raw, str):
         raise NormalizationError(kind, "input must be text")
-    function: Callable[..., str] = module.normalize
+    function: Callable[..., str] = normalizer.normalize
     return function(raw, **context)
 
 
 def match_keys(kind: str, canonical: str) -> list[MatchKey]:
     """Return the match keys (one per level) of a canonical form; refuse anything else."""
-    known = _kind(kind)
+    normalizer = module(kind)
     if not isinstance(canonical, str):
         raise NormalizationError(kind, "canonical form must be text")
-    return [MatchKey(known, level, value) for level, value in REGISTRY[known].match_keys(canonical)]
+    return [MatchKey(kind, level, value) for level, value in normalizer.match_keys(canonical)]

@@ -29,8 +29,8 @@ def oprf_input(key: MatchKey, *, epoch: int) -> bytes:
     """Frame a match key so that scheme, epoch, kind and level separate the tokens."""
     value = key.value.encode("utf-8")
     if len(value) > _MAX_VALUE_BYTES:
-        raise SchemeError(f"a {key.kind.value}/{key.level} value is too long for the oprf scheme")
-    fields = (str(epoch).encode("ascii"), key.kind.value.encode("ascii"), key.level.encode("ascii"))
+        raise SchemeError(f"a {key.kind}/{key.level} value is too long for the oprf scheme")
+    fields = (str(epoch).encode("ascii"), key.kind.encode("ascii"), key.level.encode("ascii"))
     return _INPUT_LABEL + b"".join(_framed(field) for field in fields) + _framed(value)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from client.wire import Kind, SchemeName
+from client.wire import SchemeName
 
 
 class MatchKey(NamedTuple):
     """One key to match on: an identifier's canonical form at one match level."""
 
-    kind: Kind
+    kind: str
     level: str
     value: str
 

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from client import primitives
+from client import kinds, primitives
 from client.errors import SchemeError
 from client.schemes.base import MatchKey
-from client.wire import LEVELS, Kind, SchemeName
+from client.wire import SchemeName
 
 _Mac = Callable[[bytes], bytes]
-_KINDS = frozenset(kind.value for kind in Kind)
-_LEVEL_NAMES = frozenset(level for levels in LEVELS.values() for level in levels)
 
 
-def subkey_info(kind: Kind, level: str, *, epoch: int) -> bytes:
+def subkey_info(kind: str, level: str, *, epoch: int) -> bytes:
     """Return the HKDF info that separates one (kind, level, epoch) subkey from all others."""
-    return f"kruispunt/v1/hmac/epoch={epoch}/kind={kind.value}/level={level}".encode("ascii")
+    return f"kruispunt/v1/hmac/epoch={epoch}/kind={kind}/level={level}".encode("ascii")
 
 
 class HmacScheme:
@@ -44,14 +42,9 @@ class HmacScheme:
         self._epoch = epoch
         self._fingerprint = primitives.fingerprint(secret, scheme=SchemeName.HMAC, epoch=epoch)
         # Every subkey is derived up front: the hot path is then one dict lookup and one HMAC.
-        self._macs: dict[Kind, dict[str, _Mac]] = {
-            kind: {
-                level: primitives.hmac_sha256_with(
-                    primitives.hkdf_sha256(secret, info=subkey_info(kind, level, epoch=epoch))
-                )
-                for level in levels
-            }
-            for kind, levels in LEVELS.items()
+        self._macs: dict[str, dict[str, _Mac]] = {
+            spec.name: {level: self._derive(spec.name, level) for level in spec.level_names}
+            for spec in kinds.specs()
         }
 
     def __repr__(self) -> str:
@@ -86,15 +79,22 @@ class HmacScheme:
             append(mac(value.encode("utf-8")))
         return tokens
 
+    def _derive(self, kind: str, level: str) -> _Mac:
+        info = subkey_info(kind, level, epoch=self._epoch)
+        return primitives.hmac_sha256_with(primitives.hkdf_sha256(self._secret, info=info))
+
     def _mac_for(self, kind: str, level: str) -> _Mac:
-        """Find the MAC for a kind given as plain text, or refuse a level the kind does not have."""
-        try:
-            return self._macs[Kind(kind)][level]
-        except (ValueError, KeyError, TypeError):
+        """Find the MAC of a kind registered after the scheme was made, or refuse the level."""
+        spec = kinds.spec(kind) if isinstance(kind, str) else None
+        if spec is None or not isinstance(level, str) or spec.level(level) is None:
             # Name only known vocabulary: a caller that swapped fields must not leak a value.
-            shown_kind = repr(kind) if kind in _KINDS else "an unknown kind"
-            shown_level = repr(level) if level in _LEVEL_NAMES else "an unknown level"
-            raise SchemeError(f"no match level {shown_level} for {shown_kind}") from None
+            shown_kind = repr(kind) if spec is not None else "an unknown kind"
+            known_levels = {name for each in kinds.specs() for name in each.level_names}
+            shown_level = repr(level) if level in known_levels else "an unknown level"
+            raise SchemeError(f"no match level {shown_level} for {shown_kind}")
+        mac = self._derive(kind, level)
+        self._macs.setdefault(kind, {})[level] = mac
+        return mac
 
 
 def _rebuild(secret: bytes, epoch: int) -> HmacScheme:

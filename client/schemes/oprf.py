@@ -32,9 +32,9 @@ from client.oprf.messages import (
     fingerprint,
 )
 from client.oprf.service import KeyServiceClient, KeyServiceQuotaExceeded, fetch_public_key
-from client.oprf.threshold import ShareService, ThresholdOprfScheme
 from client.oprf.tokens import PROOF_FAILS, batched_inputs, oprf_input, token_of, tokens_in_order
 from client.schemes.base import MatchKey
+from client.schemes.threshold import ShareService, ThresholdOprfScheme
 from client.wire import SchemeName
 
 __all__ = [

@@ -55,10 +55,7 @@ def signal(category: str, day: dt.date, *items: tuple[str, str, str]) -> wire.Si
         category=wire.Category(category),
         observed_on=day,
         retain_until=day + dt.timedelta(days=365),
-        tokens=[
-            wire.TokenItem(kind=wire.Kind(kind), level=level, token=text)
-            for kind, level, text in items
-        ],
+        tokens=[wire.TokenItem(kind=kind, level=level, token=text) for kind, level, text in items],
     )
 
 

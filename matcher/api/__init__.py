@@ -1,4 +1,6 @@
-"""The JSON API under /api/v1: one blueprint named ``api``, its routes listed in one table.
+"""The JSON API under /api/v1: one blueprint named ``api``.
+
+Its paths are listed once, in :data:`matcher.openapi.PATHS`; this module binds them to views.
 
 Views are thin: parse the request, call a service, serialize the result. Errors of every kind
 are rendered by :mod:`matcher.errors` as ``client.wire.ErrorBody``.
@@ -12,9 +14,24 @@ from typing import Any, NamedTuple
 from flask import Blueprint, Flask
 
 from matcher.api import agency, coordinator, meta
+from matcher.openapi import PATHS, PREFIX
 
-PREFIX = "/api/v1"
+__all__ = ["BLUEPRINT", "PREFIX", "ROUTES", "VIEWS", "Route", "init_app"]
+
 BLUEPRINT = "api"
+
+#: the view of each endpoint that matcher.openapi.PATHS lists
+VIEWS: dict[str, Callable[..., Any]] = {
+    "submit_batch": agency.submit_batch,
+    "withdraw": agency.withdraw,
+    "released_alerts": agency.released_alerts,
+    "key_epochs": meta.key_epochs,
+    "coordinator_alerts": coordinator.list_alerts,
+    "coordinator_alert": coordinator.alert_detail,
+    "coordinator_release": coordinator.release,
+    "openapi": meta.openapi_document,
+    "health": meta.health,
+}
 
 
 class Route(NamedTuple):
@@ -24,26 +41,8 @@ class Route(NamedTuple):
     methods: tuple[str, ...]
 
 
-ROUTES: tuple[Route, ...] = (
-    Route("/batches", "submit_batch", agency.submit_batch, ("POST",)),
-    Route("/withdrawals", "withdraw", agency.withdraw, ("POST",)),
-    Route("/alerts", "released_alerts", agency.released_alerts, ("GET",)),
-    Route("/key-epochs", "key_epochs", meta.key_epochs, ("GET",)),
-    Route("/coordinator/alerts", "coordinator_alerts", coordinator.list_alerts, ("GET",)),
-    Route(
-        "/coordinator/alerts/<int:alert_id>",
-        "coordinator_alert",
-        coordinator.alert_detail,
-        ("GET",),
-    ),
-    Route(
-        "/coordinator/alerts/<int:alert_id>/release",
-        "coordinator_release",
-        coordinator.release,
-        ("POST",),
-    ),
-    Route("/openapi.json", "openapi", meta.openapi_document, ("GET",)),
-    Route("/health", "health", meta.health, ("GET",)),
+ROUTES: tuple[Route, ...] = tuple(
+    Route(path.rule, path.endpoint, VIEWS[path.endpoint], path.methods) for path in PATHS
 )
 
 

@@ -7,7 +7,7 @@ import os
 import click
 from flask.cli import AppGroup
 
-from matcher.cli import actor, reports_errors, transaction
+from matcher.cli.console import actor, reports_errors, transaction
 from matcher.errors import InvalidRequest
 from matcher.models import UserRole
 from matcher.services import federation, users

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import inspect
 
 from matcher import audit, config, pepper_record
-from matcher.cli import actor, transaction
+from matcher.cli.console import actor, transaction
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from matcher.cli import actor, reports_errors, transaction
+from matcher.cli.console import actor, reports_errors, transaction
 from matcher.models import AgencyKind, KeyEpochStatus
 from matcher.services import federation
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from matcher import audit, config
-from matcher.cli import actor, reports_errors, transaction
+from matcher.cli.console import actor, reports_errors, transaction
 from matcher.services import retention
 
 

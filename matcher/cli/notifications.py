@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from matcher import audit
-from matcher.cli import actor, reports_errors, transaction
+from matcher.cli.console import actor, reports_errors, transaction
 from matcher.config import ConfigurationError
 from matcher.errors import NotFound
 from matcher.models import UserAccount

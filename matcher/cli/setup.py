@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from matcher import config, pepper_record
-from matcher.cli import transaction
+from matcher.cli.console import transaction
 from matcher.instance import backup_plan, init_instance
 
 

@@ -26,6 +26,7 @@ from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import Agency, Alert, UserRole
 from matcher.services import actors, agency_records, alerts, disclosure, workflow
 from matcher.services.observation import Observed
+from matcher.services.released import released_facts
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -109,15 +110,7 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
         own=own,
         decision=decision,
         others=max(alert.agency_count - 1, 0),
-        summary=sentence(
-            kind=alert.kind,
-            level=alert.level,
-            agencies=alert.agency_count,
-            regions=alert.region_count,
-            signals=alert.signal_count,
-            first_observed=period.first,
-            last_observed=period.last,
-        ),
+        summary=sentence(released_facts(alert, period)),
         actions=workflow.allowed_actions(session, alert, actor),
         legal_bases=disclosure.LEGAL_BASES,
         error=error,

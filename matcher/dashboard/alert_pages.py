@@ -10,17 +10,25 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from client.wire import Kind
-from matcher import db
+from client import kinds
+from matcher import alert_states, db
 from matcher.dashboard import charts, explain, graph, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.dashboard.next_step import recommend
 from matcher.errors import Conflict, InvalidRequest
-from matcher.models import AlertStatus, UserRole, utcnow
-from matcher.services import actors, alert_history, benign_hubs, disclosure, federation, workflow
+from matcher.models import UserRole, utcnow
+from matcher.services import (
+    actors,
+    alert_history,
+    benign_hubs,
+    disclosure,
+    federation,
+    workflow,
+)
 from matcher.services.alert_counts import detected_per_week
+from matcher.services.alert_detail import facts
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
 
 VIEWERS = (UserRole.COORDINATOR, UserRole.ADMIN)
@@ -39,8 +47,8 @@ def alert_list() -> str:
     page, per_page = params.paging()
     regions = _regions_for_filter()
     filters = AlertFilter(
-        status=params.choice(request.args, "status", list(AlertStatus)),
-        kind=params.choice(request.args, "kind", list(Kind)),
+        status=params.choice(request.args, "status", alert_states.names()),
+        kind=params.choice(request.args, "kind", list(kinds.names())),
         region=params.choice(request.args, "region", regions),
         agency_id=params.integer(request.args, "agency"),
         since=params.day(request.args, "since"),
@@ -68,8 +76,8 @@ def alert_list() -> str:
         sorts=list(SORTS),
         regions=regions,
         agencies=federation.list_agencies(db.session()),
-        statuses=list(AlertStatus),
-        kinds=list(Kind),
+        statuses=alert_states.names(),
+        kinds=list(kinds.names()),
         query_without=params.query_without,
     )
 
@@ -90,7 +98,7 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         "alerts/detail.html",
         detail=detail,
         alert=detail.alert,
-        sentence=explain.explain(detail),
+        sentence=explain.sentence(facts(detail)),
         graph=graph.layout(detail),
         timeline_chart=charts.timeline(detail.timeline),
         actions=actions,

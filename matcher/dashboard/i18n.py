@@ -1,19 +1,27 @@
 """Languages of the dashboard (Dutch by default, English) and the words for stored codes.
 
-Statuses, kinds, categories, legal bases and audit actions are stored as stable codes; pages
-show them through the labels below, so that a translation never changes what is stored. The
+Categories, legal bases and audit actions are stored as stable codes; pages
+show them through the labels below, so that a translation never changes what is stored. Kinds,
+levels and statuses carry their words in both languages in their specs (:mod:`client.kinds`,
+:mod:`matcher.alert_states`). The
 compiled catalogues (``matcher/translations/*/LC_MESSAGES/messages.mo``) are committed with
 their ``.po`` sources; ``tests/dashboard/test_i18n.py`` fails when they drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask import Flask, session
-from flask_babel import Babel, LazyString, format_date, format_datetime, gettext
+from flask_babel import Babel, LazyString, format_date, format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext as _ngettext
+
+from client import kinds
+from client.kinds import Text
+from matcher import alert_states
+from matcher.services import noteguard
 
 
 def _(message: str, **variables: Any) -> str:
@@ -29,64 +37,6 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 TIMEZONE = "Europe/Amsterdam"
-
-STATUS_LABELS: dict[str, LazyString] = {
-    "new": _l("New"),
-    "triage": _l("In triage"),
-    "dismissed": _l("Dismissed (false positive)"),
-    "no_action": _l("No action"),
-    "disclosure_requested": _l("Disclosure requested"),
-    "disclosed": _l("Disclosed"),
-    "case_proposed": _l("Case proposed"),
-    "handed_over": _l("Handed over"),
-    "closed": _l("Closed"),
-    "embargoed": _l("Embargoed"),
-    "merged": _l("Merged"),
-    "expired": _l("Expired"),
-}
-
-KIND_LABELS: dict[str, LazyString] = {
-    "phone": _l("phone number"),
-    "email": _l("e-mail address"),
-    "address": _l("address"),
-    "operator": _l("operator"),
-    "person": _l("person"),
-    "iban": _l("IBAN"),
-    "kvk": _l("KvK number"),
-    "plate": _l("licence plate"),
-    "url": _l("website"),
-}
-
-#: how a kind and level read in a sentence ("3 agencies share a phone number")
-PHRASES: dict[tuple[str, str], LazyString] = {
-    ("phone", "e164"): _l("a phone number"),
-    ("email", "mailbox"): _l("an e-mail address"),
-    ("address", "unit"): _l("an address"),
-    ("address", "building"): _l("a building address"),
-    ("operator", "legal_name"): _l("an operator's legal name"),
-    ("operator", "trade_name"): _l("an operator's trade name"),
-    ("person", "name"): _l("a person's name"),
-    ("person", "name_dob"): _l("a person's name and date of birth"),
-    ("iban", "iban"): _l("a bank account number (IBAN)"),
-    ("kvk", "kvk"): _l("a Chamber of Commerce (KvK) number"),
-    ("plate", "plate"): _l("a licence plate"),
-    ("url", "host"): _l("a website"),
-}
-
-LEVEL_LABELS: dict[str, LazyString] = {
-    "e164": _l("exact number"),
-    "mailbox": _l("mailbox"),
-    "unit": _l("exact address"),
-    "building": _l("building"),
-    "legal_name": _l("legal name"),
-    "trade_name": _l("trade name"),
-    "name": _l("name only"),
-    "name_dob": _l("name and date of birth"),
-    "iban": _l("account"),
-    "kvk": _l("registration"),
-    "plate": _l("plate"),
-    "host": _l("host name"),
-}
 
 CATEGORY_LABELS: dict[str, LazyString] = {
     "permit_application": _l("Permit application"),
@@ -152,20 +102,59 @@ DECISION_LABELS: dict[str, LazyString] = {
     "declined": _l("Declined"),
 }
 
-#: the note guard's kinds (matcher.services.noteguard.CHECKS) in the reader's language
-FOUND_LABELS: dict[str, LazyString] = {
-    "phone number": _l("a phone number"),
-    "e-mail address": _l("an e-mail address"),
-    "web address": _l("a web address"),
-    "IBAN": _l("an IBAN"),
-    "postcode": _l("a postcode"),
-    "citizen service number (BSN)": _l("a citizen service number (BSN)"),
-    "KvK number": _l("a KvK number"),
-    "licence plate": _l("a licence plate"),
-}
+
+class SpecWords(Mapping[str, str]):
+    """Words that a spec declares in both languages, read in the reader's language."""
+
+    def __init__(self, words: Callable[[], dict[str, Text]]) -> None:
+        self._words = words
+
+    def __getitem__(self, code: str) -> str:
+        return self._words()[code].in_language(reader_language())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words())
+
+    def __len__(self) -> int:
+        return len(self._words())
 
 
-def label(table: dict[str, LazyString], code: str | None) -> str:
+def _kind_words() -> dict[str, Text]:
+    return {spec.name: spec.label for spec in kinds.specs()}
+
+
+def _level_words() -> dict[str, Text]:
+    words: dict[str, Text] = {}
+    for spec in kinds.specs():
+        for level in spec.levels:
+            words.setdefault(level.name, level.label)
+    return words
+
+
+def _found_words() -> dict[str, Text]:
+    return {guard.rule: guard.label for guard in noteguard.guards()}
+
+
+def _status_words() -> dict[str, Text]:
+    return {state.name: state.label for state in alert_states.states()}
+
+
+#: how statuses read on the pages (from matcher.alert_states)
+STATUS_LABELS = SpecWords(_status_words)
+#: how kinds and levels read on the pages (from client.kinds)
+KIND_LABELS = SpecWords(_kind_words)
+LEVEL_LABELS = SpecWords(_level_words)
+#: the note guard's findings (matcher.services.noteguard) in the reader's language
+FOUND_LABELS = SpecWords(_found_words)
+
+
+def reader_language() -> str:
+    """Return the language the page is written in (Dutch outside a request)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def label(table: Mapping[str, object], code: str | None) -> str:
     """Return the reader's word for a stored code (the code itself when it is unknown)."""
     if code is None:
         return ""
@@ -200,6 +189,11 @@ def init_app(app: Flask) -> None:
         "LANGUAGES": LANGUAGES,
     }
     app.jinja_env.globals.update(
-        tables, label=label, format_date=format_date, format_datetime=format_datetime
+        tables,
+        is_victim_flaggable=alert_states.is_victim_flaggable,
+        is_hub_markable=alert_states.is_hub_markable,
+        label=label,
+        format_date=format_date,
+        format_datetime=format_datetime,
     )
     app.context_processor(lambda: {"current_language": select_language()})

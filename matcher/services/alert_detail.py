@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
-from matcher.services.explanations import explain_counts, phrase
+from matcher.services.explanations import Facts, phrase
+from matcher.services.explanations import explain as explain_facts
 
 __all__ = [
     "MAX_CLUSTER",
@@ -28,7 +29,7 @@ __all__ = [
     "LinkedAlert",
     "TimelineEntry",
     "explain",
-    "explain_counts",
+    "facts",
     "get_alert",
     "involving",
     "phrase",
@@ -177,9 +178,9 @@ def _agencies_and_timeline(
     return sorted(involved, key=lambda item: item.name), timeline
 
 
-def explain(detail: AlertDetail) -> str:
-    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'."""
-    return explain_counts(
+def facts(detail: AlertDetail) -> Facts:
+    """Return what the explanation of an alert is made of, as a coordinator sees it."""
+    return Facts(
         kind=detail.alert.kind,
         level=detail.alert.level,
         agencies=len(detail.agencies) or detail.alert.agency_count,
@@ -187,5 +188,10 @@ def explain(detail: AlertDetail) -> str:
         signals=detail.signals or detail.alert.signal_count,
         first_observed=detail.first_observed,
         last_observed=detail.last_observed,
-        linked_kinds=detail.cluster_kinds[1:],
+        linked=[(item.kind, item.level) for item in detail.linked],
     )
+
+
+def explain(detail: AlertDetail) -> str:
+    """Return the sentence that explains an alert, e.g. '3 agencies in 2 regions share ...'."""
+    return explain_facts(facts(detail))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func
 from sqlmodel import Session, col, select
 
-from matcher import audit
+from matcher import alert_states, audit
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import (
     Agency,
@@ -57,13 +57,6 @@ __all__ = [
 ]
 
 MAX_PER_PAGE = 200
-#: statuses from which a coordinator may not release an alert to the agencies
-UNRELEASABLE = {
-    AlertStatus.DISMISSED,
-    AlertStatus.MERGED,
-    AlertStatus.EXPIRED,
-    AlertStatus.EMBARGOED,
-}
 
 SORTS: dict[str, tuple[Any, ...]] = {
     "recent": (col(Alert.last_seen).desc(), col(Alert.id).desc()),
@@ -249,7 +242,7 @@ def release_alert(
         raise NotFound("No such alert, or not one in your regions.")
     if alert.released_at is not None:
         return
-    if alert.status in UNRELEASABLE:
+    if not alert_states.is_releasable(alert.status):
         raise Conflict(
             f"An alert with status '{alert.status}' cannot be released.", code="not_releasable"
         )

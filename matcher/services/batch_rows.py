@@ -5,7 +5,6 @@ Pure computation, no database: the only place a batch's tokens are decoded and p
 
 from __future__ import annotations
 
-from binascii import a2b_base64
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -13,16 +12,14 @@ from operator import itemgetter
 from typing import Any
 
 from client.wire import Batch as WireBatch
-from client.wire import Category, Kind
+from client.wire import Category, token_bytes
 from matcher.errors import InvalidRequest
 from matcher.pepper import Applier, Pepper
 
 #: at most this many locations are listed in an error; the message gives the total
 MAX_ERROR_FIELDS = 50
 #: plain strings for the driver (enum members cost an attribute lookup per row)
-KIND_NAMES = {kind: kind.value for kind in Kind}
 CATEGORY_NAMES = {category: category.value for category in Category}
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 @dataclass
@@ -53,11 +50,6 @@ class _Appliers(dict[tuple[str, str], Applier]):
         return apply
 
 
-def _token_bytes(text: str) -> bytes:
-    # the view validated the text (43 base64url characters); decode without checking again
-    return a2b_base64(text.encode("ascii").translate(_URLSAFE) + b"=")
-
-
 def prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> PreparedBatch:
     """Pepper every token and build the rows; refuse a reference used twice in the batch."""
     prepared = PreparedBatch()
@@ -72,9 +64,8 @@ def prepare(batch: WireBatch, *, pepper: Pepper, agency_id: int) -> PreparedBatc
         positions[signal.ref] = index
         # a set: a token listed twice in one signal is stored (and counted) once
         tokens = {
-            (appliers[kind, item.level](_token_bytes(item.token)), kind, item.level)
+            (appliers[item.kind, item.level](token_bytes(item.token)), item.kind, item.level)
             for item in signal.tokens
-            for kind in (KIND_NAMES[item.kind],)
         }
         prepared.tokens[signal.ref] = tokens
         prepared.signals.append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from matcher import alert_states
 from matcher.errors import Conflict, Forbidden
 from matcher.models import Alert, AlertStatus, BenignHub, UserRole
 from matcher.services import noteguard
@@ -30,13 +31,14 @@ def mark(session: Session, *, alert_id: int, actor: Actor, reason: str) -> Alert
         raise Conflict("No signal holds this alert's token any more.", code="no_token")
     if session.get(BenignHub, alert.token) is not None:
         raise Conflict("This token is marked as a benign hub already.", code="hub_exists")
-    if alert.status not in (S.NEW, S.TRIAGE, S.DISMISSED, S.NO_ACTION):
+    state = alert_states.spec(alert.status)
+    if state is None or not state.hub_markable:
         raise Conflict(
             f"An alert with status '{alert.status}' cannot be marked as a hub.",
             code="illegal_transition",
         )
     session.add(BenignHub(token=alert.token, reason=checked, marked_by=actor.user_id))
-    target = S.NO_ACTION if alert.status in (S.NEW, S.TRIAGE) else None
+    target = state.hub_marked_status
     record_step(session, alert, actor, action="mark_benign_hub", to_status=target, note=checked)
     session.flush()
     return alert

@@ -1,62 +1,119 @@
-"""Plain sentences that explain an alert from its kinds, counts and dates; never a score."""
+"""The one sentence that explains an alert, for the API, the CLI and the dashboard alike.
+
+Counts, kinds and dates only, never a score. How a kind and level read comes from the kind's
+spec (:mod:`client.kinds`), in Dutch or English; the API answers in English with ISO dates, the
+dashboard in the reader's language with the reader's date format.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-#: how each kind and level reads in an explanation
-PHRASES: dict[tuple[str, str], str] = {
-    ("phone", "e164"): "a phone number",
-    ("email", "mailbox"): "an e-mail address",
-    ("address", "unit"): "an address",
-    ("address", "building"): "a building address",
-    ("operator", "legal_name"): "an operator's legal name",
-    ("operator", "trade_name"): "an operator's trade name",
-    ("person", "name"): "a person's name",
-    ("person", "name_dob"): "a person's name and date of birth",
-    ("iban", "iban"): "a bank account number (IBAN)",
-    ("kvk", "kvk"): "a Chamber of Commerce (KvK) number",
-    ("plate", "plate"): "a licence plate",
-    ("url", "host"): "a website",
+from client import kinds
+
+#: (singular, plural) of the counted things, and the frame of the sentence, per language
+_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "agency": ("agency", "agencies"),
+        "region": ("region", "regions"),
+        "signal": ("signal", "signals"),
+        "share": ("holds", "share"),
+    },
+    "nl": {
+        "agency": ("organisatie", "organisaties"),
+        "region": ("regio", "regio’s"),
+        "signal": ("signaal", "signalen"),
+        "share": ("deelt", "delen"),
+    },
+}
+_FRAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "sentence": "{who} in {where} {verb} {what}; first observed {first}, last observed {last}, "
+        "{signals}.",
+        "linked": "{what}, linked through the same signals to {others}",
+        "and": "and",
+        "unknown": "an identifier of kind {kind}",
+    },
+    "nl": {
+        "sentence": "{who} in {where} {verb} {what}; voor het eerst waargenomen {first}, laatst "
+        "waargenomen {last}, {signals}.",
+        "linked": "{what}, via dezelfde signalen verbonden met {others}",
+        "and": "en",
+        "unknown": "een gegeven van de soort {kind}",
+    },
 }
 
 
-def phrase(kind: str, level: str) -> str:
-    """Return how a kind and level read in a sentence."""
-    known = PHRASES.get((kind, level))
-    if known is None:
-        # an unexpected level: fall back to the kind's first phrase
-        known = next((text for (name, _), text in PHRASES.items() if name == kind), None)
-    return known or f"an identifier of kind {kind}"
+@dataclass(frozen=True)
+class Facts:
+    """What an explanation is made of: counts, dates and the kinds shared."""
+
+    kind: str
+    level: str
+    agencies: int
+    regions: int
+    signals: int
+    #: the earliest and latest observation day of the signals (docs/api.md, Dates)
+    first_observed: dt.date
+    last_observed: dt.date
+    #: (kind, level) of the alerts linked to this one through the same signals
+    linked: Sequence[tuple[str, str]] = ()
 
 
-def _count(number: int, singular: str, plural: str) -> str:
+def _language(language: str) -> str:
+    return language if language in _FRAMES else "en"
+
+
+def phrase(kind: str, level: str, language: str = "en") -> str:
+    """Return how a kind and level read in a sentence ("a phone number")."""
+    language = _language(language)
+    spec = kinds.spec(kind)
+    if spec is None:
+        return _FRAMES[language]["unknown"].format(kind=kind)
+    # an unexpected level reads as the kind's first level
+    found = spec.level(level) or spec.levels[0]
+    return found.phrase.in_language(language)
+
+
+def _count(number: int, thing: str, language: str) -> str:
+    singular, plural = _WORDS[language][thing]
     return f"{number} {singular if number == 1 else plural}"
 
 
-def _join(phrases: list[str]) -> str:
-    if len(phrases) <= 1:
-        return "".join(phrases)
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+def join(parts: Sequence[str], language: str = "en") -> str:
+    """Join phrases as 'a, b and c'."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} {_FRAMES[_language(language)]['and']} {parts[-1]}"
 
 
-def explain_counts(
+def linked_phrases(facts: Facts, language: str = "en") -> list[str]:
+    """Return the phrases of the linked kinds, sorted, without this alert's own."""
+    own = phrase(facts.kind, facts.level, language)
+    return sorted({phrase(kind, level, language) for kind, level in facts.linked} - {own})
+
+
+def explain(
+    facts: Facts,
     *,
-    kind: str,
-    level: str,
-    agencies: int,
-    regions: int,
-    signals: int,
-    first_observed: dt.date,
-    last_observed: dt.date,
-    linked_kinds: list[str] | None = None,
+    language: str = "en",
+    format_day: Callable[[dt.date], str] = dt.date.isoformat,
 ) -> str:
     """Return one sentence saying who shares what since when, from counts alone."""
-    verb = "holds" if agencies == 1 else "share"
-    linked = f", linked through the same signals to {_join(linked_kinds)}" if linked_kinds else ""
-    return (
-        f"{_count(agencies, 'agency', 'agencies')} in {_count(regions, 'region', 'regions')} "
-        f"{verb} {phrase(kind, level)}{linked}; "
-        f"first observed {first_observed.isoformat()}, last observed {last_observed.isoformat()}, "
-        f"{_count(signals, 'signal', 'signals')}."
+    language = _language(language)
+    frames = _FRAMES[language]
+    what = phrase(facts.kind, facts.level, language)
+    others = linked_phrases(facts, language)
+    if others:
+        what = frames["linked"].format(what=what, others=join(others, language))
+    return frames["sentence"].format(
+        who=_count(facts.agencies, "agency", language),
+        where=_count(facts.regions, "region", language),
+        verb=_WORDS[language]["share"][0 if facts.agencies == 1 else 1],
+        what=what,
+        first=format_day(facts.first_observed),
+        last=format_day(facts.last_observed),
+        signals=_count(facts.signals, "signal", language),
     )

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, Kind, ReleasedAlert
+from client.wire import AlertParty, AlertSignal, Category, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
-from matcher.services.explanations import explain_counts
-from matcher.services.observation import observed_or_detected
+from matcher.services.explanations import Facts, explain
+from matcher.services.observation import Observed, observed_or_detected
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -49,21 +49,13 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
     period = observed_or_detected(session, alert)
     return ReleasedAlert(
         alert_id=alert.id,
-        kind=Kind(alert.kind),
+        kind=alert.kind,
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
         first_observed=period.first,
         last_observed=period.last,
-        explanation=explain_counts(
-            kind=alert.kind,
-            level=alert.level,
-            agencies=alert.agency_count,
-            regions=alert.region_count,
-            signals=alert.signal_count,
-            first_observed=period.first,
-            last_observed=period.last,
-        ),
+        explanation=explain(released_facts(alert, period)),
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
             for ref, category, observed_on in own
@@ -77,4 +69,21 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
             )
             for other, count in others
         ],
+    )
+
+
+def released_facts(alert: Alert, period: Observed) -> Facts:
+    """Return the facts an involved agency may read in an alert's explanation.
+
+    ``period`` is the observation period the agency may know: of every signal once the alert is
+    released, of its own signals before.
+    """
+    return Facts(
+        kind=alert.kind,
+        level=alert.level,
+        agencies=alert.agency_count,
+        regions=alert.region_count,
+        signals=alert.signal_count,
+        first_observed=period.first,
+        last_observed=period.last,
     )

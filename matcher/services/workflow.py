@@ -8,7 +8,9 @@
     side states: embargoed (police only; hides the alert from other agencies' analysts),
                  merged (into another alert), expired (retention)
 
-Transitions are data (:data:`TRANSITIONS`); :func:`apply` is the only way to take one. Disclosure
+Which statuses an action starts from is declared in the status specs (:mod:`matcher.alert_states`);
+who may take it and where it leads is data here (:data:`TRANSITIONS`); :func:`apply` is the
+only way to take one. Disclosure
 answers live in :mod:`matcher.services.disclosure`, benign hubs in
 :mod:`matcher.services.benign_hubs`, scope rules in :mod:`matcher.services.actors`. Purposes
 stay separated by role: coordinators triage and propose cases, the data owners (analysts of the
@@ -25,7 +27,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from matcher import audit
+from matcher import alert_states, audit
 from matcher.errors import Conflict, Forbidden, InvalidRequest
 from matcher.models import (
     Alert,
@@ -67,49 +69,44 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Transition:
-    """One allowed move: from which statuses, to which, by whom."""
+    """One allowed move: to which status, by whom; the statuses it starts from are in the spec."""
 
-    sources: frozenset[str]
+    action: str
     target: str | None  # None: computed (lifting an embargo restores the status before it)
     roles: frozenset[str]
     police_only: bool = False
 
+    @property
+    def sources(self) -> frozenset[str]:
+        """Return the statuses this move starts from (those whose spec lists the action)."""
+        return alert_states.sources(self.action)
 
-_OPEN = frozenset({S.NEW, S.TRIAGE, S.DISCLOSURE_REQUESTED, S.DISCLOSED, S.CASE_PROPOSED})
+
 _COORDINATOR = frozenset({UserRole.COORDINATOR})
+_COORDINATOR_OR_ANALYST = frozenset({UserRole.COORDINATOR, UserRole.ANALYST})
+
+
+def _rule(action: Action, target: str | None, roles: frozenset[str], **options: bool) -> Transition:
+    return Transition(action, target, roles, **options)
+
+
 TRANSITIONS: dict[Action, Transition] = {
-    Action.ASSIGN: Transition(frozenset({S.NEW, S.TRIAGE}), S.TRIAGE, _COORDINATOR),
-    Action.DISMISS: Transition(frozenset({S.NEW, S.TRIAGE}), S.DISMISSED, _COORDINATOR),
-    Action.NO_ACTION: Transition(frozenset({S.NEW, S.TRIAGE}), S.NO_ACTION, _COORDINATOR),
-    Action.REQUEST_DISCLOSURE: Transition(
-        frozenset({S.TRIAGE}), S.DISCLOSURE_REQUESTED, _COORDINATOR
+    Action.ASSIGN: _rule(Action.ASSIGN, S.TRIAGE, _COORDINATOR),
+    Action.DISMISS: _rule(Action.DISMISS, S.DISMISSED, _COORDINATOR),
+    Action.NO_ACTION: _rule(Action.NO_ACTION, S.NO_ACTION, _COORDINATOR),
+    Action.REQUEST_DISCLOSURE: _rule(
+        Action.REQUEST_DISCLOSURE, S.DISCLOSURE_REQUESTED, _COORDINATOR
     ),
-    Action.PROPOSE_CASE: Transition(frozenset({S.DISCLOSED}), S.CASE_PROPOSED, _COORDINATOR),
-    Action.HAND_OVER: Transition(frozenset({S.CASE_PROPOSED}), S.HANDED_OVER, _COORDINATOR),
-    Action.CLOSE: Transition(
-        frozenset({S.HANDED_OVER, S.DISMISSED, S.NO_ACTION}), S.CLOSED, _COORDINATOR
+    Action.PROPOSE_CASE: _rule(Action.PROPOSE_CASE, S.CASE_PROPOSED, _COORDINATOR),
+    Action.HAND_OVER: _rule(Action.HAND_OVER, S.HANDED_OVER, _COORDINATOR),
+    Action.CLOSE: _rule(Action.CLOSE, S.CLOSED, _COORDINATOR),
+    Action.REOPEN: _rule(Action.REOPEN, S.TRIAGE, _COORDINATOR),
+    Action.EMBARGO: _rule(Action.EMBARGO, S.EMBARGOED, _COORDINATOR_OR_ANALYST, police_only=True),
+    Action.LIFT_EMBARGO: _rule(
+        Action.LIFT_EMBARGO, None, _COORDINATOR_OR_ANALYST, police_only=True
     ),
-    Action.REOPEN: Transition(frozenset({S.DISMISSED, S.NO_ACTION}), S.TRIAGE, _COORDINATOR),
-    Action.EMBARGO: Transition(
-        _OPEN | {S.HANDED_OVER},
-        S.EMBARGOED,
-        frozenset({UserRole.COORDINATOR, UserRole.ANALYST}),
-        police_only=True,
-    ),
-    Action.LIFT_EMBARGO: Transition(
-        frozenset({S.EMBARGOED}),
-        None,
-        frozenset({UserRole.COORDINATOR, UserRole.ANALYST}),
-        police_only=True,
-    ),
-    Action.MERGE: Transition(
-        frozenset({S.NEW, S.TRIAGE, S.DISMISSED, S.NO_ACTION}), S.MERGED, _COORDINATOR
-    ),
-    Action.EXPIRE: Transition(
-        _OPEN | {S.DISMISSED, S.NO_ACTION, S.HANDED_OVER, S.EMBARGOED},
-        S.EXPIRED,
-        frozenset({UserRole.ADMIN}),
-    ),
+    Action.MERGE: _rule(Action.MERGE, S.MERGED, _COORDINATOR),
+    Action.EXPIRE: _rule(Action.EXPIRE, S.EXPIRED, frozenset({UserRole.ADMIN})),
 }
 
 
@@ -245,7 +242,7 @@ def _merge_target(session: Session, alert: Alert, actor: Actor, target_id: int |
     if target_id is None or target_id == alert.id:
         raise InvalidRequest("Name another alert to merge into.", code="bad_merge_target")
     target = load_alert(session, target_id, actor)
-    if target.status in (S.MERGED, S.EXPIRED):
+    if not alert_states.accepts_merges(target.status):
         raise Conflict("That alert was merged or expired itself.", code="bad_merge_target")
     return target_id
 
@@ -253,7 +250,7 @@ def _merge_target(session: Session, alert: Alert, actor: Actor, target_id: int |
 def set_possible_victim(session: Session, *, alert_id: int, actor: Actor, flag: bool) -> Alert:
     """Flag (or unflag) a possible victim: a proposed case is then routed to care."""
     alert = coordinator_alert(session, alert_id, actor)
-    if alert.status in (S.HANDED_OVER, S.CLOSED, S.MERGED, S.EXPIRED):
+    if not alert_states.is_victim_flaggable(alert.status):
         raise Conflict("The case has left the workflow; flag it with the receiver.", code="closed")
     action = "flag_possible_victim" if flag else "unflag_possible_victim"
     alert.possible_victim = flag

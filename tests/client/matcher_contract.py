@@ -100,7 +100,7 @@ class ContractMatcher:
         for signal in batch.signals:
             self.refs[signal.ref] = agency
             for token in signal.tokens:
-                kinds[token.kind.value] = kinds.get(token.kind.value, 0) + 1
+                kinds[token.kind] = kinds.get(token.kind, 0) + 1
         receipt = wire.Receipt(
             batch_id=batch.batch_id,
             received_at=dt.datetime.now(dt.UTC),

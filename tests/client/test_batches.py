@@ -21,8 +21,8 @@ from client.normalizers import match_keys, normalize
 from client.preparing import token_texts
 from client.schemes.base import MatchKey
 from client.schemes.hmac import HmacScheme
-from client.signals import Rejection, new_refs
-from client.wire import Category, Kind, SchemeName
+from client.signals import Rejection
+from client.wire import Category, Kind, SchemeName, new_refs
 
 TODAY = dt.date(2026, 6, 1)
 SECRET = bytes(range(32))

@@ -12,7 +12,7 @@ from client import wire
 from client.batches import PreparedBatch, SignalOrigin
 from client.errors import ClientError
 from client.ledger import Ledger, default_ledger_path
-from client.signals import new_refs
+from client.wire import new_refs
 
 
 def prepared(*cases: str | None) -> PreparedBatch:

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from client import kinds
 from client.errors import NormalizationError
 from client.normalizers import NORMALIZATION_VERSION, match_keys, normalize, phone
-from client.wire import LEVELS, Kind
+from client.wire import Kind
+
+LEVELS = {Kind(spec.name): spec.level_names for spec in kinds.BUILT_IN}
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "normalization"
 

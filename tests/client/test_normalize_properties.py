@@ -6,9 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from client import kinds
 from client.errors import NormalizationError
 from client.normalizers import match_keys, normalize
-from client.wire import LEVELS, Kind
+from client.wire import Kind
+
+LEVELS = {Kind(spec.name): spec.level_names for spec in kinds.BUILT_IN}
 
 #: Context values drawn for the kinds that take context: real ones, empty ones, and junk.
 CONTEXT_KEYS = {Kind.PHONE: "region", Kind.ADDRESS: "country", Kind.PERSON: "dob"}

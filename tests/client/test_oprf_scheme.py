@@ -12,12 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from client import kinds
 from client.errors import KeyFileError, SchemeError
 from client.oprf import protocol
 from client.oprf.messages import fingerprint
 from client.schemes.base import MatchKey
 from client.schemes.oprf import OprfScheme, oprf_input, token_of
-from client.wire import LEVELS, Kind
+from client.wire import Kind
+
+LEVELS = {Kind(spec.name): spec.level_names for spec in kinds.BUILT_IN}
 
 _, PUBLIC = protocol.derive_key_pair(bytes(32), b"test key")
 _, OTHER_PUBLIC = protocol.derive_key_pair(bytes(32), b"other key")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from client.oprf import group, protocol
-from client.oprf.threshold import combine_public_keys, lagrange_at_zero, split_secret
+from client.schemes.threshold import combine_public_keys, lagrange_at_zero, split_secret
 
 SECRET, PUBLIC = protocol.derive_key_pair(secrets.token_bytes(32), b"threshold test")
 

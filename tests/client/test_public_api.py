@@ -29,12 +29,16 @@ def test_every_public_name_imports(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
+        "Category",
         "ColumnMapping",
         "Export",
+        "Kind",
+        "KindSpec",
         "Ledger",
         "MatcherClient",
         "Preparation",
         "PreparedBatch",
+        "Receipt",
         "open_export",
         "prepare",
         "read_batch_file",

@@ -14,11 +14,14 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from client import kinds
 from client.errors import QuotaExceeded, SchemeError
 from client.schemes.base import MatchKey, Scheme
 from client.schemes.oprf import PROOF_FAILS, OprfScheme
-from client.wire import LEVELS, TOKEN_BYTES, Kind, encode_token
+from client.wire import TOKEN_BYTES, Kind, encode_token
 from keyservice import db, keys, usage
+
+LEVELS = {Kind(spec.name): spec.level_names for spec in kinds.BUILT_IN}
 
 BASE = "http://keyservice.test"
 PHONE = MatchKey(Kind.PHONE, "e164", "+31612345678")

@@ -15,10 +15,10 @@ from flask import Flask
 
 from client.errors import SchemeError
 from client.oprf.messages import ThresholdKeyInfo, decode_element
-from client.oprf.threshold import ShareService, ThresholdOprfScheme
 from client.oprf.tokens import PROOF_FAILS
 from client.schemes.base import MatchKey
 from client.schemes.oprf import OprfScheme
+from client.schemes.threshold import ShareService, ThresholdOprfScheme
 from client.wire import Kind
 from keyservice import agencies, db, keys, shares
 from keyservice.commands import main
