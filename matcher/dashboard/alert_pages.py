@@ -140,13 +140,6 @@ def alert_action(alert_id: int) -> Response | tuple[str, int]:
         abort(400)
     action = workflow.Action(chosen)
     note = request.form.get("note") or None
-    if action == workflow.Action.DISMISS and (not note or request.form.get("confirm") != "yes"):
-        # dismissing hides a possibly real overlap: only with a reason and a confirmation
-        return _detail_page(
-            alert_id,
-            error=_("To dismiss an alert, give the reason and tick the confirmation."),
-            status=422,
-        )
     options = workflow.Options(
         case_route=request.form.get("case_route") or None,
         external_reference=request.form.get("external_reference") or None,
@@ -165,6 +158,14 @@ def alert_action(alert_id: int) -> Response | tuple[str, int]:
         )
     except (Conflict, InvalidRequest) as error:
         return _refused(alert_id, error)
+    if action == workflow.Action.DISMISS and (not note or request.form.get("confirm") != "yes"):
+        # dismissing hides a possibly real overlap: only with a reason and a confirmation
+        session.rollback()
+        return _detail_page(
+            alert_id,
+            error=_("To dismiss an alert, give the reason and tick the confirmation."),
+            status=422,
+        )
     session.commit()
     return _done(alert_id, _("Done: the alert's status was updated."))
 
