@@ -21,19 +21,12 @@ from flask import Flask, current_app
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from matcher.config_errors import INIT_HINT, ConfigurationError
+
 if TYPE_CHECKING:
     from matcher.pepper import Pepper
 
 ENV_PREFIX = "KRUISPUNT_"
-INIT_HINT = "run `kruispunt-matcher init` to create it, or restore it from its backup"
-
-
-class ConfigurationError(Exception):
-    """A setting is missing or wrong; the message is one line that says what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from hashlib import sha256
 from pathlib import Path
 
-from matcher.config import INIT_HINT, ConfigurationError
+from matcher.config_errors import INIT_HINT, ConfigurationError
 
 log = logging.getLogger(__name__)
 

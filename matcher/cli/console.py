@@ -12,7 +12,7 @@ import click
 from sqlmodel import Session
 
 from matcher import db
-from matcher.config import ConfigurationError
+from matcher.config_errors import ConfigurationError
 from matcher.errors import MatcherError
 
 P = ParamSpec("P")

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from matcher import audit
 from matcher.cli.console import actor, reports_errors, transaction
-from matcher.config import ConfigurationError
+from matcher.config_errors import ConfigurationError
 from matcher.errors import NotFound
 from matcher.models import UserAccount
 from matcher.notifications import digest as digest_

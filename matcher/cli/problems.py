@@ -14,7 +14,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.exc import OperationalError as SQLOperationalError
 
-from matcher.config import ConfigurationError, setting, shown_value
+from matcher.config import setting, shown_value
+from matcher.config_errors import ConfigurationError
 from matcher.errors import MatcherError
 
 #: PostgreSQL's SQLSTATE for a missing table

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from matcher.config import ConfigurationError
+from matcher.config_errors import ConfigurationError
 
 SECURITY_MODES = ("starttls", "tls", "none")
 

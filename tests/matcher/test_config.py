@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matcher import config, create_app
-from matcher.config import ConfigurationError
+from matcher.config_errors import ConfigurationError
 from matcher.instance import backup_plan, init_instance
 from matcher.pepper import Pepper, PepperError
 
