@@ -20,11 +20,15 @@ from client import kinds, wire
 from client.cells import category_of, parse_date
 from client.errors import NormalizationError
 from client.normalizers import module, phone
+from client.normalizers.several import may_hold_several, normalize_cell
 from client.plan import RowPlan
 from client.schemes.base import MatchKey
-from client.wire import Category, Kind
+from client.wire import MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 log = logging.getLogger(__name__)
+
+
+_TOO_MANY_RULE = f"more identifiers in the row than a signal holds ({MAX_TOKENS_PER_SIGNAL} tokens)"
 
 
 class Rejection(NamedTuple):
@@ -118,6 +122,17 @@ class RowReader:
             raw = cells[position]
             if not raw or raw.isspace():
                 continue
+            if may_hold_several(kind_name, raw):
+                for value_read in self._several(row, cells, raw, column, problems):
+                    pairs = match_keys(value_read)
+                    if len(keys) + len(pairs) > MAX_TOKENS_PER_SIGNAL:
+                        problems.append(Rejection(row, name, _TOO_MANY_RULE))
+                        continue
+                    for level, value in pairs:
+                        keys.append(MatchKey(kind, level, value))
+                        prefixes.append(levels[level])
+                    accepted.append(kind_name)
+                continue
             if contextual:
                 canonical = self._canonical(row, cells, raw, column, problems)
                 if canonical is None:
@@ -143,6 +158,33 @@ class RowReader:
         plan = self.plan
         case_number = (cells[plan.case].strip() or None) if plan.case is not None else None
         return RowSignal(row, case_number, *metadata, keys, prefixes, tuple(accepted))
+
+    def _several(
+        self, row: int, cells: tuple[str, ...], raw: str, column: _Column, problems: list[Rejection]
+    ) -> list[str]:
+        """Normalize a cell that may hold several identifiers; report the parts refused."""
+        plan = self.plan
+        context: dict[str, str] = {}
+        takes = self._takes[column.kind]
+        if "region" in takes:
+            hint = cells[plan.region].strip() if plan.region is not None else ""
+            if hint or column.region:
+                context["region"] = hint or column.region or ""
+        if "dob" in takes and plan.dob is not None and cells[plan.dob].strip():
+            context["dob"] = cells[plan.dob]
+        normalize: Callable[..., str] = module(column.kind).normalize
+        if column.kind == Kind.PHONE and not context:
+            normalize = self._phone_without_hint  # counts the numbers read as Dutch
+        try:
+            found = normalize_cell(column.kind_name, normalize, raw, **context)
+        except NormalizationError as error:
+            problems.append(Rejection(row, column.name, error.rule))
+            return []
+        except Exception as error:
+            problems.append(_failure(row, column, error))
+            return []
+        problems.extend(Rejection(row, column.name, rule) for rule in found.refused)
+        return found.values
 
     def _phone_without_hint(self, raw: str) -> str:
         """Normalize a phone number, counting those read as Dutch for lack of a country code

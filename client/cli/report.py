@@ -11,6 +11,8 @@ import click
 from client import wire
 from client.batches import PreparationReport
 from client.ledger import LedgerEntry
+from client.normalizers._placeholders import PLACEHOLDER_RULE
+from client.normalizers._text import LOST_LETTERS_RULE
 
 SHOWN_REJECTIONS = 20
 
@@ -37,6 +39,19 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
             f"  {report.phones_read_as_dutch:,} phone numbers had no country code and were read"
             " as Dutch: if some are foreign, give --phone-region (e.g. RO) or a region column."
         )
+    placeholders = cells_refused_for(report, PLACEHOLDER_RULE)
+    if placeholders:
+        say(
+            f"  {_cells(placeholders)} a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-')"
+            " instead of an identifier: the export is that much emptier than it looks."
+        )
+    lost_letters = cells_refused_for(report, LOST_LETTERS_RULE)
+    if lost_letters:
+        say(
+            f"  {_cells(lost_letters)} a name that lost letters in the export (a '?' inside a"
+            " word, where the file could not hold a letter such as 'Ș'): save it as 'CSV UTF-8'"
+            " or use the .xlsx file. These names were not used for name tokens."
+        )
     rejected = report.rejected_row_count()
     if rejected or report.skipped_cells:
         say(
@@ -56,6 +71,15 @@ def show_report(report: PreparationReport, *, source: str, err: bool = False) ->
             say(f"  ... and {total - len(shown):,} more (--rejects FILE writes them all). By rule:")
             for (column, rule), count in report.rules().most_common():
                 say(f"  {count:>9,} x {column or '(row)'}: {rule}")
+
+
+def cells_refused_for(report: PreparationReport, rule: str) -> int:
+    """Count the cells (or parts of cells) refused under one rule, in kept and rejected rows."""
+    return sum(item.rule.endswith(rule) for item in report.rejected_rows + report.skipped_cells)
+
+
+def _cells(count: int) -> str:
+    return f"{count:,} cell holds" if count == 1 else f"{count:,} cells hold"
 
 
 def write_rejects(path: Path, report: PreparationReport) -> None:

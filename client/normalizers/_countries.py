@@ -108,6 +108,24 @@ POSTCODE_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+#: Postcodes with a country prefix, as letters are addressed across borders: B-2000, D-47533.
+#: The old international vehicle codes (B, D, F, ...) and ISO codes, upper case, then a dash.
+_VEHICLE_CODES = {"B": "BE", "D": "DE", "F": "FR", "L": "LU", "A": "AT", "I": "IT", "E": "ES"}
+_VEHICLE_CODES |= {"P": "PT", "H": "HU", "CH": "CH", "GB": "GB", "UK": "GB"}
+_PREFIXED_POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}) ?- ?(?=[0-9])")
+
+
+def _prefixed_postcode(text: str) -> tuple[str | None, str]:
+    """Take the country prefix off a postcode written 'B-2000' or 'D-47533' anywhere in text."""
+    for found in _PREFIXED_POSTCODE.finditer(text):
+        prefix = found.group(1)
+        code = _VEHICLE_CODES.get(prefix) or (prefix if prefix in ISO_CODES else None)
+        pattern = POSTCODE_PATTERNS.get(code or "")
+        if code and pattern and pattern.match(text[found.end() :].lower()):
+            return code, text[: found.start()] + " " + text[found.end() :]
+    return None, text
+
+
 def code_for_name(name: str) -> str | None:
     """Return the ISO code for a folded country name (one to three words), if it is one."""
     return _NAMES.get(name)
@@ -136,6 +154,8 @@ def code_in_text(text: str) -> tuple[str | None, str]:
         if found and found.group(1) in ISO_CODES:
             rest = text[: found.start()] + " " + text[found.end() :]
             return canonical_code(found.group(1)), rest
+    if "-" in text:
+        return _prefixed_postcode(text)
     return None, text
 
 

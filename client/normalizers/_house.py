@@ -14,9 +14,26 @@ import functools
 import re
 from typing import NamedTuple
 
+_FLOOR_WORD = r"(?:hoog|verdieping|verd|etage)(?![a-z])"
+_ORDINALS = {"eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5"}
+#: Words after a number that name another dwelling at it: red numbers (business premises in
+#: Genoa and elsewhere), upstairs, rear and front dwellings; a black number is the plain one.
+_DWELLINGS = {
+    "rood": "R",
+    "rosso": "R",
+    "rouge": "R",
+    "boven": "BOVEN",
+    "bovenwoning": "BOVEN",
+    "achter": "ACHTER",
+    "voor": "VOOR",
+    "zwart": "",
+    "nero": "",
+}
 _PART = (
     r"(?:huis|hs|bg|bis|iv|iii|ii|i|h)(?![a-z])"
-    r"|[0-9]{1,2} ?(?:e ?)?(?:hoog|verdieping|etage)(?![a-z])"
+    rf"|(?:[0-9]{{1,2}} ?(?:ste|de|e)? ?|(?:{'|'.join(_ORDINALS)}) ?){_FLOOR_WORD}"
+    r"|begane grond(?![a-z])"
+    rf"|(?:{'|'.join(_DWELLINGS)})(?![a-z])"
     r"|[0-9]{1,4}(?![0-9])"
     r"|[a-z](?![a-z])"
 )
@@ -28,13 +45,21 @@ HOUSE_PATTERN = (
 )
 _HOUSE = re.compile(rf"(?<![a-z0-9]){HOUSE_PATTERN}")
 _PARTS = re.compile(
-    r"(huis|hs|bg|h)(?![a-z])"
+    r"(huis|hs|bg|h|begane grond)(?![a-z])"
     r"|(bis)(?![a-z])"
     r"|(iv|iii|ii|i)(?![a-z])"
-    r"|([0-9]{1,2}) ?(?:e ?)?(?:hoog|verdieping|etage)(?![a-z])"
+    rf"|(?:([0-9]{{1,2}}) ?(?:ste|de|e)? ?|({'|'.join(_ORDINALS)}) ?){_FLOOR_WORD}"
+    rf"|({'|'.join(_DWELLINGS)})(?![a-z])"
     r"|([0-9]{1,4})(?![0-9])"
     r"|([a-z])(?![a-z])"
 )
+#: A part of an address that only says which floor or dwelling: 'Hoofdstraat 14, 3e etage'.
+_ADDITION_SEGMENT = re.compile(
+    rf"(?:[0-9]{{1,2}} ?(?:ste|de|e)? ?|(?:{'|'.join(_ORDINALS)}) ?){_FLOOR_WORD}"
+    rf"|begane grond|(?:{'|'.join(_DWELLINGS)})(?: ?(?:woning|huis))?"
+)
+#: A number joined to the house number by 'en', 'of', 't/m': two houses, not one.
+_SECOND_NUMBER = re.compile(r"[0-9][a-z]?(?: ?- ?[a-z0-9]+)? (?:en|of|t/m|tm|tot) ?$")
 _DIGIT = re.compile(r"[0-9]")
 _LONGEST_NUMBER_WORD = len("huisnummer ")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
@@ -53,7 +78,7 @@ class House(NamedTuple):
 def addition_tokens(text: str) -> tuple[str, ...]:
     """Return the canonical tokens of the addition parts in text (few distinct texts: cached)."""
     tokens: list[str] = []
-    for ground, bis, roman, floor, digits, letter in _PARTS.findall(text):
+    for ground, bis, roman, floor, ordinal, dwelling, digits, letter in _PARTS.findall(text):
         if ground:
             tokens.append("H")
         elif bis:
@@ -62,9 +87,26 @@ def addition_tokens(text: str) -> tuple[str, ...]:
             tokens.append(_ROMAN[roman])
         elif floor or digits:
             tokens.append(str(int(floor or digits)))
+        elif ordinal:
+            tokens.append(_ORDINALS[ordinal])
+        elif dwelling:
+            if _DWELLINGS[dwelling]:
+                tokens.append(_DWELLINGS[dwelling])
         else:
             tokens.append(letter.upper())
     return tuple(tokens)
+
+
+def segment_addition(segment: str) -> tuple[str, ...] | None:
+    """Return the addition tokens of a segment that only names a floor or dwelling, else None."""
+    if _ADDITION_SEGMENT.fullmatch(segment) is None:
+        return None
+    return addition_tokens(segment.replace("woning", "").replace("huis", ""))
+
+
+def several_numbers(segment: str, house: House) -> bool:
+    """Say whether another house number stands just before this one ('14 en 16', '3 t/m 7')."""
+    return _SECOND_NUMBER.search(segment, 0, house.start) is not None
 
 
 def find_house(segment: str) -> House | None:

@@ -22,6 +22,13 @@ _FORMS_ANYWHERE_AT_THE_ENDS = (
     "vereniging",
     "cooperatie",
     "cooperatieve vereniging",
+    # written out in full, as deeds and permit forms do
+    "besloten vennootschap met beperkte aansprakelijkheid",
+    "besloten vennootschap",
+    "naamloze vennootschap",
+    "vennootschap onder firma",
+    "commanditaire vennootschap",
+    "onderlinge waarborgmaatschappij",
 )
 _FORMS_AT_THE_END = (
     "u a",
@@ -68,17 +75,42 @@ _FORMS_AT_THE_END = (
     "sas",
     "spa",
     "s p a",
+    "sp zoo",
+    "ek",
+    "ev",
+    "sc",
+    "i l",
+    "il",
+    "in liquidatie",
+    "gesellschaft mit beschrankter haftung",
+    "aktiengesellschaft",
+    "kommanditgesellschaft",
+    "eingetragener kaufmann",
+    "societate cu raspundere limitata",
+    "societate pe actiuni",
+    "private limited company",
+    "public limited company",
+    "limited liability company",
+    "societe anonyme",
+    "societe a responsabilite limitee",
+    "societe privee a responsabilite limitee",
+    "sociedad limitada",
+    "sociedad anonima",
+    "spolka z ograniczona odpowiedzialnoscia",
+    "korlatolt felelossegu tarsasag",
+    "druzhestvo s ogranichena otgovornost",
 )
 #: Markers between a legal name and a trade name: h.o.d.n. (handelend onder de naam), t/a, d/b/a.
 TRADING_AS = re.compile(
     r"(?<![a-z0-9])(?:"
-    r"h[^a-z0-9]{0,3}o[^a-z0-9]{0,3}d[^a-z0-9]{0,3}n"
-    r"|handelende? onder de (?:handels)?naam"
+    r"(?:t[^a-z0-9]{0,3})?h[^a-z0-9]{0,3}o[^a-z0-9]{0,3}d[^a-z0-9]{0,3}n"
+    r"|(?:(?:ook|tevens|mede) )?handelende? onder de (?:handels)?na(?:a)?m(?:en)?"
+    r"|(?:ook|tevens) bekend als|also trading as|a ?/ ?k ?/ ?a"
     r"|t ?/ ?a|d ?/ ?b ?/ ?a|dba|trading as|doing business as"
     r")(?![a-z0-9])"
 )
 #: A name that is, joined up, a marker would read as a marker when normalized again.
-JOINED_MARKERS = frozenset({"hodn", "dba"})
+JOINED_MARKERS = frozenset({"hodn", "thodn", "dba"})
 
 
 def _by_edge_word(forms: tuple[str, ...], *, last: bool) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -90,8 +122,14 @@ def _by_edge_word(forms: tuple[str, ...], *, last: bool) -> dict[str, tuple[tupl
     return {word: tuple(sorted(found, key=len, reverse=True)) for word, found in table.items()}
 
 
-_END = _by_edge_word(_FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END, last=True)
-_START = _by_edge_word(_FORMS_ANYWHERE_AT_THE_ENDS, last=False)
+def _dotted(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """Add each short one-word form letter by letter, as written with dots: G.m.b.H. → 'g m b h'."""
+    spelled = tuple(" ".join(form) for form in forms if " " not in form and len(form) <= 5)
+    return forms + tuple(form for form in spelled if form not in forms)
+
+
+_END = _by_edge_word(_dotted(_FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END), last=True)
+_START = _by_edge_word(_dotted(_FORMS_ANYWHERE_AT_THE_ENDS), last=False)
 #: Every form written as one word ('b v' → 'bv'): a name that joins up to one is only a form.
 JOINED_FORMS = frozenset(
     form.replace(" ", "") for form in _FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END

@@ -19,7 +19,14 @@ import re
 from client.errors import NormalizationError
 from client.normalizers import _countries, _place
 from client.normalizers._dutch_fast import dutch_with_postcode
-from client.normalizers._house import House, addition_tokens, find_house
+from client.normalizers._house import (
+    House,
+    addition_tokens,
+    find_house,
+    segment_addition,
+    several_numbers,
+)
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
@@ -40,9 +47,12 @@ _NOISE = re.compile(r"[^a-z0-9,/\- ]+")
 _SPACES = re.compile(r" +")
 _UNIT = re.compile(
     r"(?<![a-z0-9])(?:bus|bte|boite|apartament|appartement|app|apt|ap|bloc|bl|scara|sc|etaj"
-    r"|whg|wohnung|kamer|room|unit|flat|et(?= ?[0-9])) ?([0-9]{1,4}|[a-z][0-9]{0,3})(?![a-z0-9])"
+    r"|whg|wohnung|kamer|room|unit|flat|et(?= ?[0-9]))"
+    # a letter needs a space ('bus A'), else 'Bust' would be 'bus T' and read back differently
+    r"(?: ?([0-9]{1,4})| ([a-z][0-9]{0,3}))(?![a-z0-9])"
 )
 _LETTERS = re.compile(r"[a-z]")
+_FIRST_DIGIT = re.compile(r"[0-9]")
 #: A city is its letters: digits there are district numbers or stray parts of other fields.
 _CITY_WORDS = re.compile(r"[a-z]+")
 _CANONICAL = re.compile(
@@ -55,6 +65,10 @@ def _clean(folded: str) -> str:
     # The checks before each substitution keep the common, already tidy address cheap.
     if "'" in folded or "s-" in folded or "t-" in folded:
         folded = _ARTICLE.sub(r"\1\2", folded).replace("'", "")
+    if "&" in folded or "+" in folded:
+        folded = folded.replace("&", " en ").replace("+", " en ")
+    if "t/m" in folded or "t / m" in folded:
+        folded = folded.replace("t / m", " tot ").replace("t/m", " tot ")
     if "\n" in folded or ";" in folded or "|" in folded or "\r" in folded:
         folded = _SEGMENT_BREAKS.sub(",", folded)
     folded = _NOISE.sub(" ", folded)
@@ -88,10 +102,15 @@ def _take_postcode(country: str, text: str) -> tuple[str | None, str]:
 
 def _take_units(text: str) -> tuple[tuple[str, ...], str]:
     """Take apartment, block and bus markers (ap. 34, bl. A, bus 3) out as addition tokens."""
-    if not _UNIT.search(text):
+    # A marker before any digit is a street name ('Bus 1'), not a unit: so it is read back alike.
+    digit = _FIRST_DIGIT.search(text)
+    if digit is None or not _UNIT.search(text, digit.end()):
         return (), text
-    tokens = tuple(token for value in _UNIT.findall(text) for token in addition_tokens(value))
-    return tokens, _UNIT.sub(" ", text)
+    head, tail = text[: digit.end()], text[digit.end() :]
+    tokens = tuple(
+        token for pair in _UNIT.findall(tail) for token in addition_tokens(pair[0] or pair[1])
+    )
+    return tokens, head + _UNIT.sub(" ", tail)
 
 
 def _locate_house(segments: list[str]) -> tuple[int, House]:
@@ -120,7 +139,7 @@ def _street_and_city(segments: list[str], index: int, before: str, after: str) -
 
 def normalize(raw: str, /, **context: str) -> str:
     """Return the canonical address; the country in the text wins over the country= context."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _CONTEXT)
     return _normalize(text, context_value(context, "country"))
@@ -129,6 +148,8 @@ def normalize(raw: str, /, **context: str) -> str:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str, hint: str | None) -> str:
     """Normalize a stripped address; cached, since hotels and parks recur across many rows."""
+    if is_placeholder(KIND, text):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
     country, cleaned = country_and_text(text, hint)
     if country == "NL":
         fast = dutch_with_postcode(cleaned)
@@ -154,8 +175,15 @@ def parse(country: str, folded: str) -> str:
     # Apartment and block markers are foreign habits; Dutch additions are read by the grammar.
     units, folded = ((), folded) if country == "NL" else _take_units(folded)
     segments = [segment.strip(" -/") for segment in folded.split(",")]
+    floors: tuple[str, ...] = ()
+    for position, segment in enumerate(segments):
+        tokens = segment_addition(segment)
+        if tokens is not None:
+            floors, segments[position] = floors + tokens, ""
     index, house = _locate_house(segments)
-    suffix = "".join(f"-{token}" for token in house.addition + units)
+    if several_numbers(segments[index], house):
+        raise NormalizationError(KIND, "several house numbers in one address")
+    suffix = "".join(f"-{token}" for token in house.addition + floors + units)
     if postcode and country == "NL":
         return f"NL {postcode} {house.number}{suffix}"
     segment = segments[index]

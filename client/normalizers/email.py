@@ -13,11 +13,16 @@ import unicodedata
 
 from client.errors import NormalizationError
 from client.normalizers._host import canonical_host
-from client.normalizers._text import check_context, check_text
+from client.normalizers._text import (
+    check_context,
+    check_text,
+    placeholder_on_failure,
+    refuse_placeholder,
+)
 
 KIND = "email"
 _NO_CONTEXT: frozenset[str] = frozenset()
-_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
+_MAILTO = re.compile(r"mailto: *", re.IGNORECASE)
 _DISPLAY_NAME = re.compile(r"[^<]*<([^<>]*)>\s*")
 _AT = re.compile(r"\s*[\[({]\s*(?:at|apenstaartje)\s*[\])}]\s*", re.IGNORECASE)
 _DOT = re.compile(r"\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*", re.IGNORECASE)
@@ -38,9 +43,10 @@ def _local_part(local: str) -> str:
     return local if local.isascii() else unicodedata.normalize("NFC", local)
 
 
+@placeholder_on_failure(KIND)
 def normalize(raw: str, /, **context: str) -> str:
     """Return local@domain in lower case, without +tag (and without dots for Gmail)."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     if "<" in text:
@@ -59,7 +65,7 @@ def normalize(raw: str, /, **context: str) -> str:
     if domain in _GMAIL:
         domain = "gmail.com"
         local = local.replace(".", "")
-    return f"{_local_part(local)}@{domain}"
+    return refuse_placeholder(KIND, f"{_local_part(local)}@{domain}")
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

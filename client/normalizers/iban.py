@@ -14,7 +14,7 @@ from stdnum.exceptions import (
 )
 
 from client.errors import NormalizationError
-from client.normalizers._text import check_context, check_text
+from client.normalizers._text import check_context, check_text, placeholder_on_failure
 
 KIND = "iban"
 _NO_CONTEXT: frozenset[str] = frozenset()
@@ -37,9 +37,10 @@ def _validate(text: str) -> tuple[str, str]:
         return "", next((r for kind, r in _RULES if isinstance(error, kind)), "not a valid IBAN")
 
 
+@placeholder_on_failure(KIND)
 def normalize(raw: str, /, **context: str) -> str:
     """Return the IBAN compact and upper-case, after checking its length, country and checksum."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     label = _LABEL.match(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from client.errors import NormalizationError
-from client.normalizers._text import check_context, check_text
+from client.normalizers._text import check_context, check_text, placeholder_on_failure
 
 KIND = "kvk"
 _NO_CONTEXT: frozenset[str] = frozenset()
@@ -20,9 +20,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _CANONICAL = re.compile(r"[0-9]{8}")
 
 
+@placeholder_on_failure(KIND)
 def normalize(raw: str, /, **context: str) -> str:
     """Return the 8 digits of a KvK number."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     label = _LABEL.match(text)

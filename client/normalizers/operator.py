@@ -23,12 +23,14 @@ from client.normalizers._legal_forms import (
     TRADING_AS,
     strip_forms,
 )
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
     check_text,
     drop_apostrophes,
     fold,
+    refuse_lost_letters,
 )
 
 KIND = "operator"
@@ -36,6 +38,8 @@ MAX_TRADE_NAMES = 3
 _NO_CONTEXT: frozenset[str] = frozenset()
 _WORDS = re.compile(r"[a-z0-9]+|&")
 _CONJUNCTIONS = frozenset({"&", "en", "and", "und", "et"})
+#: 't Hoekje is Het Hoekje: the clipped article, written with any apostrophe fold gives.
+_CLIPPED_HET = re.compile(r"(?<![a-z0-9])['`]t(?![a-z0-9])")
 _CANONICAL = re.compile(rf"[a-z0-9]+(?:\|[a-z0-9]+){{0,{MAX_TRADE_NAMES}}}")
 
 
@@ -53,16 +57,22 @@ def _name(text: str) -> str:
 
 def normalize(raw: str, /, **context: str) -> str:
     """Return 'legal' or 'legal|trade|...' for a business name, with or without h.o.d.n."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
+    refuse_lost_letters(KIND, text)
     return _normalize(text)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _normalize(text: str) -> str:
     """Normalize a stripped business name; cached, since one operator fills many rows."""
-    folded = drop_apostrophes(fold(text))
+    if is_placeholder(KIND, text):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
+    folded = fold(text)
+    if "'t" in folded or "`t" in folded:
+        folded = _CLIPPED_HET.sub("het", folded)
+    folded = drop_apostrophes(folded)
     # '|' separates the names in the canonical form, so reading it back gives the same names.
     if "|" in folded or TRADING_AS.search(folded):
         parts = TRADING_AS.sub("|", folded).split("|")
@@ -71,13 +81,16 @@ def _normalize(text: str) -> str:
     legal = _name(parts[0])
     if not legal:
         raise NormalizationError(KIND, "the (legal) name is empty or only a legal form")
+    if is_placeholder(KIND, legal):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
     names = [legal]
     for part in parts[1:]:
         trade = _name(part)
-        if trade and trade not in names:
+        if trade and trade not in names and not is_placeholder(KIND, trade):
             names.append(trade)
     if len(names) > 1 + MAX_TRADE_NAMES:
         raise NormalizationError(KIND, f"more than {MAX_TRADE_NAMES} trade names")
+    # Each name was checked: joined, they hold no placeholder that neither holds alone.
     return "|".join(names)
 
 

@@ -16,12 +16,15 @@ import re
 
 from client.errors import NormalizationError
 from client.normalizers._dates import parse_date
+from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
     check_text,
     context_value,
     drop_apostrophes,
+    refuse_lost_letters,
+    refuse_placeholder,
 )
 from client.normalizers._text import fold as fold_text
 
@@ -59,7 +62,7 @@ def _name(text: str) -> str:
 
 def normalize(raw: str, /, **context: str) -> str:
     """Return 'sorted name parts', followed by '|yyyy-mm-dd' when a date of birth is known."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _CONTEXT)
     dob_text = context_value(context, "dob")
@@ -70,8 +73,16 @@ def normalize(raw: str, /, **context: str) -> str:
         if dob is not None and dob != written_dob:
             raise NormalizationError(KIND, "date of birth after '|' differs from the dob context")
         dob = written_dob
-    name = _name(text)
+    name = _checked_name(text)
     return f"{name}|{dob}" if dob else name
+
+
+def _checked_name(text: str) -> str:
+    """Return the canonical name; refuse placeholders (written or read) and lost letters."""
+    if is_placeholder(KIND, text):
+        raise NormalizationError(KIND, PLACEHOLDER_RULE)
+    refuse_lost_letters(KIND, text)
+    return refuse_placeholder(KIND, _name(text))
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

@@ -18,7 +18,12 @@ from phonenumbers.phonenumber import CountryCodeSource
 
 from client.errors import NormalizationError
 from client.normalizers._phone_fast import parse_plain
-from client.normalizers._text import check_context, check_text, context_value
+from client.normalizers._text import (
+    check_context,
+    check_text,
+    context_value,
+    placeholder_on_failure,
+)
 
 KIND = "phone"
 DEFAULT_REGION = "NL"
@@ -118,9 +123,10 @@ def _parse_with_library(text: str, region: str) -> tuple[str, bool]:
     return answer.e164, answer.international
 
 
+@placeholder_on_failure(KIND)
 def parse(raw: str, *, region: str | None = None) -> PhoneResult:
     """Return the number in E.164 and whether its country was assumed rather than written."""
-    text = _strip_link(check_text(KIND, raw))
+    text = _strip_link(check_text(KIND, raw, placeholders=False))
     hint = _region_hint(region)
     used_region = hint or DEFAULT_REGION
     plain = parse_plain(text, used_region)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from client.errors import NormalizationError
-from client.normalizers._text import check_context, check_text, fold
+from client.normalizers._text import check_context, check_text, fold, refuse_placeholder
 
 KIND = "plate"
 MIN_CHARS = 2
@@ -34,7 +34,7 @@ def normalize(raw: str, /, **context: str) -> str:
         raise NormalizationError(KIND, f"fewer than {MIN_CHARS} letters and digits")
     if len(plate) > MAX_CHARS:
         raise NormalizationError(KIND, f"more than {MAX_CHARS} letters and digits")
-    return plate
+    return refuse_placeholder(KIND, plate)
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ import re
 
 from client.errors import NormalizationError
 from client.normalizers._host import canonical_host
-from client.normalizers._text import check_context, check_text
+from client.normalizers._text import check_context, check_text, placeholder_on_failure
 
 KIND = "url"
 _NO_CONTEXT: frozenset[str] = frozenset()
@@ -23,9 +23,10 @@ _PORT = re.compile(r":[0-9]*$")
 _CANONICAL = re.compile(r"[a-z0-9.-]+")
 
 
+@placeholder_on_failure(KIND)
 def normalize(raw: str, /, **context: str) -> str:
     """Return the host of a web address, lower case and without www."""
-    text = check_text(KIND, raw)
+    text = check_text(KIND, raw, placeholders=False)
     if context:
         check_context(KIND, context, _NO_CONTEXT)
     if _NOT_WEB.match(text):

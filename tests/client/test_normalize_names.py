@@ -13,16 +13,20 @@ from hypothesis import strategies as st
 from client.errors import NormalizationError
 from client.normalizers import match_keys, normalize
 from client.normalizers._legal_forms import JOINED_FORMS
+from client.normalizers._placeholders import is_placeholder
 
 #: Letters of Romanian, Hungarian, Polish and Dutch names that Unicode decomposes (no ł, which
 #: does not decompose, and no ß, whose upper case is two letters).
 NAME_LETTERS = "abcdefghijklmnopqrstuvwxyzăâîșşțţőűéáíóúöüçñëïź"
 name_parts = st.lists(
-    st.text(alphabet=NAME_LETTERS, min_size=2, max_size=10).filter(lambda p: p.strip()),
+    # 'en' and 'and' between names join two persons (see test_several_persons_are_split)
+    st.text(alphabet=NAME_LETTERS, min_size=2, max_size=10).filter(
+        lambda p: p.strip() and p not in {"en", "and"}
+    ),
     min_size=1,
     max_size=4,
 )
-birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
+birth_dates = st.dates(min_value=dt.date(1905, 1, 1), max_value=dt.date(2025, 12, 31))
 TITLES = {"dhr", "mevr", "mw", "mevrouw", "meneer", "mr", "mrs", "ms", "miss", "dr", "drs", "ir"}
 
 
@@ -36,6 +40,7 @@ def _without_accents(text: str) -> str:
 @given(parts=name_parts)
 def test_person_name_ignores_order_case_and_diacritics(parts: list[str]) -> None:
     assume(not any(_without_accents(p) in TITLES for p in parts))
+    assume(not is_placeholder("person", " ".join(parts)))
     expected = normalize("person", " ".join(parts))
     variants = [
         " ".join(reversed(parts)),
@@ -52,6 +57,7 @@ def test_person_name_ignores_order_case_and_diacritics(parts: list[str]) -> None
 @settings(max_examples=100, deadline=None)
 @given(parts=name_parts, born=birth_dates)
 def test_date_of_birth_spellings_give_one_name_dob_key(parts: list[str], born: dt.date) -> None:
+    assume(not is_placeholder("person", " ".join(parts)))
     name = " ".join(parts)
     spellings = [
         born.isoformat(),
@@ -88,6 +94,7 @@ LEGAL_FORMS += ["Ltd", "Limited", "Sp. z o.o.", "i.o."]
 def test_operator_legal_form_punctuation_and_spacing_do_not_matter(
     words: list[str], form: str
 ) -> None:
+    assume(not is_placeholder("operator", " ".join(words)))
     expected = "".join(words)
     name = " ".join(words).title()
     assert normalize("operator", f"{name} {form}") == expected
@@ -101,6 +108,7 @@ def test_trade_name_of_one_agency_matches_the_same_name_recorded_alone(
     legal: list[str], trade: list[str]
 ) -> None:
     assume(legal != trade)
+    assume(not any(is_placeholder("operator", " ".join(name)) for name in (legal, trade)))
     with_trade = normalize("operator", f"{' '.join(legal)} B.V. h.o.d.n. {' '.join(trade)}")
     alone = normalize("operator", " ".join(trade))
     assert with_trade == f"{''.join(legal)}|{''.join(trade)}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from client.normalizers import normalize
+from client.normalizers._placeholders import is_placeholder
 
 labels = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
 locals_ = st.text(alphabet=string.ascii_lowercase + string.digits + "_", min_size=1, max_size=12)
@@ -17,6 +18,7 @@ domains = st.builds(lambda a, b: f"{a}.{b}", labels, st.sampled_from(["nl", "ro"
 @settings(max_examples=100, deadline=None)
 @given(local=locals_, domain=domains, tag=labels)
 def test_mailbox_ignores_case_mailto_and_plus_tags(local: str, domain: str, tag: str) -> None:
+    assume(not is_placeholder("email", f"{local}@{domain}"))
     expected = f"{local}@{domain}"
     spellings = [
         expected.upper(),
@@ -31,6 +33,7 @@ def test_mailbox_ignores_case_mailto_and_plus_tags(local: str, domain: str, tag:
 @settings(max_examples=100, deadline=None)
 @given(local=st.lists(locals_, min_size=1, max_size=3), tag=labels)
 def test_gmail_ignores_dots_and_googlemail(local: list[str], tag: str) -> None:
+    assume(not is_placeholder("email", f"{''.join(local)}@gmail.com"))
     expected = f"{''.join(local)}@gmail.com"
     dotted = ".".join(local)
     for spelling in [f"{dotted}@gmail.com", f"{dotted}+{tag}@googlemail.com"]:
