@@ -11,7 +11,7 @@ export TEST_DATABASE_URL
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,matcher,keyservice]'
 	touch $(STAMP)
 
 install: $(STAMP)

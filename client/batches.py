@@ -27,7 +27,7 @@ from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
 from client.preparing import ChunkResult, chunk_results, no_cyclic_gc
-from client.reading import Export
+from client.reading import Export, ReadingTally
 from client.schemes.base import Scheme
 from client.signals import Rejection
 
@@ -52,6 +52,9 @@ class PreparedBatch:
     #: (ref, row, case number) per signal, as plain tuples: cheap to make by the 100,000
     origin_rows: Sequence[tuple[str, int, str | None]]
     tokens_per_kind: Mapping[str, int]
+    #: the scheme and key epoch the tokens were made with, for the ledger (withdraw by epoch)
+    scheme: str | None = None
+    key_epoch: int | None = None
 
     @cached_property
     def origins(self) -> tuple[SignalOrigin, ...]:
@@ -78,13 +81,27 @@ class PreparationReport:
     identifiers_per_kind: Counter[str] = field(default_factory=Counter)
     #: phone numbers written without a country code and read as Dutch for lack of a region hint
     phones_read_as_dutch: int = 0
+    #: the per-row region column, if one was mapped: those phones had an empty cell there
+    phone_region_column: str | None = None
     tokens_per_kind: Counter[str] = field(default_factory=Counter)
     rejected_rows: list[Rejection] = field(default_factory=list)
     skipped_cells: list[Rejection] = field(default_factory=list)
+    #: mapped cells holding a formula whose result was never saved (read as blank)
+    formula_cells: list[Rejection] = field(default_factory=list)
+    #: the export's row that names the columns, and the rows that are no data: titles above
+    #: the header, totals rows, blank rows (from an Export; zero when rows came from elsewhere)
+    header_row: int = 1
+    title_rows: list[int] = field(default_factory=list)
+    totals_rows: list[int] = field(default_factory=list)
+    blank_rows: int = 0
 
     def rejected_row_count(self) -> int:
         """Return how many rows became no signal."""
         return len({rejection.row for rejection in self.rejected_rows})
+
+    def accounted(self) -> bool:
+        """Return whether every row read became a signal or a rejection: none lost."""
+        return self.rows == self.signals + self.rejected_row_count()
 
     def rules(self) -> Counter[tuple[str | None, str]]:
         """Count rejections and skipped cells by (column, rule): the summary an analyst reads."""
@@ -102,6 +119,11 @@ class PreparationReport:
             "tokens_per_kind": dict(sorted(self.tokens_per_kind.items())),
             "rejected_rows": [item._asdict() for item in self.rejected_rows],
             "skipped_cells": [item._asdict() for item in self.skipped_cells],
+            "formula_cells": [item._asdict() for item in self.formula_cells],
+            "header_row": self.header_row,
+            "title_rows": self.title_rows,
+            "totals_rows": self.totals_rows,
+            "blank_rows": self.blank_rows,
         }
 
 
@@ -127,6 +149,7 @@ class Preparation:
         self._rows = rows
         self._scheme = scheme
         self._plan = RowPlan.from_mapping(mapping, today=today or dt.date.today())
+        self.report.phone_region_column = mapping.region_column
         self._batch_size = batch_size
         self._workers = workers
         self._threshold = parallel_threshold
@@ -175,6 +198,8 @@ class Preparation:
                 self._on_progress()
         if signals:
             yield self._batch(signals, origins)
+        if isinstance(self._rows, Export):
+            self._count_reading(self._rows.tally)
 
     def _chunks(self) -> Iterator[list[tuple[int, tuple[str, ...]]]]:
         rows: Iterable[tuple[int, tuple[str, ...]]]
@@ -194,6 +219,19 @@ class Preparation:
         report.identifiers_per_kind.update(result.identifiers)
         report.phones_read_as_dutch += result.assumed_dutch
 
+    def _count_reading(self, tally: ReadingTally) -> None:
+        """Add what the reader set aside: unreadable rows count as read and rejected."""
+        report = self.report
+        report.rows += len({item.row for item in tally.unreadable})
+        report.rejected_rows.extend(tally.unreadable)
+        report.rejected_rows.sort(key=lambda item: item.row)
+        mapped = set(self._plan.columns)
+        report.formula_cells.extend(item for item in tally.formula_cells if item.column in mapped)
+        report.header_row = tally.header_row
+        report.title_rows = list(tally.title_rows)
+        report.totals_rows = list(tally.totals_rows)
+        report.blank_rows = tally.blank_rows
+
     def _batch(
         self, signals: list[str], origins: list[tuple[str, int, str | None]]
     ) -> PreparedBatch:
@@ -209,7 +247,12 @@ class Preparation:
         self.report.tokens += sum(counts.values())
         self.report.tokens_per_kind.update(counts)
         return PreparedBatch(
-            batch_id=batch_id, payload=payload, origin_rows=origins, tokens_per_kind=counts
+            batch_id=batch_id,
+            payload=payload,
+            origin_rows=origins,
+            tokens_per_kind=counts,
+            scheme=self._scheme.name.value,
+            key_epoch=int(self._scheme.epoch),
         )
 
 

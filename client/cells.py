@@ -14,6 +14,9 @@ from client.wire import Category
 
 _DUTCH_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+)?")
+#: a date as Excel stores it: days since 1899-12-30 (five digits: 1927 to 2173), maybe a time
+_EXCEL_SERIAL = re.compile(r"(\d{5})(?:[.,]\d+)?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def cell_text(value: object) -> str:
@@ -31,9 +34,21 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def excel_serial_date(text: str) -> dt.date | None:
+    """Return the date of an Excel date serial (45678 is 2025-01-20), as a CSV export or an
+    unformatted cell shows it; None for anything else."""
+    match = _EXCEL_SERIAL.fullmatch(text.strip())
+    if match is None:
+        return None
+    return _EXCEL_EPOCH + dt.timedelta(days=int(match.group(1)))
+
+
 def parse_date(text: str) -> dt.date | None:
-    """Read YYYY-MM-DD (optionally with a time) or DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY."""
+    """Read YYYY-MM-DD (optionally with a time), DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY, or a
+    date as Excel stores it (a serial number of days)."""
     text = text.strip()
+    if serial := excel_serial_date(text):
+        return serial
     if match := _ISO_DATE.fullmatch(text):
         year, month, day = match.groups()
     elif match := _DUTCH_DATE.fullmatch(text):
@@ -47,7 +62,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 #: Labels Dutch agencies use for where a signal came from; the lookup ignores case and spacing.
-_CATEGORY_LABELS: dict[str, Category] = {
+CATEGORY_LABELS: dict[str, Category] = {
     "vergunningaanvraag": Category.PERMIT_APPLICATION,
     "vergunning": Category.PERMIT_APPLICATION,
     "controle": Category.INSPECTION,
@@ -77,7 +92,7 @@ def category_of(text: str, labels: Mapping[str, Category]) -> Category | None:
     try:
         return Category(folded.replace(" ", "_").replace("-", "_"))
     except ValueError:
-        return _CATEGORY_LABELS.get(folded)
+        return CATEGORY_LABELS.get(folded)
 
 
 def fold(name: str) -> str:

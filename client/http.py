@@ -15,19 +15,20 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from client import wire
+from client.addresses import insecure_reason
+from client.display import printable
 from client.errors import StaleKeyError, UploadError
+from client.i18n import _
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 STALE_KEY_CODES = frozenset({"unknown_key", "retired_key"})
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 _MAX_DELAY = 60.0
 _USER_AGENT = "kruispunt-client/1"
 M = TypeVar("M", bound=BaseModel)
@@ -55,11 +56,9 @@ class KeyEpoch(BaseModel):
 
 
 def _api_root(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise UploadError(f"the matcher address must be an https:// URL, not {base_url!r}")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        raise UploadError("use https:// for the matcher: the API token must not travel in clear")
+    reason = insecure_reason(base_url, service="matcher")
+    if reason is not None:
+        raise UploadError(reason)
     root = base_url.strip().rstrip("/")
     return root if root.endswith(API_PREFIX) else root + API_PREFIX
 
@@ -155,8 +154,7 @@ class MatcherClient:
             except httpx.TransportError as error:
                 if last:
                     raise UploadError(
-                        f"cannot reach the matcher at {self._http.base_url.host} after"
-                        f" {attempt + 1} attempt(s) ({type(error).__name__}); try again later"
+                        _unreachable(self._http.base_url, attempt + 1, error)
                     ) from None
                 self._sleep(self._delay(attempt, None))
                 continue
@@ -176,6 +174,19 @@ class MatcherClient:
         return min(delay, _MAX_DELAY)
 
 
+def _unreachable(url: httpx.URL, attempts: int, error: httpx.TransportError) -> str:
+    """Say where the client tried (host and port) and what to check first: the address."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return _(
+        "cannot reach the matcher at {address} ({scheme}) after {attempts} attempt(s)"
+        " ({problem}): check the address (--matcher or env KRUISPUNT_MATCHER) and that this"
+        " machine may connect to it; if both are right, the matcher may be down"
+    ).format(
+        address=f"{host}:{port}", scheme=url.scheme, attempts=attempts, problem=type(error).__name__
+    )
+
+
 def _refusal(response: httpx.Response) -> UploadError:
     """Turn a refusal into an error that carries the matcher's message and code."""
     status = response.status_code
@@ -184,13 +195,16 @@ def _refusal(response: httpx.Response) -> UploadError:
     except ValidationError:
         # Not our error shape (a proxy's page?): say what happened, do not echo the body.
         return UploadError(f"the matcher answered HTTP {status}", status=status)
-    message = detail.message
+    message = printable(detail.message)
     if detail.fields:
-        locations = ", ".join(
-            f"{item.get('location', '?')} ({item.get('rule', '?')})" for item in detail.fields[:5]
+        locations = printable(
+            ", ".join(
+                f"{item.get('location', '?')} ({item.get('rule', '?')})"
+                for item in detail.fields[:5]
+            )
         )
         message = f"{message} [{locations}]"
     if status == 401:
         message += " (check the API token: env KRUISPUNT_API_TOKEN or --token-file)"
     error_type = StaleKeyError if detail.code in STALE_KEY_CODES else UploadError
-    return error_type(message, status=status, code=detail.code)
+    return error_type(message, status=status, code=printable(detail.code))

@@ -47,6 +47,7 @@ from pydantic import (
 
 from client import primitives
 from client.errors import KeyFileError
+from client.i18n import _
 from client.schemes.hmac import HmacScheme
 from client.wire import Fingerprint
 
@@ -297,8 +298,11 @@ def _read_source(
         return environ[ENV_KEY], f"the key in env {ENV_KEY}"
     if path is None and not environ.get(ENV_KEY_FILE):
         raise KeyFileError(
-            f"no key: name a key file, or set {ENV_KEY_FILE} (a path) or {ENV_KEY} (its content);"
-            " create one with 'kruispunt key generate'"
+            _(
+                "no federation key: name the key file you received from your federation's key"
+                " custodian (--key-file), or set {file_env} (its path) or {key_env} (its"
+                " content). A key made here with 'kruispunt key generate' would match nobody."
+            ).format(file_env=ENV_KEY_FILE, key_env=ENV_KEY)
         )
     file = Path(path if path is not None else environ[ENV_KEY_FILE])
     try:

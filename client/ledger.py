@@ -4,7 +4,9 @@ The matcher only ever sees references. When a coordinator releases an alert, the
 references up here to find its own case numbers. The ledger never leaves this machine; it is a
 SQLite file readable by its owner only, at ``--ledger PATH``, env ``KRUISPUNT_LEDGER``, or
 ``$XDG_DATA_HOME/kruispunt/ledger.sqlite3`` (``~/.local/share/kruispunt/ledger.sqlite3``).
-It holds references, case numbers, row numbers, dates and batch ids: no identifier.
+It holds references, case numbers, row numbers, dates, batch ids and the scheme and key epoch
+each batch was made with (so the signals of one key can be withdrawn after a rotation): no
+identifier.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from client.batches import PreparedBatch
 from client.errors import ClientError
 
 ENV_LEDGER = "KRUISPUNT_LEDGER"
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY,
@@ -32,7 +34,9 @@ CREATE TABLE IF NOT EXISTS batches (
     signals INTEGER NOT NULL,
     prepared_at TEXT NOT NULL,
     submitted_at TEXT,
-    replay INTEGER
+    replay INTEGER,
+    scheme TEXT,
+    key_epoch INTEGER
 );
 CREATE TABLE IF NOT EXISTS signals (
     ref TEXT PRIMARY KEY,
@@ -42,7 +46,15 @@ CREATE TABLE IF NOT EXISTS signals (
     withdrawn_at TEXT
 );
 CREATE INDEX IF NOT EXISTS signals_by_case ON signals (case_number);
+CREATE INDEX IF NOT EXISTS signals_by_batch ON signals (batch_id);
 """
+#: columns added after version 1; a ledger of version 1 gets them empty (epoch unknown)
+_ADDED_COLUMNS = (("batches", "scheme", "TEXT"), ("batches", "key_epoch", "INTEGER"))
+_ENTRY_SELECT = (
+    "SELECT s.ref, s.batch_id, s.row_number, s.case_number, b.source,"
+    " b.submitted_at IS NOT NULL, s.withdrawn_at IS NOT NULL, b.prepared_at, b.submitted_at,"
+    " s.withdrawn_at, b.scheme, b.key_epoch FROM signals s JOIN batches b USING (batch_id)"
+)
 _CHUNK = 500  # SQLite's limit on bound parameters is at least 999
 
 
@@ -56,6 +68,24 @@ class LedgerEntry(NamedTuple):
     source: str
     submitted: bool
     withdrawn: bool
+    prepared_at: str | None = None
+    submitted_at: str | None = None
+    withdrawn_at: str | None = None
+    scheme: str | None = None
+    key_epoch: int | None = None
+
+
+class LedgerBatch(NamedTuple):
+    """One prepared batch as the ledger remembers it, with how many of its signals are live."""
+
+    batch_id: str
+    source: str
+    signals: int
+    withdrawn: int
+    prepared_at: str
+    submitted_at: str | None
+    scheme: str | None
+    key_epoch: int | None
 
 
 def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -87,10 +117,18 @@ class Ledger:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.executescript(_SCHEMA)
+            self._upgrade()
             self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         except (OSError, sqlite3.Error) as error:
             raise ClientError(f"cannot open the ledger at {self.path}: {error}") from None
         self._depth = 0
+
+    def _upgrade(self) -> None:
+        """Add the columns a ledger written by an earlier version lacks."""
+        for table, column, sql_type in _ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Ledger:
@@ -134,8 +172,16 @@ class Ledger:
         batch_id = str(prepared.batch_id)
         with self.transaction():
             self._db.execute(
-                "INSERT INTO batches (batch_id, source, signals, prepared_at) VALUES (?, ?, ?, ?)",
-                (batch_id, source, prepared.signals, _now()),
+                "INSERT INTO batches (batch_id, source, signals, prepared_at, scheme, key_epoch)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    batch_id,
+                    source,
+                    prepared.signals,
+                    _now(),
+                    prepared.scheme,
+                    prepared.key_epoch,
+                ),
             )
             self._db.executemany(
                 "INSERT INTO signals (ref, batch_id, row_number, case_number) VALUES (?, ?, ?, ?)",
@@ -166,20 +212,41 @@ class Ledger:
                 ((now, ref) for ref in refs),
             )
 
-    def refs_for_cases(self, case_numbers: Iterable[str]) -> dict[str, list[str]]:
-        """Return the live (not withdrawn) references of each case; an unknown case gets []."""
+    def refs_for_cases(
+        self, case_numbers: Iterable[str], *, epoch: int | None = None
+    ) -> dict[str, list[str]]:
+        """Return the live (not withdrawn) references of each case; an unknown case gets [].
+
+        With ``epoch``, only the references of batches made with that key epoch (after a key
+        rotation the old epoch's signals can be withdrawn while the new ones stay).
+        """
         wanted = list(dict.fromkeys(case_numbers))
         found: dict[str, list[str]] = {case: [] for case in wanted}
         for part in _chunks(wanted):
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT case_number, ref FROM signals WHERE withdrawn_at IS NULL"  # noqa: S608
-                f" AND case_number IN ({marks}) ORDER BY row_number",
-                tuple(part),
+            query = (
+                "SELECT s.case_number, s.ref FROM signals s JOIN batches b USING (batch_id)"  # noqa: S608
+                f" WHERE s.withdrawn_at IS NULL AND s.case_number IN ({marks})"
+                " AND (? IS NULL OR b.key_epoch = ?) ORDER BY s.row_number"
             )
+            rows = self._db.execute(query, (*part, epoch, epoch))
             for case, ref in rows:
                 found[case].append(ref)
         return found
+
+    def refs_for_epoch(self, epoch: int, *, scheme: str | None = None) -> list[str]:
+        """Return the live references of every batch made with this key epoch (and scheme)."""
+        rows = self._db.execute(
+            "SELECT s.ref FROM signals s JOIN batches b USING (batch_id)"
+            " WHERE s.withdrawn_at IS NULL AND b.key_epoch = ? AND (? IS NULL OR b.scheme = ?)"
+            " ORDER BY b.rowid, s.row_number",
+            (epoch, scheme, scheme),
+        )
+        return [ref for (ref,) in rows]
+
+    def entry(self, ref: str) -> LedgerEntry | None:
+        """Return what the ledger knows about one reference, or None if it is not ours."""
+        return self.lookup([ref]).get(ref)
 
     def lookup(self, refs: Iterable[str]) -> dict[str, LedgerEntry]:
         """Return what the ledger knows about these references (unknown ones are left out)."""
@@ -187,15 +254,55 @@ class Ledger:
         found: dict[str, LedgerEntry] = {}
         for part in _chunks(wanted):
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                "SELECT s.ref, s.batch_id, s.row_number, s.case_number, b.source,"  # noqa: S608
-                " b.submitted_at IS NOT NULL, s.withdrawn_at IS NOT NULL"
-                f" FROM signals s JOIN batches b USING (batch_id) WHERE s.ref IN ({marks})",
-                tuple(part),
-            )
+            rows = self._db.execute(f"{_ENTRY_SELECT} WHERE s.ref IN ({marks})", tuple(part))
             for row in rows:
-                entry = LedgerEntry(
-                    row[0], row[1], row[2], row[3], row[4], bool(row[5]), bool(row[6])
-                )
+                entry = _entry(row)
                 found[entry.ref] = entry
         return found
+
+    def entries(
+        self,
+        *,
+        case_number: str | None = None,
+        batch_id: str | None = None,
+        epoch: int | None = None,
+        include_withdrawn: bool = True,
+    ) -> Iterator[LedgerEntry]:
+        """Yield the signals that match every filter given, oldest batch first, in row order."""
+        rows = self._db.execute(
+            f"{_ENTRY_SELECT} WHERE (? IS NULL OR s.case_number = ?)"
+            " AND (? IS NULL OR s.batch_id = ?) AND (? IS NULL OR b.key_epoch = ?)"
+            " AND (? OR s.withdrawn_at IS NULL) ORDER BY b.rowid, s.row_number",
+            (case_number, case_number, batch_id, batch_id, epoch, epoch, include_withdrawn),
+        )
+        return map(_entry, rows)
+
+    def batches(self) -> list[LedgerBatch]:
+        """Return every batch the ledger holds, oldest first, with its withdrawn signals counted."""
+        rows = self._db.execute(
+            "SELECT b.batch_id, b.source, b.signals,"
+            " (SELECT COUNT(*) FROM signals s WHERE s.batch_id = b.batch_id"
+            "  AND s.withdrawn_at IS NOT NULL),"
+            " b.prepared_at, b.submitted_at, b.scheme, b.key_epoch"
+            " FROM batches b ORDER BY b.rowid"
+        )
+        return [LedgerBatch._make(row) for row in rows]
+
+
+def _entry(row: Sequence[object]) -> LedgerEntry:
+    ref, batch_id, row_number, case, source, submitted, withdrawn, *times = row
+    prepared_at, submitted_at, withdrawn_at, scheme, epoch = times
+    return LedgerEntry(
+        str(ref),
+        str(batch_id),
+        int(str(row_number)),
+        None if case is None else str(case),
+        str(source),
+        bool(submitted),
+        bool(withdrawn),
+        None if prepared_at is None else str(prepared_at),
+        None if submitted_at is None else str(submitted_at),
+        None if withdrawn_at is None else str(withdrawn_at),
+        None if scheme is None else str(scheme),
+        None if epoch is None else int(str(epoch)),
+    )

@@ -19,8 +19,9 @@ import phonenumbers
 from rapidfuzz import fuzz, process
 
 from client import kinds
-from client.cells import category_of, fold
+from client.cells import CATEGORY_LABELS, category_of, fold
 from client.errors import InputFileError
+from client.i18n import _
 from client.wire import MAX_TOKENS_PER_SIGNAL, Category, Kind
 
 DEFAULT_RETENTION_DAYS = 365
@@ -103,15 +104,18 @@ class ColumnMapping:
 
     def _check_rules(self) -> None:
         if not self.identifiers:
-            raise InputFileError("map at least one column to a kind, e.g. --column telefoon=phone")
+            raise InputFileError(
+                _("map at least one column to a kind, e.g. --column telefoon=phone")
+            )
         columns = [item.column for item in self.identifiers]
         twice = sorted({column for column in columns if columns.count(column) > 1})
         if twice:
             raise InputFileError(f"columns mapped to more than one kind: {twice}")
         if self.category is None and self.category_column is None:
             raise InputFileError(
-                "say where the signals come from: --category "
-                f"({', '.join(item.value for item in Category)}) or --category-column"
+                _(
+                    "say where the signals come from: --category ({choices}) or --category-column"
+                ).format(choices=", ".join(item.value for item in Category))
             )
         mapped = {item.kind for item in self.identifiers}
         if self.dob_column is not None and Kind.PERSON not in mapped:
@@ -143,20 +147,60 @@ class _HeaderFinder:
         if len(candidates) == 1:
             return candidates[0]
         suggestion = process.extractOne(column, self._headers, scorer=fuzz.WRatio, score_cutoff=60)
-        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+        hint = "; " + _("did you mean {name!r}?").format(name=suggestion[0]) if suggestion else ""
         raise InputFileError(
-            f"{self._origin} has no column {column!r}{hint} Its columns are: {self._headers}"
+            _("{file} has no column {column!r}{hint} Its columns are: {columns}").format(
+                file=self._origin, column=column, hint=hint, columns=self._headers
+            )
         )
 
 
+#: Dutch names analysts give kinds, besides each kind's own name and its Dutch label
+#: ("telefoonnummer", "adres", "exploitant", "kenteken" ...), which count too
+DUTCH_KIND_NAMES: dict[str, str] = {
+    "telefoon": "phone",
+    "mobiel": "phone",
+    "tel": "phone",
+    "e-mail": "email",
+    "mail": "email",
+    "onderneming": "operator",
+    "bedrijf": "operator",
+    "naam": "person",
+    "rekeningnummer": "iban",
+    "kvk": "kvk",
+}
+
+
+def kind_names() -> dict[str, str]:
+    """Return every name a kind may be given, folded, with the kind it names."""
+    names = {fold(spec.label.nl): spec.name for spec in kinds.specs()}
+    names.update(
+        (name, kind) for name, kind in DUTCH_KIND_NAMES.items() if kinds.spec(kind) is not None
+    )
+    names.update((name, name) for name in kinds.names())
+    return names
+
+
+def _did_you_mean(text: str, names: list[str]) -> str:
+    """Return ' Did you mean 'x'?' for the closest known name, or ''. The typed text is not
+    repeated: errors never echo what a user or an export supplied."""
+    found = process.extractOne(fold(text), names, scorer=fuzz.ratio, score_cutoff=60)
+    return " " + _("Did you mean {name!r}?").format(name=found[0]) if found else ""
+
+
 def parse_kind(text: str) -> str:
-    """Return the kind a user named; InputFileError listing the kinds otherwise."""
-    named = text.strip().lower()
-    if kinds.spec(named) is None:
-        choices = ", ".join(kinds.names())
-        # the typed text is not echoed: errors never repeat what a user or an export supplied
-        raise InputFileError(f"unknown kind: choose one of {choices}")
-    return named
+    """Return the kind a user named, in English or Dutch; InputFileError listing the kinds."""
+    names = kind_names()
+    named = names.get(fold(text))
+    if named is not None:
+        return named
+    choices = ", ".join(kinds.names())
+    raise InputFileError(
+        _("unknown kind: choose one of {choices} (or a Dutch name: telefoon, adres, ...).").format(
+            choices=choices
+        )
+        + _did_you_mean(text, list(names))
+    )
 
 
 def parse_region(text: str) -> str:
@@ -172,7 +216,11 @@ def parse_category(text: str) -> Category:
     found = category_of(text, {})
     if found is None:
         choices = ", ".join(item.value for item in Category)
-        raise InputFileError(f"unknown category: choose one of {choices}")
+        names = [item.value for item in Category] + list(CATEGORY_LABELS)
+        raise InputFileError(
+            _("unknown category: choose one of {choices}.").format(choices=choices)
+            + _did_you_mean(text.replace("_", " "), names)
+        )
     return found
 
 

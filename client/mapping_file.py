@@ -82,23 +82,30 @@ def _text(document: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
+def _column(column: str, spec: Any) -> IdentifierColumn:
+    """Read one entry of [columns]: a kind, or a table with kind and region."""
+    if isinstance(spec, str):
+        return IdentifierColumn(column=column, kind=parse_kind(spec))
+    if not isinstance(spec, dict):
+        raise InputFileError("give a kind, or { kind = ..., region = ... }")
+    unknown = sorted(set(spec) - {"kind", "region"})
+    if unknown or "kind" not in spec:
+        raise InputFileError(f"give 'kind' (and 'region'), not {unknown}")
+    region = spec.get("region")
+    return IdentifierColumn(
+        column=column,
+        kind=parse_kind(str(spec["kind"])),
+        region=parse_region(str(region)) if region is not None else None,
+    )
+
+
 def _mapping_from_document(document: Mapping[str, Any]) -> ColumnMapping:
     identifiers = []
     for column, spec in dict(document.get("columns", {})).items():
-        if isinstance(spec, str):
-            identifiers.append(IdentifierColumn(column=column, kind=parse_kind(spec)))
-        else:
-            unknown = sorted(set(spec) - {"kind", "region"})
-            if unknown or "kind" not in spec:
-                raise ValueError(f"column {column!r}: give 'kind' (and 'region'), not {unknown}")
-            region = spec.get("region")
-            identifiers.append(
-                IdentifierColumn(
-                    column=column,
-                    kind=parse_kind(str(spec["kind"])),
-                    region=parse_region(str(region)) if region is not None else None,
-                )
-            )
+        try:
+            identifiers.append(_column(column, spec))
+        except InputFileError as error:
+            raise InputFileError(f"[columns] {column!r}: {error}") from None
     if "phone_region" in document:
         identifiers = list(with_phone_regions(identifiers, [str(document["phone_region"])]))
     category = document.get("category")

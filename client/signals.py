@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from client import kinds, wire
-from client.cells import category_of, parse_date
+from client.cells import category_of, excel_serial_date, parse_date
 from client.errors import NormalizationError
 from client.normalizers import module, phone
 from client.normalizers.several import may_hold_several, normalize_cell
@@ -240,7 +240,8 @@ class RowReader:
             if hint or column.region:
                 context["region"] = hint or column.region or ""
         if "dob" in takes and plan.dob is not None and cells[plan.dob].strip():
-            context["dob"] = cells[plan.dob]
+            serial = excel_serial_date(cells[plan.dob])
+            context["dob"] = serial.isoformat() if serial else cells[plan.dob]
         try:
             if column.kind == Kind.PHONE and not context:
                 return self._phone_without_hint(raw)  # a hint column, empty in this row

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from pathlib import Path
 from typing import IO
 
@@ -20,7 +21,8 @@ _NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 def detect_encoding(path: Path) -> str:
-    """Return 'utf-8-sig' for a BOM, 'utf-8' if every byte decodes as UTF-8, else 'cp1252'.
+    """Return 'utf-8-sig' or 'utf-16' for their BOM, 'utf-8' if every byte decodes as UTF-8,
+    else 'cp1252'. ("Unicode text" from Excel is UTF-16 with a BOM.)
 
     InputFileError names the line of a byte that is neither (never the line's content).
     """
@@ -29,6 +31,8 @@ def detect_encoding(path: Path) -> str:
         head = handle.read(len(codecs.BOM_UTF8))
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"  # the codec reads the BOM and takes its byte order
         handle.seek(0)
         try:
             while chunk := handle.read(CHUNK_BYTES):
@@ -65,3 +69,33 @@ def sniff_delimiter(header_line: str) -> str:
             counts[char] += 1
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
+
+
+def sniff_delimiter_of_lines(lines: list[str]) -> str:
+    """Return the delimiter that splits the most of the first lines into equally many cells.
+
+    A title line above the header ("Overzicht signalen, 2025") splits differently from the rows
+    below it, and so does a cell holding another delimiter; the table's own delimiter is the
+    one that gives the same count on most lines (ties: the higher count, then , ; tab).
+    """
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        counts = Counter(_unquoted_count(line, delimiter) for line in lines)
+        counts.pop(0, None)
+        if not counts:
+            continue
+        modal, lines_sharing = max(counts.items(), key=lambda item: (item[1], item[0]))
+        if (lines_sharing, modal) > best_score:
+            best, best_score = delimiter, (lines_sharing, modal)
+    return best
+
+
+def _unquoted_count(line: str, delimiter: str) -> int:
+    count = 0
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            count += 1
+    return count

@@ -15,6 +15,7 @@ from client.cli.options import (
     open_ledger,
 )
 from client.cli.report import alert_as_dict, show_alert
+from client.i18n import _
 
 
 @click.command()
@@ -32,6 +33,6 @@ def alerts(**options: Any) -> None:
         click.echo(json.dumps({"alerts": data}, indent=2, ensure_ascii=False))
         return
     if not released:
-        click.echo("No alerts have been released to your agency.")
+        click.echo(_("No alerts have been released to your agency."))
     for alert in released:
         show_alert(alert, entries)

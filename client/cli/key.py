@@ -17,6 +17,7 @@ import click
 
 from client import custody
 from client.errors import KeyFileError
+from client.i18n import _
 from client.keys import (
     ENV_PASSPHRASE,
     FederationKey,
@@ -54,7 +55,7 @@ def load_key_interactively(path: Path | None) -> FederationKey:
     """Load the key as every command should: file or env, passphrase from env or a hidden prompt."""
 
     def ask() -> bytes:
-        return passphrase_bytes(str(click.prompt("Key passphrase", hide_input=True)))
+        return passphrase_bytes(str(click.prompt(_("Key passphrase"), hide_input=True)))
 
     with key_errors():
         return load_key(path, prompt=ask)
@@ -66,7 +67,7 @@ def _new_passphrase() -> bytes:
     if from_env:
         return passphrase_bytes(from_env)
     answer = click.prompt(
-        "New passphrase", hide_input=True, confirmation_prompt="Repeat the new passphrase"
+        _("New passphrase"), hide_input=True, confirmation_prompt=_("Repeat the new passphrase")
     )
     return passphrase_bytes(str(answer))
 
@@ -75,8 +76,8 @@ def _write(key: FederationKey, out: Path, *, encrypt: bool, force: bool) -> None
     passphrase = _new_passphrase() if encrypt else None
     with key_errors():
         save_key(key, out, passphrase=passphrase, overwrite=force)
-    state = "encrypted" if encrypt else "NOT encrypted: keep it on an encrypted disk"
-    click.echo(f"Wrote {out} (mode 0600, {state})")
+    state = _("encrypted") if encrypt else _("NOT encrypted: keep it on an encrypted disk")
+    click.echo(_("Wrote {out} (mode 0600, {state})").format(out=out, state=state))
     _describe(key)
 
 
@@ -100,7 +101,12 @@ def key() -> None:
 def generate(out: Path, epoch: int, encrypt: bool, force: bool) -> None:
     """Generate a new random federation key into the key file OUT."""
     _write(generate_key(epoch=epoch), out, encrypt=encrypt, force=force)
-    click.echo("Next: ask the matcher's administrator to register this fingerprint.")
+    click.echo(
+        _(
+            "Next: ask the matcher's administrator to register this fingerprint, and hand the key"
+            " to the federation's agencies through the custodians."
+        )
+    )
 
 
 @key.command()
@@ -127,9 +133,12 @@ def rotate(keyfile: Path, out: Path, encrypt: bool, force: bool) -> None:
     new = old.rotated()
     _write(new, out, encrypt=encrypt, force=force)
     click.echo(
-        f"Next: register fingerprint {new.fingerprint} (epoch {new.epoch}) at the matcher, give"
-        " the new key to every agency, re-submit live signals with it, then ask the administrator"
-        f" to retire {old.fingerprint} (epoch {old.epoch})."
+        _(
+            "Next: register fingerprint {new} (epoch {new_epoch}) at the matcher, give the new key"
+            " to every agency, re-submit live signals with it, withdraw the old ones"
+            " (kruispunt withdraw --epoch {old_epoch}), then ask the administrator to retire"
+            " {old} (epoch {old_epoch})."
+        ).format(new=new.fingerprint, new_epoch=new.epoch, old=old.fingerprint, old_epoch=old.epoch)
     )
 
 
@@ -144,17 +153,19 @@ def split(keyfile: Path, threshold: int, shares: int, out_dir: Path) -> None:
     Writes one share file per custodian into --out-dir; any --threshold of them rebuild it.
     """
     if threshold > shares:
-        raise click.BadParameter("must not exceed --shares", param_hint="--threshold")
+        raise click.BadParameter(_("must not exceed --shares"), param_hint="--threshold")
     federation_key = load_key_interactively(keyfile)
     with key_errors():
         paths = custody.write_shares(
             custody.split(federation_key, threshold=threshold, shares=shares), out_dir
         )
     for path in paths:
-        click.echo(f"Wrote {path}")
+        click.echo(_("Wrote {path}").format(path=path))
     click.echo(
-        f"Give each file to a different custodian; any {threshold} of {shares} rebuild the key"
-        " with 'kruispunt key combine'."
+        _(
+            "Give each file to a different custodian; any {threshold} of {shares} rebuild the key"
+            " with 'kruispunt key combine'."
+        ).format(threshold=threshold, shares=shares)
     )
 
 

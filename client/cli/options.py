@@ -17,6 +17,7 @@ import click
 
 from client.errors import ClientError, InputFileError, StaleKeyError
 from client.http import MatcherClient
+from client.i18n import _
 from client.ledger import Ledger, default_ledger_path
 from client.mapping import ColumnMapping, parse_category, parse_column_option
 from client.mapping_file import load_mapping_file
@@ -75,6 +76,12 @@ mapping_options = _stack(
         "--retention-days", type=click.IntRange(min=1), help="Days to keep a signal (default 365)."
     ),
     click.option("--sheet", metavar="NAME", help="Worksheet of an .xlsx export (default: first)."),
+    click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Row that names the columns (default: found below any title rows).",
+    ),
 )
 
 ledger_option = click.option(
@@ -165,19 +172,26 @@ def read_token(
     if token_file is not None:
         mode = token_file.stat().st_mode
         if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-            click.echo(f"Warning: {token_file} is readable by others: chmod 600 it", err=True)
+            click.echo(
+                _("Warning: {file} is readable by others: chmod 600 it").format(file=token_file),
+                err=True,
+            )
         token = token_file.read_text(encoding="utf-8").strip()
     else:
         token = environ.get(env, "").strip()
     if not token:
-        raise click.UsageError(f"no {what}: set {env} or give {option}")
+        raise click.UsageError(
+            _("no {what}: set {env} or give {option}").format(what=_(what), env=env, option=option)
+        )
     return token
 
 
 def matcher_client(options: dict[str, Any]) -> MatcherClient:
     """Build the matcher client from the matcher options."""
     if not options.get("matcher"):
-        raise click.UsageError(f"name the matcher: --matcher URL or env {ENV_MATCHER}")
+        raise click.UsageError(
+            _("name the matcher: --matcher URL or env {env}").format(env=ENV_MATCHER)
+        )
     token = read_token(options.get("token_file"))
     # Whoever runs the CLI in-process may hand it a transport: main(args, obj={"transport": t}).
     context = click.get_current_context(silent=True)
@@ -195,8 +209,8 @@ def matcher_client(options: dict[str, Any]) -> MatcherClient:
 
 def stale_key_message(error: StaleKeyError) -> str:
     """Say that the key was refused, and what to do unless the matcher already said it."""
-    message = f"the matcher refused the key: {error}"
-    return message if "custodian" in message else f"{message}\n{STALE_KEY_HINT}"
+    message = _("the matcher refused the key: {error}").format(error=error)
+    return message if "custodian" in str(error) else f"{message}\n{_(STALE_KEY_HINT)}"
 
 
 @contextmanager

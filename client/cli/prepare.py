@@ -22,6 +22,7 @@ from client.cli.options import (
 from client.cli.report import show_report, write_rejects
 from client.cli.scheme import open_scheme
 from client.errors import InputFileError
+from client.i18n import _
 from client.ledger import Ledger
 from client.reading import Export, open_export
 
@@ -37,7 +38,7 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
         yield lambda: None
         return
     done, total = export.progress()
-    with click.progressbar(length=total, label="Preparing", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label=_("Preparing"), file=sys.stderr) as bar:
         shown = done
 
         def tick() -> None:
@@ -54,7 +55,12 @@ def prepare_export(
 ) -> PreparationReport:
     """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
     mapping = build_mapping(options)
-    with failures(), open_export(options["export"], sheet=options.get("sheet")) as export:
+    with (
+        failures(),
+        open_export(
+            options["export"], sheet=options.get("sheet"), header_row=options.get("header_row")
+        ) as export,
+    ):
         try:
             checked = mapping.checked(export.headers, origin=export.path.name)
         except InputFileError as error:
@@ -82,9 +88,11 @@ def prepare_into_file(
     source = Path(options["export"]).name
     if earlier := ledger.prepared_before(source):
         click.echo(
-            f"Note: {earlier:,} signals were prepared from an export named {source} before."
-            " Submitting the same rows again sends them twice; to retry an upload, submit its"
-            " batch file instead.",
+            _(
+                "Note: {count} signals were prepared from an export named {source} before."
+                " Submitting the same rows again sends them twice; to retry an upload, submit its"
+                " batch file instead."
+            ).format(count=f"{earlier:,}", source=source),
             err=True,
         )
     with failures(), BatchFileWriter(out, overwrite=overwrite) as writer:
@@ -97,7 +105,7 @@ def prepare_into_file(
             report = prepare_export(options, on_batch=keep)
             if report.signals == 0:
                 show_report(report, source=source, err=True)
-                raise click.ClickException("no row yielded a signal: nothing to submit")
+                raise click.ClickException(_("no row yielded a signal: nothing to submit"))
         # The ledger is committed first: a crash now leaves unused references, never a batch
         # file whose references the ledger cannot resolve.
         writer.commit()
@@ -108,7 +116,7 @@ def dry_run(options: dict[str, Any]) -> None:
     """Print the exact payloads to stdout and the report to stderr; write and send nothing."""
     report = prepare_export(options, on_batch=lambda batch: click.echo(batch.payload))
     show_report(report, source=Path(options["export"]).name, err=True)
-    click.echo("Dry run: nothing was written, recorded or sent.", err=True)
+    click.echo(_("Dry run: nothing was written, recorded or sent."), err=True)
 
 
 @click.command()
@@ -128,11 +136,15 @@ def prepare(**options: Any) -> None:
         dry_run(options)
         return
     if options["out"] is None:
-        raise click.UsageError("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        raise click.UsageError(
+            _("name the batch file to write: --out FILE.jsonl (or use --dry-run)")
+        )
     with open_ledger(options["ledger_path"]) as ledger:
         report = prepare_into_file(options, ledger, options["out"], overwrite=options["overwrite"])
     show_report(report, source=Path(options["export"]).name)
     click.echo(
-        f"Wrote {options['out']} (readable by you only); references recorded in {ledger.path}."
+        _("Wrote {out} (readable by you only); references recorded in {ledger}.").format(
+            out=options["out"], ledger=ledger.path
+        )
     )
-    click.echo(f"Check it, then: kruispunt submit {options['out']} --matcher URL")
+    click.echo(_("Check it, then: kruispunt submit {out} --matcher URL").format(out=options["out"]))

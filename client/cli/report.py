@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from client import wire
 from client.batches import PreparationReport
+from client.display import printable, printable_data
+from client.i18n import _
 from client.ledger import LedgerEntry
 from client.normalizers._placeholders import PLACEHOLDER_RULE
 from client.normalizers._text import LOST_LETTERS_RULE
@@ -18,59 +21,98 @@ SHOWN_REJECTIONS = 20
 
 
 def show_report(report: PreparationReport, *, source: str, err: bool = False) -> None:
-    """Print counts per kind, then rejected rows and skipped cells with their rules."""
+    """Print what became of every row, counts per kind, then rejected rows and skipped cells."""
 
     def say(text: str = "") -> None:
         click.echo(text, err=err)
 
-    batches = f"{report.batches} batch{'es' if report.batches != 1 else ''}"
     say(
-        f"{source}: {report.rows:,} rows read, {report.signals:,} signals in {batches},"
-        f" {report.tokens:,} tokens."
+        _(
+            "{source}: {rows} rows read: {signals} prepared as signals, {rejected} rejected;"
+            " {batches} batch(es), {tokens} tokens."
+        ).format(
+            source=source,
+            rows=f"{report.rows:,}",
+            signals=f"{report.signals:,}",
+            rejected=f"{report.rejected_row_count():,}",
+            batches=report.batches,
+            tokens=f"{report.tokens:,}",
+        )
     )
+    _show_rows_set_aside(report, say)
     kinds = sorted(set(report.identifiers_per_kind) | set(report.tokens_per_kind))
     for kind in kinds:
         say(
-            f"  {kind:<9} {report.identifiers_per_kind[kind]:>9,} identifiers"
-            f" {report.tokens_per_kind[kind]:>9,} tokens"
+            "  "
+            + _("{kind} {identifiers} identifiers {tokens} tokens").format(
+                kind=f"{kind:<9}",
+                identifiers=f"{report.identifiers_per_kind[kind]:>9,}",
+                tokens=f"{report.tokens_per_kind[kind]:>9,}",
+            )
         )
     if report.phones_read_as_dutch:
+        count = f"{report.phones_read_as_dutch:,}"
+        if report.phone_region_column is not None:
+            message = _(
+                "{count} phone numbers had no country code and an empty cell in the region"
+                " column {column!r}: they were read as Dutch."
+            ).format(count=count, column=report.phone_region_column)
+        else:
+            message = _(
+                "{count} phone numbers had no country code and were read as Dutch: if some"
+                " are foreign, give --phone-region (e.g. RO) or a region column."
+            ).format(count=count)
+        say(f"  {message}")
+    _show_refusals_that_mislead(report, say)
+    _show_rejections(report, say)
+
+
+def _show_rows_set_aside(report: PreparationReport, say: Callable[[str], None]) -> None:
+    """Say which rows were no data: titles above the header, totals, blank rows."""
+    if report.title_rows:
         say(
-            f"  {report.phones_read_as_dutch:,} phone numbers had no country code and were read"
-            " as Dutch: if some are foreign, give --phone-region (e.g. RO) or a region column."
+            "  "
+            + _("Header in row {row}; above it, not read: row(s) {rows}.").format(
+                row=report.header_row, rows=_numbers(report.title_rows)
+            )
         )
+    if report.totals_rows:
+        say(
+            "  "
+            + _("Totals rows, not read as signals: row(s) {rows}.").format(
+                rows=_numbers(report.totals_rows)
+            )
+        )
+    if report.blank_rows:
+        say("  " + _("Blank rows skipped: {count}.").format(count=f"{report.blank_rows:,}"))
+
+
+def _numbers(rows: list[int]) -> str:
+    shown = ", ".join(str(row) for row in rows[:10])
+    return shown + (f", … (+{len(rows) - 10:,})" if len(rows) > 10 else "")
+
+
+def _show_refusals_that_mislead(report: PreparationReport, say: Callable[[str], None]) -> None:
+    """Say how many cells held placeholders or names that lost letters: rules worth a word."""
     placeholders = cells_refused_for(report, PLACEHOLDER_RULE)
     if placeholders:
         say(
-            f"  {_cells(placeholders)} a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-')"
-            " instead of an identifier: the export is that much emptier than it looks."
+            f"  {_cells(placeholders)} "
+            + _(
+                "a placeholder ('onbekend', 'n.v.t.', 'geen', 'NN', '-') instead of an"
+                " identifier: the export is that much emptier than it looks."
+            )
         )
     lost_letters = cells_refused_for(report, LOST_LETTERS_RULE)
     if lost_letters:
         say(
-            f"  {_cells(lost_letters)} a name that lost letters in the export (a '?' inside a"
-            " word, where the file could not hold a letter such as 'Ș'): save it as 'CSV UTF-8'"
-            " or use the .xlsx file. These names were not used for name tokens."
+            f"  {_cells(lost_letters)} "
+            + _(
+                "a name that lost letters in the export (a '?' inside a word, where the file"
+                " could not hold a letter such as 'Ș'): save it as 'CSV UTF-8' or use the .xlsx"
+                " file. These names were not used for name tokens."
+            )
         )
-    rejected = report.rejected_row_count()
-    if rejected or report.skipped_cells:
-        say(
-            f"{rejected:,} rows rejected, {len(report.skipped_cells):,} cells skipped"
-            " in rows that were kept:"
-        )
-        every = sorted(
-            report.rejected_rows + report.skipped_cells,
-            key=lambda item: (item.row, item.column or "", item.rule),
-        )
-        shown = every[:SHOWN_REJECTIONS]
-        for item in shown:
-            where = f", column {item.column!r}" if item.column else ""
-            say(f"  row {item.row}{where}: {item.rule}")
-        total = len(report.rejected_rows) + len(report.skipped_cells)
-        if total > len(shown):
-            say(f"  ... and {total - len(shown):,} more (--rejects FILE writes them all). By rule:")
-            for (column, rule), count in report.rules().most_common():
-                say(f"  {count:>9,} x {column or '(row)'}: {rule}")
 
 
 def cells_refused_for(report: PreparationReport, rule: str) -> int:
@@ -79,7 +121,44 @@ def cells_refused_for(report: PreparationReport, rule: str) -> int:
 
 
 def _cells(count: int) -> str:
-    return f"{count:,} cell holds" if count == 1 else f"{count:,} cells hold"
+    if count == 1:
+        return _("{count} cell holds").format(count=f"{count:,}")
+    return _("{count} cells hold").format(count=f"{count:,}")
+
+
+def _show_rejections(report: PreparationReport, say: Callable[[str], None]) -> None:
+    rejected = report.rejected_row_count()
+    if not (rejected or report.skipped_cells or report.formula_cells):
+        return
+    say(
+        _("{rejected} rows rejected, {skipped} cells skipped in rows that were kept:").format(
+            rejected=f"{rejected:,}", skipped=f"{len(report.skipped_cells):,}"
+        )
+    )
+    every = sorted(
+        report.rejected_rows + report.skipped_cells + report.formula_cells,
+        key=lambda item: (item.row, item.column or "", item.rule),
+    )
+    shown = every[:SHOWN_REJECTIONS]
+    for item in shown:
+        if item.column:
+            say(
+                "  "
+                + _("row {row}, column {column!r}: {rule}").format(
+                    row=item.row, column=item.column, rule=item.rule
+                )
+            )
+        else:
+            say("  " + _("row {row}: {rule}").format(row=item.row, rule=item.rule))
+    if len(every) > len(shown):
+        say(
+            "  "
+            + _("... and {count} more (--rejects FILE writes them all). By rule:").format(
+                count=f"{len(every) - len(shown):,}"
+            )
+        )
+        for (column, rule), count in report.rules().most_common():
+            say(f"  {count:>9,} x {column or _('(row)')}: {rule}")
 
 
 def write_rejects(path: Path, report: PreparationReport) -> None:
@@ -89,16 +168,18 @@ def write_rejects(path: Path, report: PreparationReport) -> None:
         writer.writerow(["row", "column", "rule", "row_kept"])
         for item in report.rejected_rows:
             writer.writerow([item.row, item.column or "", item.rule, "no"])
-        for item in report.skipped_cells:
+        for item in report.skipped_cells + report.formula_cells:
             writer.writerow([item.row, item.column or "", item.rule, "yes"])
 
 
 def show_receipt(receipt: wire.Receipt) -> None:
     """Print what the matcher acknowledged for one batch."""
-    again = " (already received earlier: nothing added)" if receipt.replay else ""
+    again = " " + _("(already received earlier: nothing added)") if receipt.replay else ""
     click.echo(
-        f"batch {receipt.batch_id}: {receipt.signals:,} signals, {receipt.tokens:,} tokens"
-        f" received{again}"
+        _("batch {batch}: {signals} signals, {tokens} tokens received").format(
+            batch=receipt.batch_id, signals=f"{receipt.signals:,}", tokens=f"{receipt.tokens:,}"
+        )
+        + again
     )
 
 
@@ -106,7 +187,7 @@ def alert_as_dict(
     alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]
 ) -> dict[str, object]:
     """Return an alert as JSON-ready data with the agency's own case numbers added."""
-    data = alert.model_dump(mode="json")
+    data: dict[str, Any] = printable_data(alert.model_dump(mode="json"))
     for signal in data["own_signals"]:
         entry = entries.get(signal["ref"])
         signal["case_number"] = entry.case_number if entry else None
@@ -118,22 +199,38 @@ def alert_as_dict(
 def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) -> None:
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
-        f"Alert {alert.alert_id} [{alert.status}]: {alert.kind} ({alert.level}),"
-        f" observed {alert.first_observed} to {alert.last_observed},"
-        f" released {alert.released_at:%Y-%m-%d}"
+        _(
+            "Alert {id} [{status}]: {kind} ({level}), observed {first} to {last}, "
+            "released {released}"
+        ).format(
+            id=alert.alert_id,
+            status=printable(alert.status),
+            kind=alert.kind,
+            level=printable(alert.level),
+            first=alert.first_observed,
+            last=alert.last_observed,
+            released=f"{alert.released_at:%Y-%m-%d}",
+        )
     )
-    click.echo(f"  {alert.explanation}")
-    click.echo("  Our signals:")
+    click.echo(f"  {printable(alert.explanation)}")
+    click.echo("  " + _("Our signals:"))
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)
         if entry is None:
-            where = "not in this ledger"
+            where = _("not in this ledger")
         else:
-            case = f"case {entry.case_number}" if entry.case_number else "no case number"
-            where = f"{case}, row {entry.row_number} of {entry.source}"
+            case = (
+                _("case {case}").format(case=entry.case_number)
+                if entry.case_number
+                else _("no case number")
+            )
+            where = _("{case}, row {row} of {source}").format(
+                case=case, row=entry.row_number, source=entry.source
+            )
         click.echo(f"    {signal.ref}  {signal.category.value}, {signal.observed_on}: {where}")
-    click.echo("  Other agencies (contact them through your usual legal channel):")
+    click.echo("  " + _("Other agencies (contact them through your usual legal channel):"))
     for party in alert.other_agencies:
-        region = f", {party.region}" if party.region else ""
-        contact = party.contact_point or "no contact point registered"
-        click.echo(f"    {party.agency}{region}: {contact} ({party.signals} signals)")
+        region = f", {printable(party.region)}" if party.region else ""
+        contact = printable(party.contact_point or "") or _("no contact point registered")
+        signals = _("{count} signals").format(count=party.signals)
+        click.echo(f"    {printable(party.agency)}{region}: {contact} ({signals})")

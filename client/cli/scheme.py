@@ -18,8 +18,8 @@ import httpx
 from client.cli.key import load_key_interactively
 from client.cli.options import ENV_KEYSERVICE, ENV_KEYSERVICE_PUBLIC_KEY, read_token
 from client.errors import QuotaExceeded
+from client.i18n import _
 from client.schemes.base import Scheme
-from client.schemes.oprf import OprfScheme
 from client.wire import SchemeName
 
 ENV_KEYSERVICE_TOKEN = "KRUISPUNT_KEYSERVICE_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -33,12 +33,16 @@ def build_scheme(
         return load_key_interactively(options.get("key_file")).scheme_instance()
     if not options.get("keyservice"):
         raise click.UsageError(
-            f"--scheme oprf needs the key service: --keyservice URL or env {ENV_KEYSERVICE}"
+            _("--scheme oprf needs the key service: --keyservice URL or env {env}").format(
+                env=ENV_KEYSERVICE
+            )
         )
     if options.get("public_key") is None:
         raise click.UsageError(
-            "--scheme oprf needs the federation's published key-service public key:"
-            f" --public-key FILE or env {ENV_KEYSERVICE_PUBLIC_KEY}"
+            _(
+                "--scheme oprf needs the federation's published key-service public key:"
+                " --public-key FILE or env {env}"
+            ).format(env=ENV_KEYSERVICE_PUBLIC_KEY)
         )
     token = read_token(
         options.get("keyservice_token_file"),
@@ -46,6 +50,8 @@ def build_scheme(
         option="--keyservice-token-file",
         what="key-service API token",
     )
+    from client.schemes.oprf import OprfScheme  # loads libsodium: only in this scheme
+
     return OprfScheme.from_public_key_file(
         options["public_key"], options["keyservice"], api_token=token, transport=transport
     )
@@ -68,15 +74,16 @@ def open_scheme(options: dict[str, Any]) -> Iterator[Scheme]:
     except QuotaExceeded as error:
         raise click.ClickException(quota_message(error)) from None
     finally:
-        if isinstance(scheme, OprfScheme):
-            scheme.close()
+        close = getattr(scheme, "close", None)  # a remote scheme holds connections
+        if callable(close):
+            close()
 
 
 def quota_message(error: QuotaExceeded, *, now: dt.datetime | None = None) -> str:
     """Say that the key service stopped evaluating, when it resets, and that nothing was kept."""
     resets_at: dt.datetime | None = getattr(error, "resets_at", None)
     if resets_at is None:
-        when = "The key service did not say when the quota resets"
+        when = _("The key service did not say when the quota resets")
     else:
         now = now or dt.datetime.now(dt.UTC)
         if resets_at.tzinfo is None:  # the service speaks UTC; a bare time is read as such
@@ -85,8 +92,10 @@ def quota_message(error: QuotaExceeded, *, now: dt.datetime | None = None) -> st
         minutes = max(1, round((resets_at - now).total_seconds() / 60))
         hours, rest = divmod(minutes, 60)
         wait = f"{hours} h {rest} min" if hours else f"{minutes} min"
-        when = f"The quota resets at {resets_at:%Y-%m-%d %H:%M} UTC (in about {wait})"
-    return (
-        f"{error}\n{when}. Nothing was written or recorded: run the same command again after that"
+        when = _("The quota resets at {time} UTC (in about {wait})").format(
+            time=f"{resets_at:%Y-%m-%d %H:%M}", wait=wait
+        )
+    return f"{error}\n{when}. " + _(
+        "Nothing was written or recorded: run the same command again after that"
         " (or ask the key service operator for a higher quota)."
     )

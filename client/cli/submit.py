@@ -26,6 +26,7 @@ from client.cli.prepare import dry_run, prepare_into_file
 from client.cli.report import show_receipt, show_report
 from client.errors import StaleKeyError, UploadError
 from client.http import MatcherClient, SerializedBatch
+from client.i18n import _
 from client.ledger import Ledger
 
 _SOURCE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -40,7 +41,8 @@ def _send(
         try:
             receipt = client.submit(batch)
         except UploadError as error:
-            note = f" ({sent} batch(es) before it were received)" if sent else ""
+            note = " " + _("({count} batch(es) before it were received)").format(count=sent)
+            note = note if sent else ""
             raise type(error)(f"{error}{note}", status=error.status, code=error.code) from None
         ledger.mark_submitted(batch.batch_id, receipt)
         show_receipt(receipt)
@@ -59,10 +61,15 @@ def _dry_run_file(path: Path) -> None:
             batches += 1
             signals += len(batch.signals)
             kinds.update(token.kind for item in batch.signals for token in item.tokens)
-    click.echo(f"{path.name}: {signals:,} signals in {batches} batch(es).", err=True)
+    click.echo(
+        _("{file}: {signals} signals in {batches} batch(es).").format(
+            file=path.name, signals=f"{signals:,}", batches=batches
+        ),
+        err=True,
+    )
     for kind, count in sorted(kinds.items()):
         click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)
-    click.echo("Dry run: nothing was sent.", err=True)
+    click.echo(_("Dry run: nothing was sent."), err=True)
 
 
 def _outbox(ledger: Ledger) -> Path:
@@ -99,7 +106,11 @@ def submit(**options: Any) -> None:
                 sent, signals = _send(client, ledger, read_batch_file(source))
         else:
             sent, signals = _submit_export({**options, "export": source}, client, ledger)
-    click.echo(f"Submitted {signals:,} signals in {sent} batch(es).")
+    click.echo(
+        _("Submitted {signals} signals in {batches} batch(es).").format(
+            signals=f"{signals:,}", batches=sent
+        )
+    )
 
 
 def _submit_export(
@@ -116,9 +127,11 @@ def _submit_export(
         raise click.ClickException(stale_key_message(error)) from None
     except UploadError as error:
         raise click.ClickException(
-            f"{error}\nThe prepared batches are kept in {outbox}: run"
-            f" 'kruispunt submit {outbox}' to send them again (batches already received are"
-            " recognized)."
+            f"{error}\n"
+            + _(
+                "The prepared batches are kept in {outbox}: run 'kruispunt submit {outbox}' to"
+                " send them again (batches already received are recognized)."
+            ).format(outbox=outbox)
         ) from None
     outbox.unlink()
     return result

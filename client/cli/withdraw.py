@@ -15,6 +15,7 @@ from client.cli.options import (
     matcher_options,
     open_ledger,
 )
+from client.i18n import _
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -29,25 +30,39 @@ def _references(refs: tuple[str, ...]) -> list[str]:
 @click.command()
 @click.option("--ref", "refs", multiple=True, metavar="REF", help="A reference to withdraw.")
 @click.option("--case", "cases", multiple=True, metavar="CASE", help="Withdraw a case's signals.")
+@click.option(
+    "--epoch",
+    type=click.IntRange(min=1),
+    help="Only signals made with this key epoch (with --case), or all of them (alone).",
+)
 @ledger_option
 @matcher_options
 def withdraw(**options: Any) -> None:
     """Withdraw signals: the matcher deletes their tokens and they match nothing any more.
 
-    Case numbers are looked up in the local ledger; they never leave this machine.
+    Case numbers are looked up in the local ledger; they never leave this machine. After a key
+    rotation, --epoch N withdraws only the signals made with epoch N's key.
     """
     refs = _references(options["refs"])
-    if not refs and not options["cases"]:
-        raise click.UsageError("name what to withdraw: --ref REF or --case CASENUMBER")
+    epoch = options["epoch"]
+    if not refs and not options["cases"] and epoch is None:
+        raise click.UsageError(_("name what to withdraw: --ref REF, --case CASE or --epoch N"))
+    if refs and epoch is not None:
+        raise click.UsageError(_("--epoch selects from the ledger: give it with --case, or alone"))
     with open_ledger(options["ledger_path"]) as ledger:
         if options["cases"]:
-            for case, found in ledger.refs_for_cases(options["cases"]).items():
+            for case, found in ledger.refs_for_cases(options["cases"], epoch=epoch).items():
                 if not found:
-                    click.echo(f"Case {case}: no live signals in the ledger.", err=True)
+                    click.echo(
+                        _("Case {case}: no live signals in the ledger.").format(case=case),
+                        err=True,
+                    )
                 refs.extend(found)
+        elif epoch is not None:
+            refs.extend(ledger.refs_for_epoch(epoch))
         refs = list(dict.fromkeys(refs))
         if not refs:
-            raise click.ClickException("nothing to withdraw")
+            raise click.ClickException(_("nothing to withdraw"))
         withdrawn = unknown = 0
         with matcher_client(options) as client, failures():
             for start in range(0, len(refs), wire.MAX_SIGNALS_PER_BATCH):
@@ -56,8 +71,10 @@ def withdraw(**options: Any) -> None:
                 ledger.mark_withdrawn(part)
                 withdrawn += receipt.withdrawn
                 unknown += receipt.unknown
-    click.echo(f"Withdrawn: {withdrawn:,} signals.")
+    click.echo(_("Withdrawn: {count} signals.").format(count=f"{withdrawn:,}"))
     if unknown:
         click.echo(
-            f"Unknown to the matcher: {unknown:,} (already withdrawn, expired, or never sent)."
+            _(
+                "Unknown to the matcher: {count} (already withdrawn, expired, or never sent)."
+            ).format(count=f"{unknown:,}")
         )

@@ -13,6 +13,8 @@ import time
 import httpx
 from pydantic import ValidationError
 
+from client.addresses import insecure_reason
+from client.display import printable
 from client.errors import QuotaExceeded, SchemeError
 from client.oprf.messages import EvaluateRequest, EvaluateResponse, PublicKeyInfo
 
@@ -34,7 +36,7 @@ class KeyServiceQuotaExceeded(QuotaExceeded):
 def _error_detail(response: httpx.Response) -> tuple[str, str]:
     try:
         detail = response.json()["error"]
-        return str(detail["code"]), str(detail["message"])
+        return printable(str(detail["code"])), printable(str(detail["message"]))
     except (ValueError, KeyError, TypeError):
         return "unknown", f"HTTP {response.status_code}"
 
@@ -93,6 +95,9 @@ class KeyServiceClient:
         retry_backoff: float = 0.5,
         max_wait: float = 60.0,
     ) -> None:
+        reason = insecure_reason(base_url, service="key service")
+        if reason is not None:
+            raise SchemeError(reason)
         self._retries = retries
         self._retry_backoff = retry_backoff
         self._max_wait = max_wait

@@ -62,7 +62,7 @@ def test_prepare_writes_a_private_batch_file_and_records_the_ledger(workspace: P
     result = kruispunt("prepare", "export.csv", "--out", "batches.jsonl", *MAPPING)
 
     assert result.exit_code == 0, result.output
-    assert "4 rows read, 2 signals in 1 batch" in result.stdout
+    assert "4 rows read: 2 prepared as signals, 2 rejected; 1 batch(es)" in result.stdout
     assert "row 3, column 'telefoon'" in result.stdout
     assert "row 5, column 'soort'" in result.stdout
     assert (workspace / "batches.jsonl").stat().st_mode & 0o777 == 0o600
@@ -80,7 +80,7 @@ def test_dry_run_prints_the_exact_payload_and_writes_nothing(workspace: Path) ->
     (line,) = result.stdout.splitlines()
     batch = wire.Batch.model_validate_json(line)
     assert batch.model_dump_json() == line
-    assert "2 signals in 1 batch" in result.stderr
+    assert "2 prepared as signals" in result.stderr
     assert "Dry run" in result.stderr
     assert sorted(path.name for path in workspace.iterdir()) == ["export.csv", "key.json"]
 
@@ -412,3 +412,82 @@ def test_preparing_the_same_export_again_warns_of_duplicates(workspace: Path) ->
     assert first.exit_code == second.exit_code == 0
     assert "prepared from an export named export.csv before" not in first.stderr
     assert "2 signals were prepared from an export named export.csv before" in second.stderr
+
+
+def test_prepare_takes_an_excel_export_with_a_title_row_and_a_totals_row(workspace: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Overzicht signalen, gemeente Utrecht"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["Zaaknummer", "Telefoonnummer", "Datum"])
+    sheet.append(["Z-1", "06-12345678", dt.datetime(2026, 5, 1)])
+    sheet.append(["Z-2", "06-12345679", 46144])  # a date as Excel stores it, unformatted
+    sheet.append(["Totaal", 2, None])
+    workbook.save(workspace / "export.xlsx")
+
+    result = kruispunt(
+        "prepare", "export.xlsx", "--out", "b.jsonl", "--column", "Telefoonnummer=phone",
+        "--case-column", "Zaaknummer", "--observed-column", "Datum", "--category", "tip",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "2 rows read: 2 prepared as signals, 0 rejected" in result.stdout
+    assert "Header in row 2; above it, not read: row(s) 1." in result.stdout
+    assert "Totals rows, not read as signals: row(s) 5." in result.stdout
+    (batch,) = read_batch_file(workspace / "b.jsonl")
+    assert [item.observed_on for item in batch.signals] == [
+        dt.date(2026, 5, 1),
+        dt.date(2026, 5, 2),
+    ]
+
+
+def test_header_row_option_names_the_header(workspace: Path) -> None:
+    (workspace / "export.csv").write_text(
+        "Export;2026\nzaak;telefoon\nZ-1;0612345678\n", encoding="utf-8"
+    )
+
+    result = kruispunt(
+        "prepare", "export.csv", "--out", "b.jsonl", "--column", "telefoon=phone",
+        "--category", "tip", "--header-row", "2",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "1 rows read: 1 prepared as signals" in result.stdout
+
+
+def test_control_characters_from_the_server_never_reach_the_terminal(
+    workspace: Path, matcher: ContractMatcher
+) -> None:
+    kruispunt("submit", "export.csv", *MAPPING, matcher=matcher)
+    with Ledger(workspace / "ledger.sqlite3") as ledger:
+        (ref,) = ledger.refs_for_cases(["Z-1"])["Z-1"]
+    alert = released_alert(ref)
+    hostile = "avim\x1b]0;owned\x07-oost\x1b[2J@politie\u202e.example\r\nFAKE LINE"
+    alert.other_agencies[0].contact_point = hostile
+    alert.explanation = "Two agencies\x1b[1A\x9b2K hold it."
+    matcher.released["Gemeente A"] = [alert]
+
+    text = kruispunt("alerts", matcher=matcher)
+    as_json = kruispunt("alerts", "--json", matcher=matcher)
+
+    assert text.exit_code == as_json.exit_code == 0, text.output
+    for output in (text.stdout, as_json.stdout):
+        assert not any(char in output for char in "\x1b\x07\x9b\u202e\r")
+    assert "avim]0;owned-oost[2J@politie.example  FAKE LINE" in text.stdout
+    assert "Two agencies[1A2K hold it." in text.stdout
+
+
+def test_phones_read_as_dutch_for_an_empty_region_cell_say_so(workspace: Path) -> None:
+    (workspace / "export.csv").write_text(
+        "telefoon;land\n0721234567;RO\n0612345678;\n", encoding="utf-8"
+    )
+
+    result = kruispunt(
+        "prepare", "export.csv", "--dry-run", "--column", "telefoon=phone",
+        "--phone-region-column", "land", "--category", "tip",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "empty cell in the region column 'land'" in result.stderr
+    assert "give --phone-region" not in result.stderr

@@ -109,7 +109,8 @@ def test_fingerprint_reads_the_key_from_the_environment(tmp_path: Path) -> None:
         assert_secret_free(result, key)
     missing = run("fingerprint")
     assert missing.exit_code == 1
-    assert "no key" in missing.output
+    assert "no federation key" in missing.output
+    assert "custodian" in missing.output
     assert "Traceback" not in missing.output
 
 

@@ -22,7 +22,7 @@ from client.schemes.oprf import PROOF_FAILS
 from keyservice import agencies, create_app, db, keys
 from keyservice.commands import main as keyservice_main
 
-KEYSERVICE = "http://keyservice.test"
+KEYSERVICE = "https://keyservice.test"
 PHONE = "06-12345678"
 EXPORT = f"zaak;telefoon;kenteken\nZ-1;{PHONE};AB-123-C\nZ-2;0612345679;\n"
 MAPPING = [

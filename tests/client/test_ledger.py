@@ -15,9 +15,11 @@ from client.ledger import Ledger, default_ledger_path
 from client.wire import new_refs
 
 
-def prepared(*cases: str | None) -> PreparedBatch:
+def prepared(*cases: str | None, epoch: int | None = None) -> PreparedBatch:
     refs = new_refs(len(cases))
     return PreparedBatch(
+        scheme=None if epoch is None else "hmac",
+        key_epoch=epoch,
         batch_id=wire.new_batch_id(),
         payload="{}",
         origin_rows=[
@@ -143,7 +145,16 @@ def test_the_ledger_holds_only_references_cases_rows_and_batch_facts(tmp_path: P
         for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
     assert tables == {
-        "batches": ["batch_id", "source", "signals", "prepared_at", "submitted_at", "replay"],
+        "batches": [
+            "batch_id",
+            "source",
+            "signals",
+            "prepared_at",
+            "submitted_at",
+            "replay",
+            "scheme",
+            "key_epoch",
+        ],
         "signals": ["ref", "batch_id", "row_number", "case_number", "withdrawn_at"],
     }
 
@@ -154,3 +165,77 @@ def test_an_unusable_ledger_path_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(ClientError, match="cannot open the ledger"):
         Ledger(blocker / "ledger.sqlite3")
+
+
+def test_one_reference_shows_its_case_row_file_and_dates(tmp_path: Path) -> None:
+    batch = prepared("Z-1", "Z-2", epoch=3)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        ledger.record(batch, source="export.xlsx")
+        ledger.mark_submitted(batch.batch_id, receipt(batch))
+        shown = ledger.entry(batch.origins[1].ref)
+        unknown = ledger.entry("A" * 22)
+
+    assert shown is not None
+    assert (shown.case_number, shown.row_number, shown.source) == ("Z-2", 3, "export.xlsx")
+    assert (shown.scheme, shown.key_epoch) == ("hmac", 3)
+    assert shown.prepared_at is not None and shown.prepared_at.startswith(str(dt.date.today().year))
+    assert shown.submitted_at == "2026-06-01T12:00:00+00:00"
+    assert unknown is None
+
+
+def test_after_a_rotation_one_epoch_is_selected_alone(tmp_path: Path) -> None:
+    old, new = prepared("Z-1", "Z-2", epoch=1), prepared("Z-1", epoch=2)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        ledger.record(old, source="a.csv")
+        ledger.record(new, source="b.csv")
+        ledger.mark_withdrawn([old.origins[1].ref])
+
+        assert ledger.refs_for_epoch(1) == [old.origins[0].ref]
+        assert ledger.refs_for_epoch(2) == [new.origins[0].ref]
+        assert ledger.refs_for_epoch(2, scheme="oprf") == []
+        assert ledger.refs_for_cases(["Z-1"], epoch=1) == {"Z-1": [old.origins[0].ref]}
+        assert ledger.refs_for_cases(["Z-1"]) == {"Z-1": [old.origins[0].ref, new.origins[0].ref]}
+
+
+def test_listing_filters_entries_and_counts_withdrawn_signals_per_batch(tmp_path: Path) -> None:
+    old, new = prepared("Z-1", "Z-2", epoch=1), prepared("Z-1", epoch=2)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        ledger.record(old, source="a.csv")
+        ledger.record(new, source="b.csv")
+        ledger.mark_withdrawn([old.origins[1].ref])
+
+        batches = ledger.batches()
+        of_case = [entry.ref for entry in ledger.entries(case_number="Z-1")]
+        live = [entry.ref for entry in ledger.entries(include_withdrawn=False, epoch=1)]
+        everything = list(ledger.entries())
+
+    assert [(b.source, b.signals, b.withdrawn, b.key_epoch) for b in batches] == [
+        ("a.csv", 2, 1, 1),
+        ("b.csv", 1, 0, 2),
+    ]
+    assert of_case == [old.origins[0].ref, new.origins[0].ref]
+    assert live == [old.origins[0].ref]
+    assert len(everything) == 3
+    assert everything[1].withdrawn_at is not None
+
+
+def test_a_ledger_of_the_first_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    database = sqlite3.connect(path)
+    database.executescript(
+        "CREATE TABLE batches (batch_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
+        " signals INTEGER NOT NULL, prepared_at TEXT NOT NULL, submitted_at TEXT, replay INTEGER);"
+        "CREATE TABLE signals (ref TEXT PRIMARY KEY, batch_id TEXT NOT NULL,"
+        " row_number INTEGER NOT NULL, case_number TEXT, withdrawn_at TEXT);"
+        "INSERT INTO batches VALUES ('b1', 'old.csv', 1, '2026-01-01T00:00:00+00:00', NULL, NULL);"
+        "INSERT INTO signals VALUES ('AAAAAAAAAAAAAAAAAAAAAA', 'b1', 2, 'Z-1', NULL);"
+    )
+    database.commit()
+    database.close()
+
+    with Ledger(path) as ledger:
+        entry = ledger.entry("AAAAAAAAAAAAAAAAAAAAAA")
+        ledger.record(prepared("Z-2", epoch=2), source="new.csv")
+        assert ledger.refs_for_epoch(2) != []
+
+    assert entry is not None and entry.case_number == "Z-1" and entry.key_epoch is None

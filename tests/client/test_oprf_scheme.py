@@ -61,7 +61,7 @@ def test_tokens_are_32_bytes() -> None:
 def test_the_fingerprint_names_key_and_epoch() -> None:
     assert fingerprint(PUBLIC, epoch=1) != fingerprint(PUBLIC, epoch=2)
     assert fingerprint(PUBLIC, epoch=1) != fingerprint(OTHER_PUBLIC, epoch=1)
-    with OprfScheme("http://ks", api_token="kpks_secret", public_key=PUBLIC, epoch=1) as scheme:
+    with OprfScheme("https://ks", api_token="kpks_secret", public_key=PUBLIC, epoch=1) as scheme:
         assert scheme.fingerprint == fingerprint(PUBLIC, epoch=1)
         assert "kpks_secret" not in repr(scheme)
 
@@ -71,23 +71,23 @@ def test_the_fingerprint_names_key_and_epoch() -> None:
 )
 def test_a_pinned_key_must_be_a_group_element(public_key: object) -> None:
     with pytest.raises(TypeError):
-        OprfScheme("http://ks", api_token="t", public_key=public_key, epoch=1)  # type: ignore[arg-type]
+        OprfScheme("https://ks", api_token="t", public_key=public_key, epoch=1)  # type: ignore[arg-type]
 
 
 def test_epochs_and_batch_sizes_are_checked() -> None:
     with pytest.raises(ValueError):
-        OprfScheme("http://ks", api_token="t", public_key=PUBLIC, epoch=0)
+        OprfScheme("https://ks", api_token="t", public_key=PUBLIC, epoch=0)
     with pytest.raises(ValueError):
-        OprfScheme("http://ks", api_token="t", public_key=PUBLIC, epoch=1, batch_size=0)
+        OprfScheme("https://ks", api_token="t", public_key=PUBLIC, epoch=1, batch_size=0)
 
 
 def test_an_unreadable_public_key_document_is_a_key_file_error(tmp_path: Path) -> None:
     path = tmp_path / "key.json"
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(KeyFileError):
-        OprfScheme.from_public_key_file(path, "http://ks", api_token="t")
+        OprfScheme.from_public_key_file(path, "https://ks", api_token="t")
     with pytest.raises(KeyFileError):
-        OprfScheme.from_public_key_file(tmp_path / "missing.json", "http://ks", api_token="t")
+        OprfScheme.from_public_key_file(tmp_path / "missing.json", "https://ks", api_token="t")
 
 
 def test_a_document_whose_key_is_not_the_expected_one_is_refused(tmp_path: Path) -> None:
@@ -106,5 +106,5 @@ def test_a_document_whose_key_is_not_the_expected_one_is_refused(tmp_path: Path)
     expected = fingerprint(PUBLIC, epoch=1)
     with pytest.raises(SchemeError, match="stop and inform the federation"):
         OprfScheme.from_public_key_file(
-            path, "http://ks", api_token="t", expected_fingerprint=expected
+            path, "https://ks", api_token="t", expected_fingerprint=expected
         )

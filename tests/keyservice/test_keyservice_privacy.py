@@ -76,7 +76,7 @@ def test_database_and_logs_hold_no_identifier_and_no_element(
     caplog.set_level(logging.DEBUG)
     recorder = _Recorder(transport)
     with OprfScheme(
-        "http://ks",
+        "https://ks",
         api_token=make_agency_token(),
         public_key=key_epoch.public_key,
         epoch=1,
@@ -113,7 +113,7 @@ def test_the_evaluation_log_counts_per_agency_and_day(
 ) -> None:
     for agency, keys_ in (("Gemeente Utrecht", IDENTIFIERS), ("NLA", IDENTIFIERS[:1])):
         with OprfScheme(
-            "http://ks",
+            "https://ks",
             api_token=make_agency_token(agency),
             public_key=key_epoch.public_key,
             epoch=1,
@@ -140,7 +140,7 @@ def test_the_evaluation_log_is_append_only(
     statement: str,
 ) -> None:
     with OprfScheme(
-        "http://ks",
+        "https://ks",
         api_token=make_agency_token(),
         public_key=key_epoch.public_key,
         epoch=1,

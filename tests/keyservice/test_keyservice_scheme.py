@@ -23,7 +23,7 @@ from keyservice import db, keys, usage
 
 LEVELS = {Kind(spec.name): spec.level_names for spec in kinds.BUILT_IN}
 
-BASE = "http://keyservice.test"
+BASE = "https://keyservice.test"
 PHONE = MatchKey(Kind.PHONE, "e164", "+31612345678")
 
 

@@ -80,7 +80,7 @@ def _services(
     return [
         ShareService(
             index=share.index,
-            base_url=f"http://share-{share.index}",
+            base_url=f"https://share-{share.index}",
             api_token=_token(apps[share.index]),
             public_key=decode_element(share.public_key),
             transport=_Down()
@@ -120,7 +120,7 @@ def test_threshold_tokens_equal_the_unsplit_keys_tokens(
     ceremony: ThresholdKeyInfo,
 ) -> None:
     with OprfScheme(
-        "http://whole",
+        "https://whole",
         api_token=_token(keyservice_app),
         public_key=key_epoch.public_key,
         epoch=1,
@@ -160,7 +160,7 @@ def test_a_service_evaluating_with_another_share_is_detected(
     services = _services(share_apps, ceremony)
     services[0] = ShareService(
         index=1,
-        base_url="http://share-1",
+        base_url="https://share-1",
         api_token=_token(impostor),
         public_key=services[0].public_key,
         transport=httpx.WSGITransport(app=impostor),
@@ -181,7 +181,7 @@ def test_share_keys_that_do_not_make_the_federation_key_are_refused(
     # an operator claims share 3's key as share 2's: each proof verifies, the sum does not
     services[1] = ShareService(
         index=2,
-        base_url="http://share-3",
+        base_url="https://share-3",
         api_token=_token(share_apps[3]),
         public_key=services[2].public_key,
         transport=httpx.WSGITransport(app=share_apps[3]),
