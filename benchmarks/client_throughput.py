@@ -139,31 +139,40 @@ def operator(rng: random.Random) -> str:
     return name
 
 
-def write_export(path: Path, rows: int, *, seed: int) -> None:
-    """Write a synthetic export of rows signals, the same for the same seed."""
+def write_export(path: Path, rows: int, *, seed: int, dob: bool = False) -> None:
+    """Write a synthetic export of rows signals, the same for the same seed.
+
+    With dob, a date of birth column follows (filled for most persons), so that persons get
+    their name-and-date-of-birth key and its near keys too.
+    """
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
-        writer.writerow(["zaaknummer", "telefoon", "adres", "naam", "exploitant", "datum", "soort"])
+        header = ["zaaknummer", "telefoon", "adres", "naam", "exploitant", "datum", "soort"]
+        writer.writerow(header + (["geboortedatum"] if dob else []))
         for number in range(rows):
-            writer.writerow(
-                [
-                    f"Z-2026-{number:06d}",
-                    phone(rng),
-                    address(rng) if rng.random() < 0.8 else "",
-                    person(rng) if rng.random() < 0.7 else "",
-                    operator(rng) if rng.random() < 0.5 else "",
-                    f"{rng.randint(1, 28):02d}-{rng.randint(1, 10):02d}-2026",
-                    rng.choice(_CATEGORIES),
-                ]
-            )
+            row = [
+                f"Z-2026-{number:06d}",
+                phone(rng),
+                address(rng) if rng.random() < 0.8 else "",
+                person(rng) if rng.random() < 0.7 else "",
+                operator(rng) if rng.random() < 0.5 else "",
+                f"{rng.randint(1, 28):02d}-{rng.randint(1, 10):02d}-2026",
+                rng.choice(_CATEGORIES),
+            ]
+            if dob:
+                born = (
+                    f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(1970, 2005)}"
+                )
+                row.append(born if row[3] and rng.random() < 0.8 else "")
+            writer.writerow(row)
 
 
 def _peak_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
-def _command(work: Path, workers: int | None) -> list[str]:
+def _command(work: Path, workers: int | None, *, dob: bool = False) -> list[str]:
     """Return the prepare command an analyst would type for this export."""
     command = ["prepare", str(work / "export.csv"), "--out", str(work / "batches.jsonl")]
     command += ["--key-file", str(work / "key.json"), "--ledger", str(work / "ledger.sqlite3")]
@@ -171,6 +180,7 @@ def _command(work: Path, workers: int | None) -> list[str]:
         command += ["--column", mapping]
     command += ["--case-column", "zaaknummer", "--observed-column", "datum"]
     command += ["--category-column", "soort", "--no-progress"]
+    command += ["--dob-column", "geboortedatum"] if dob else []
     return command + (["--workers", str(workers)] if workers is not None else [])
 
 
@@ -180,17 +190,18 @@ def main_benchmark() -> None:
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--profile", action="store_true", help="profile one in-process run")
+    parser.add_argument("--dob", action="store_true", help="add a date of birth column")
     parser.add_argument("--sort", default="tottime", help="profile order (e.g. cumulative)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kp-bench-") as folder:
         work = Path(folder)
         started = time.perf_counter()
-        write_export(work / "export.csv", args.rows, seed=args.seed)
+        write_export(work / "export.csv", args.rows, seed=args.seed, dob=args.dob)
         size = (work / "export.csv").stat().st_size / 2**20
         took = time.perf_counter() - started
         print(f"generated {args.rows:,} rows ({size:.1f} MiB) in {took:.1f} s")
         save_key(generate_key(), work / "key.json")
-        command = _command(work, 1 if args.profile else args.workers)
+        command = _command(work, 1 if args.profile else args.workers, dob=args.dob)
         profiler = cProfile.Profile() if args.profile else None
         started, cpu_started = time.perf_counter(), time.process_time()
         if profiler is not None:
@@ -202,12 +213,17 @@ def main_benchmark() -> None:
                 profiler.disable()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        signals = sum(line.count('"ref":') for line in (work / "batches.jsonl").open())
+        signals = tokens = 0
+        with (work / "batches.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:  # one batch per line: never the whole file in memory
+                signals += line.count('"ref":')
+                tokens += line.count('"token":')
         workers = args.workers or "all cores"
         print(
             f"prepared {signals:,} signals from {args.rows:,} rows in {elapsed:.2f} s:"
             f" {signals / elapsed:,.0f} signals/s ({os.cpu_count()} cores, workers={workers})"
         )
+        print(f"tokens: {tokens:,} ({tokens / max(signals, 1):.2f} per signal)")
         worker_cpu = children.ru_utime + children.ru_stime
         print(f"CPU: this process {cpu:.2f} s, workers {worker_cpu:.2f} s")
         largest = f"{_peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB" if worker_cpu else "none"

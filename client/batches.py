@@ -142,11 +142,15 @@ class Preparation:
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         today: dt.date | None = None,
         on_progress: Callable[[], None] | None = None,
+        reading: ReadingTally | None = None,
     ) -> None:
+        """``reading`` is the reader's tally when rows are not an Export itself (say, rows
+        with columns joined); an Export's own tally is used when it is the rows."""
         if not 1 <= batch_size <= wire.MAX_SIGNALS_PER_BATCH:
             raise ValueError(f"batch_size must be between 1 and {wire.MAX_SIGNALS_PER_BATCH}")
         self.report = PreparationReport()
         self._rows = rows
+        self._reading = rows.tally if isinstance(rows, Export) else reading
         self._scheme = scheme
         self._plan = RowPlan.from_mapping(mapping, today=today or dt.date.today())
         self.report.phone_region_column = mapping.region_column
@@ -198,8 +202,8 @@ class Preparation:
                 self._on_progress()
         if signals:
             yield self._batch(signals, origins)
-        if isinstance(self._rows, Export):
-            self._count_reading(self._rows.tally)
+        if self._reading is not None:
+            self._count_reading(self._reading)
 
     def _chunks(self) -> Iterator[list[tuple[int, tuple[str, ...]]]]:
         rows: Iterable[tuple[int, tuple[str, ...]]]

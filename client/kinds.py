@@ -84,6 +84,8 @@ class Level:
     #: how a shared key of this level reads in an alert's explanation ("a phone number")
     phrase: Text
     match: Match = Match.EXACT
+    #: for a near level: how two spellings that share a key of it differ, as a sentence
+    difference: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,20 @@ def _level(
     return Level(name, meaning, strength, Text(*label), Text(*phrase))
 
 
+def _near(
+    name: str,
+    meaning: str,
+    strength: Strength,
+    label: tuple[str, str],
+    phrase: tuple[str, str],
+    difference: tuple[str, str],
+) -> Level:
+    """Return a near level: its keys are neighbours of the canonical value (neighbourhoods.py)."""
+    return Level(
+        name, meaning, strength, Text(*label), Text(*phrase), Match.NEAR, Text(*difference)
+    )
+
+
 def _guard(rule: str, label: tuple[str, str], find: Callable[[str], bool]) -> NoteGuard:
     return NoteGuard(rule, Text(*label), find)
 
@@ -158,6 +174,20 @@ BUILT_IN: tuple[KindSpec, ...] = (
                 ID,
                 ("exact number", "exact nummer"),
                 ("a phone number", "een telefoonnummer"),
+            ),
+            _near(
+                "e164_swap",
+                "the number with one pair of adjacent digits in sorted order, per position",
+                ID,
+                ("number with two swapped digits", "nummer met twee verwisselde cijfers"),
+                (
+                    "a phone number up to two swapped digits",
+                    "een telefoonnummer op twee verwisselde cijfers na",
+                ),
+                (
+                    "the phone numbers differ in two swapped digits",
+                    "de telefoonnummers verschillen in twee verwisselde cijfers",
+                ),
             ),
         ),
         "client.normalizers.phone",
@@ -194,7 +224,7 @@ BUILT_IN: tuple[KindSpec, ...] = (
             _level(
                 "unit",
                 "the dwelling: street or postcode, house number and addition",
-                PART,
+                ID,
                 ("exact address", "exact adres"),
                 ("an address", "een adres"),
             ),
@@ -220,7 +250,7 @@ BUILT_IN: tuple[KindSpec, ...] = (
             _level(
                 "legal_name",
                 "the registered name without its legal form",
-                ID,
+                PART,
                 ("legal name", "statutaire naam"),
                 ("an operator's legal name", "de statutaire naam van een exploitant"),
             ),
@@ -230,6 +260,20 @@ BUILT_IN: tuple[KindSpec, ...] = (
                 PART,
                 ("trade name", "handelsnaam"),
                 ("an operator's trade name", "de handelsnaam van een exploitant"),
+            ),
+            _near(
+                "legal_near",
+                "the legal name and each one-letter deletion of it",
+                PART,
+                ("legal name, one letter apart", "statutaire naam, één letter verschil"),
+                (
+                    "an operator's legal name up to one letter",
+                    "de statutaire naam van een exploitant op één letter na",
+                ),
+                (
+                    "the legal names differ in at most one letter",
+                    "de statutaire namen verschillen in hooguit één letter",
+                ),
             ),
         ),
         "client.normalizers.operator",
@@ -252,6 +296,25 @@ BUILT_IN: tuple[KindSpec, ...] = (
                 ID,
                 ("name and date of birth", "naam en geboortedatum"),
                 ("a person's name and date of birth", "de naam en geboortedatum van een persoon"),
+            ),
+            _near(
+                "near_dob",
+                "the name and each one-letter deletion of it, with the date of birth whose day"
+                " and month are written in sorted order",
+                ID,
+                (
+                    "name one letter apart, with date of birth",
+                    "naam met één letter verschil, met geboortedatum",
+                ),
+                (
+                    "a person's name up to one letter, with the date of birth",
+                    "de naam van een persoon op één letter na, met geboortedatum",
+                ),
+                (
+                    "the names differ in at most one letter, or day and month of birth are swapped",
+                    "de namen verschillen in hooguit één letter, of dag en maand van geboorte"
+                    " zijn verwisseld",
+                ),
             ),
         ),
         "client.normalizers.person",
@@ -352,6 +415,22 @@ def levels(name: str) -> tuple[str, ...]:
     """Return the level names of a kind (empty for an unknown kind)."""
     found = spec(name)
     return found.level_names if found is not None else ()
+
+
+def exact_levels(name: str) -> tuple[str, ...]:
+    """Return the exact level names of a kind: the keys its normalizer's match_keys gives."""
+    found = spec(name)
+    if found is None:
+        return ()
+    return tuple(level.name for level in found.levels if level.match is Match.EXACT)
+
+
+def near_level(name: str) -> Level | None:
+    """Return the near level of a kind (its neighbourhood keys), None when it has none."""
+    found = spec(name)
+    if found is None:
+        return None
+    return next((level for level in found.levels if level.match is Match.NEAR), None)
 
 
 def register(new: KindSpec) -> None:

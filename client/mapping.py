@@ -18,7 +18,7 @@ from typing import Any
 import phonenumbers
 from rapidfuzz import fuzz, process
 
-from client import kinds
+from client import kinds, neighbourhoods
 from client.cells import CATEGORY_LABELS, category_of, fold
 from client.errors import InputFileError
 from client.i18n import _
@@ -122,7 +122,10 @@ class ColumnMapping:
             raise InputFileError("a date of birth column needs a person column (--column X=person)")
         if not 1 <= self.retention_days <= MAX_RETENTION_DAYS:
             raise InputFileError(f"retention days must be between 1 and {MAX_RETENTION_DAYS}")
-        most_tokens = sum(len(kinds.levels(item.kind)) for item in self.identifiers)
+        most_tokens = sum(
+            len(kinds.exact_levels(item.kind)) + neighbourhoods.most_keys(item.kind)
+            for item in self.identifiers
+        )
         if most_tokens > MAX_TOKENS_PER_SIGNAL:
             raise InputFileError(
                 f"these columns can yield {most_tokens} tokens per row; a signal holds at most"

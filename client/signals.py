@@ -19,6 +19,7 @@ from typing import NamedTuple
 from client import kinds, wire
 from client.cells import category_of, excel_serial_date, parse_date
 from client.errors import NormalizationError
+from client.neighbourhoods import with_near_keys
 from client.normalizers import module, phone
 from client.normalizers.several import may_hold_several, normalize_cell
 from client.plan import RowPlan
@@ -94,7 +95,7 @@ class RowReader:
                     contextual,
                     region,
                     normalize,
-                    module(kind).match_keys,
+                    with_near_keys(kind, module(kind).match_keys),
                     {level: wire.token_item_prefix(kind, level) for level in kinds.levels(kind)},
                 )
             )

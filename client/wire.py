@@ -34,7 +34,8 @@ TOKEN_BYTES = 32
 TOKEN_CHARS = 43
 REF_CHARS = 22
 MAX_SIGNALS_PER_BATCH = 10_000
-MAX_TOKENS_PER_SIGNAL = 16
+#: room for the exact keys of several identifiers and their near keys (client/neighbourhoods.py)
+MAX_TOKENS_PER_SIGNAL = 160
 
 
 class Category(StrEnum):
@@ -262,6 +263,16 @@ class AlertParty(BaseModel):
     signals: int
 
 
+class AlertEvidence(BaseModel):
+    """One kind of evidence of a released alert: which level, and whether exact or near."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: KindName
+    level: str
+    match: Literal["exact", "near"]
+
+
 class ReleasedAlert(BaseModel):
     """An alert as an involved agency sees it once a coordinator has released it."""
 
@@ -276,6 +287,9 @@ class ReleasedAlert(BaseModel):
     first_observed: dt.date
     last_observed: dt.date
     explanation: str
+    #: strong, medium or weak, from documented rules (docs/linkage.md); never a score
+    strength: Literal["strong", "medium", "weak"] = "weak"
+    evidence: list[AlertEvidence] = Field(default_factory=list)
     own_signals: list[AlertSignal]
     other_agencies: list[AlertParty]
 

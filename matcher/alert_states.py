@@ -43,6 +43,9 @@ class StateSpec:
     hub_marked_status: str | None = None
     victim_flaggable: bool = True
     accepts_merges: bool = True
+    #: new evidence of the alert's link joins it (matcher.services.links); once released or set
+    #: aside, new evidence raises a new alert instead, so that nobody misses it
+    takes_evidence: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= MAX_NAME_CHARS or not self.name.isidentifier():
@@ -67,12 +70,14 @@ BUILT_IN: tuple[StateSpec, ...] = (
         open=True,
         hub_markable=True,
         hub_marked_status=S.NO_ACTION,
+        takes_evidence=True,
     ),
     StateSpec(
         S.TRIAGE,
         Text("In triage", "In triage"),
         _actions(*_TRIAGE_CHOICES, "request_disclosure"),
         open=True,
+        takes_evidence=True,
         hub_markable=True,
         hub_marked_status=S.NO_ACTION,
     ),
@@ -192,6 +197,11 @@ def is_hub_markable(name: str | None) -> bool:
 def is_victim_flaggable(name: str | None) -> bool:
     """Tell whether a possible victim may still be flagged on an alert in this status."""
     return _flag(name, "victim_flaggable")
+
+
+def taking_evidence() -> list[str]:
+    """Return the statuses in which an alert takes new evidence of its link."""
+    return [state.name for state in states() if state.takes_evidence]
 
 
 def accepts_merges(name: str | None) -> bool:

@@ -154,7 +154,11 @@ class AlertStatus(StrEnum):
 
 
 class Alert(SQLModel, table=True):
-    """One alert per token held by two or more distinct agencies (unique on token)."""
+    """A token held by two or more distinct agencies (unique on token).
+
+    Tokens of one real link are grouped (matcher.services.links): the first is the alert the
+    coordinator works on, the others are its evidence (``link_id`` names the first).
+    """
 
     __table_args__ = (
         Index("ix_alert_status_last_seen", "status", "last_seen"),
@@ -162,6 +166,7 @@ class Alert(SQLModel, table=True):
         # the alert list's other sort orders (matcher.services.alerts.SORTS) walk these
         Index("ix_alert_agency_count", "agency_count", "last_seen"),
         Index("ix_alert_strength", "region_count", "agency_count", "signal_count", "last_seen"),
+        Index("ix_alert_grade", "strength", "last_seen"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -184,6 +189,10 @@ class Alert(SQLModel, table=True):
     merged_into: int | None = None
     external_reference: str | None = Field(default=None, max_length=80)
     case_route: str | None = Field(default=None, max_length=30)
+    #: strong, medium or weak, from the evidence (matcher.services.strength)
+    strength: str = Field(default="weak", max_length=8)
+    #: set when this token's alert is evidence of another alert (one alert per real link)
+    link_id: int | None = Field(default=None, index=True)
 
 
 class AlertAgency(SQLModel, table=True):

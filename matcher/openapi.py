@@ -25,6 +25,11 @@ _RESPONSES: tuple[type[BaseModel], ...] = (
 )
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+_STRENGTH: dict[str, Any] = {
+    "type": "string",
+    "enum": ["strong", "medium", "weak"],
+    "description": "From documented rules on the evidence (docs/linkage.md); never a score.",
+}
 _HAND_WRITTEN: dict[str, dict[str, Any]] = {
     "ReleasedAlerts": {
         "type": "object",
@@ -71,17 +76,46 @@ _HAND_WRITTEN: dict[str, dict[str, Any]] = {
         "type": "object",
         "description": "One alert: explanation, agencies with regions and signals per category, "
         "timeline, workflow events, and the cluster of alerts linked through shared signals.",
-        "required": ["id", "explanation", "kind", "level", "status", "agencies", "cluster"],
+        "required": [
+            "id",
+            "explanation",
+            "kind",
+            "level",
+            "status",
+            "strength",
+            "evidence",
+            "agencies",
+            "cluster",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "explanation": {"type": "string"},
             "kind": {"type": "string", "enum": list(kinds.names())},
             "level": {"type": "string"},
             "status": {"type": "string"},
+            "strength": _STRENGTH,
+            "evidence": {"type": "array", "items": {"$ref": REF.format(model="Evidence")}},
             "agencies": {"type": "array", "items": _OBJECT},
             "timeline": {"type": "array", "items": _OBJECT},
             "events": {"type": "array", "items": _OBJECT},
             "cluster": _OBJECT,
+        },
+    },
+    "Evidence": {
+        "type": "object",
+        "description": "One shared identifier of the alert's link: kind, level, exact or near "
+        "(a neighbourhood token: swapped digits, one letter apart), and which agencies share it.",
+        "required": ["kind", "level", "match", "agencies"],
+        "properties": {
+            "kind": {"type": "string", "enum": list(kinds.names())},
+            "level": {"type": "string"},
+            "match": {"type": "string", "enum": ["exact", "near"]},
+            "agencies": {"type": "array", "items": {"type": "string"}},
+            "difference": {
+                "type": ["object", "null"],
+                "description": "For a near match: how the spellings differ, per language (en, nl).",
+                "additionalProperties": {"type": "string"},
+            },
         },
     },
     "Health": {
@@ -108,6 +142,12 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 _LIST_PARAMETERS = [
     _query("status", {"type": "string"}, "Only alerts with this workflow status."),
     _query("kind", {"type": "string", "enum": list(kinds.names())}, "Only this kind."),
+    _query(
+        "strength",
+        {"type": "string"},
+        "Only alerts of these strengths: strong, medium, weak, or several joined by commas "
+        "(strong,medium). All strengths when absent.",
+    ),
     _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
     _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
     _query(

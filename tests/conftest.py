@@ -330,6 +330,7 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
     import datetime as dt
 
     from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+    from matcher.services.strength import Evidence, strength
 
     def make(
         *signals: Any,
@@ -366,6 +367,7 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
             last_seen=moment,
             created_at=moment,
             updated_at=moment,
+            strength=strength([Evidence(kind, level, len(signals))]),
         )
         db_session.add(alert)
         db_session.flush()

@@ -13,6 +13,9 @@ from click.testing import CliRunner, Result
 
 from client.cli import main as kruispunt
 from client.keys import generate_key, save_key
+from client.neighbourhoods import near_keys
+from client.normalizers import normalize
+from client.wire import Kind
 
 EXPORTS = {
     "Gemeente Utrecht": (
@@ -120,14 +123,25 @@ def test_two_agencies_submitting_the_same_phone_and_address_raise_alerts(
         assert "2 signals" in result.output
 
     coordinator = {"Authorization": f"Bearer {federation['coordinator']}"}
-    alerts = client.get("/api/v1/coordinator/alerts", headers=coordinator).get_json()["alerts"]
-    kinds = sorted((alert["kind"], alert["level"]) for alert in alerts)
-    assert kinds == [("address", "building"), ("address", "unit"), ("phone", "e164")]
-    assert all(alert["agency_count"] == 2 for alert in alerts)
+    # one real link (U-1 and A-1 share a phone and an address): one alert, all its evidence
+    (alert,) = client.get("/api/v1/coordinator/alerts", headers=coordinator).get_json()["alerts"]
+    assert (alert["agency_count"], alert["strength"]) == (2, "strong")
+    detail = client.get(f"/api/v1/coordinator/alerts/{alert['id']}", headers=coordinator)
+    evidence = {
+        (item["kind"], item["level"], item["match"]) for item in detail.get_json()["evidence"]
+    }
+    assert evidence == {
+        ("address", "building", "exact"),
+        ("address", "unit", "exact"),
+        ("phone", "e164", "exact"),
+    }
 
-    # the wire carried tokens, references, categories and dates: never a raw or canonical value
+    # the wire carried tokens, references, categories and dates: never a raw or canonical value,
+    # nor any near-match value (a phone with a swapped pair) that the near tokens were made of
     sent = b"\n".join(recorder.bodies)
-    for value in RAW_VALUES:
+    near = [value for _, value in near_keys(Kind.PHONE, normalize("phone", "06-12345678"))]
+    assert len(near) == 7
+    for value in [*RAW_VALUES, *near, *(item.split(":", 1)[1] for item in near)]:
         assert value.encode() not in sent
 
 

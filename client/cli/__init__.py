@@ -10,6 +10,7 @@ import click
 
 from client import i18n
 from client.cli.alerts import alerts
+from client.cli.app import app
 from client.cli.key import key
 from client.cli.language import LocalizedGroup
 from client.cli.ledger import ledger
@@ -36,3 +37,4 @@ main.add_command(submit)
 main.add_command(withdraw)
 main.add_command(alerts)
 main.add_command(ledger)
+main.add_command(app)

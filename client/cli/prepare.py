@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from client.batches import Preparation, PreparationReport, PreparedBatch
-from client.batchfile import BatchFileWriter
 from client.cli.options import (
     build_mapping,
     failures,
@@ -24,7 +23,10 @@ from client.cli.scheme import open_scheme
 from client.errors import InputFileError
 from client.i18n import _
 from client.ledger import Ledger
+from client.mapping import ColumnMapping
+from client.outbox import NothingPrepared, prepare_into_batch_file
 from client.reading import Export, open_export
+from client.schemes.base import Scheme
 
 _EXPORT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -50,10 +52,11 @@ def _progress(export: Export, enabled: bool | None) -> Iterator[Callable[[], Non
         yield tick
 
 
-def prepare_export(
-    options: dict[str, Any], *, on_batch: Callable[[PreparedBatch], None]
-) -> PreparationReport:
-    """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
+@contextmanager
+def _opened(
+    options: dict[str, Any],
+) -> Iterator[tuple[Export, ColumnMapping, Scheme, Callable[[], None]]]:
+    """Open the export, check the mapping against it, build the scheme and the progress bar."""
     mapping = build_mapping(options)
     with (
         failures(),
@@ -66,15 +69,23 @@ def prepare_export(
         except InputFileError as error:
             raise click.UsageError(str(error)) from None
         with open_scheme(options) as scheme, _progress(export, options.get("progress")) as tick:
-            preparation = Preparation(
-                export,
-                scheme=scheme,
-                mapping=checked,
-                workers=options.get("workers"),
-                on_progress=tick,
-            )
-            for batch in preparation:
-                on_batch(batch)
+            yield export, checked, scheme, tick
+
+
+def prepare_export(
+    options: dict[str, Any], *, on_batch: Callable[[PreparedBatch], None]
+) -> PreparationReport:
+    """Read, check the mapping, build the scheme, prepare; hand each batch to on_batch."""
+    with _opened(options) as (export, checked, scheme, tick):
+        preparation = Preparation(
+            export,
+            scheme=scheme,
+            mapping=checked,
+            workers=options.get("workers"),
+            on_progress=tick,
+        )
+        for batch in preparation:
+            on_batch(batch)
     report = preparation.report
     if options.get("rejects") is not None:
         write_rejects(options["rejects"], report)
@@ -95,20 +106,24 @@ def prepare_into_file(
             ).format(count=f"{earlier:,}", source=source),
             err=True,
         )
-    with failures(), BatchFileWriter(out, overwrite=overwrite) as writer:
-        with ledger.transaction():
-
-            def keep(batch: PreparedBatch) -> None:
-                writer.write(batch.payload)
-                ledger.record(batch, source=source)
-
-            report = prepare_export(options, on_batch=keep)
-            if report.signals == 0:
-                show_report(report, source=source, err=True)
-                raise click.ClickException(_("no row yielded a signal: nothing to submit"))
-        # The ledger is committed first: a crash now leaves unused references, never a batch
-        # file whose references the ledger cannot resolve.
-        writer.commit()
+    with _opened(options) as (export, checked, scheme, tick):
+        try:
+            report = prepare_into_batch_file(
+                export,
+                source=source,
+                scheme=scheme,
+                mapping=checked,
+                ledger=ledger,
+                out=out,
+                overwrite=overwrite,
+                workers=options.get("workers"),
+                on_progress=tick,
+            )
+        except NothingPrepared as error:
+            show_report(error.report, source=source, err=True)
+            raise click.ClickException(str(error)) from None
+    if options.get("rejects") is not None:
+        write_rejects(options["rejects"], report)
     return report
 
 

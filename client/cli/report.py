@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from client.i18n import _
 from client.ledger import LedgerEntry
 from client.normalizers._placeholders import PLACEHOLDER_RULE
 from client.normalizers._text import LOST_LETTERS_RULE
+from client.rejections import write_rejections
 
 SHOWN_REJECTIONS = 20
 
@@ -164,12 +164,7 @@ def _show_rejections(report: PreparationReport, say: Callable[[str], None]) -> N
 def write_rejects(path: Path, report: PreparationReport) -> None:
     """Write every rejection as CSV: row, column, rule, and whether the row was kept."""
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "column", "rule", "row_kept"])
-        for item in report.rejected_rows:
-            writer.writerow([item.row, item.column or "", item.rule, "no"])
-        for item in report.skipped_cells + report.formula_cells:
-            writer.writerow([item.row, item.column or "", item.rule, "yes"])
+        write_rejections(handle, report)
 
 
 def show_receipt(receipt: wire.Receipt) -> None:
@@ -213,6 +208,17 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
         )
     )
     click.echo(f"  {printable(alert.explanation)}")
+    if alert.evidence:
+        shared = ", ".join(
+            f"{printable(item.kind)} {printable(item.level)} ({item.match})"
+            for item in alert.evidence
+        )
+        click.echo(
+            "  "
+            + _("Strength {strength}; evidence: {evidence}").format(
+                strength=printable(alert.strength), evidence=shared
+            )
+        )
     click.echo("  " + _("Our signals:"))
     for signal in alert.own_signals:
         entry = entries.get(signal.ref)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +26,7 @@ from client.errors import StaleKeyError, UploadError
 from client.http import MatcherClient, SerializedBatch
 from client.i18n import _
 from client.ledger import Ledger
+from client.outbox import new_outbox_path, send_batches
 
 _SOURCE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -36,19 +35,8 @@ def _send(
     client: MatcherClient, ledger: Ledger, batches: Iterable[wire.Batch | SerializedBatch]
 ) -> tuple[int, int]:
     """Send batches in order; stop at the first refusal. Return (batches, signals) received."""
-    sent = signals = 0
-    for batch in batches:
-        try:
-            receipt = client.submit(batch)
-        except UploadError as error:
-            note = " " + _("({count} batch(es) before it were received)").format(count=sent)
-            note = note if sent else ""
-            raise type(error)(f"{error}{note}", status=error.status, code=error.code) from None
-        ledger.mark_submitted(batch.batch_id, receipt)
-        show_receipt(receipt)
-        sent += 1
-        signals += receipt.signals
-    return sent, signals
+    receipts = send_batches(client, ledger, batches, on_receipt=show_receipt)
+    return len(receipts), sum(receipt.signals for receipt in receipts)
 
 
 def _dry_run_file(path: Path) -> None:
@@ -70,14 +58,6 @@ def _dry_run_file(path: Path) -> None:
     for kind, count in sorted(kinds.items()):
         click.echo(f"  {kind:<9} {count:>9,} tokens", err=True)
     click.echo(_("Dry run: nothing was sent."), err=True)
-
-
-def _outbox(ledger: Ledger) -> Path:
-    """Return a fresh path next to the ledger for the batches of one submission."""
-    folder = ledger.path.parent / "outbox"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return folder / f"{stamp}-{secrets.token_hex(3)}.jsonl"
 
 
 @click.command()
@@ -117,7 +97,7 @@ def _submit_export(
     options: dict[str, Any], client: MatcherClient, ledger: Ledger
 ) -> tuple[int, int]:
     """Prepare into an outbox file, send it, and delete it once every batch was received."""
-    outbox = _outbox(ledger)
+    outbox = new_outbox_path(ledger)
     report = prepare_into_file(options, ledger, outbox, overwrite=False)
     show_report(report, source=options["export"].name)
     try:

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from client import wire
 from client.cli.options import (
     failures,
     ledger_option,
@@ -16,6 +15,7 @@ from client.cli.options import (
     open_ledger,
 )
 from client.i18n import _
+from client.outbox import withdraw_refs
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -63,14 +63,8 @@ def withdraw(**options: Any) -> None:
         refs = list(dict.fromkeys(refs))
         if not refs:
             raise click.ClickException(_("nothing to withdraw"))
-        withdrawn = unknown = 0
         with matcher_client(options) as client, failures():
-            for start in range(0, len(refs), wire.MAX_SIGNALS_PER_BATCH):
-                part = refs[start : start + wire.MAX_SIGNALS_PER_BATCH]
-                receipt = client.withdraw(part)
-                ledger.mark_withdrawn(part)
-                withdrawn += receipt.withdrawn
-                unknown += receipt.unknown
+            withdrawn, unknown = withdraw_refs(client, ledger, refs)
     click.echo(_("Withdrawn: {count} signals.").format(count=f"{withdrawn:,}"))
     if unknown:
         click.echo(

@@ -9,13 +9,29 @@ from matcher import alert_states, audit, db
 from matcher.api import serialize
 from matcher.api.bodies import query_date, query_int, query_text
 from matcher.auth import coordinator_required, current_caller
+from matcher.errors import InvalidRequest
 from matcher.services import alerts
+from matcher.services.strength import STRENGTHS
+
+
+def _strengths() -> tuple[str, ...] | None:
+    """Read ``strength`` (strong, medium, weak, or several joined by commas); None shows all."""
+    text = query_text("strength")
+    if not text:
+        return None
+    chosen = tuple(part.strip() for part in text.split(","))
+    if not set(chosen) <= set(STRENGTHS):
+        raise InvalidRequest(
+            f"strength is one or more of: {', '.join(STRENGTHS)}.", code="invalid_query"
+        )
+    return chosen
 
 
 def _filters() -> alerts.AlertFilter:
     return alerts.AlertFilter(
         status=query_text("status", choices=set(alert_states.names())),
         kind=query_text("kind", choices=set(kinds.names())),
+        strengths=_strengths(),
         region=query_text("region"),
         agency_id=query_int("agency"),
         since=query_date("since"),

@@ -53,6 +53,8 @@ def detail(result: AlertDetail) -> dict[str, Any]:
         "kind": alert.kind,
         "level": alert.level,
         "status": alert.status,
+        "strength": alert.strength,
+        "evidence": [dataclasses.asdict(item) for item in result.evidence],
         "possible_victim": alert.possible_victim,
         "released_at": _iso(alert.released_at),
         "first_observed": _iso(result.first_observed),

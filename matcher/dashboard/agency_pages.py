@@ -110,7 +110,7 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
         own=own,
         decision=decision,
         others=max(alert.agency_count - 1, 0),
-        summary=sentence(released_facts(alert, period)),
+        summary=sentence(released_facts(alert, period, session)),
         actions=workflow.allowed_actions(session, alert, actor),
         legal_bases=disclosure.LEGAL_BASES,
         error=error,

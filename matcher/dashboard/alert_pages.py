@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from client import kinds
 from matcher import alert_states, db
-from matcher.dashboard import charts, explain, graph, params
+from matcher.dashboard import charts, explain, link_chart, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
@@ -25,11 +25,13 @@ from matcher.services import (
     benign_hubs,
     disclosure,
     federation,
+    links,
     workflow,
 )
 from matcher.services.alert_counts import detected_per_week
 from matcher.services.alert_detail import facts
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
+from matcher.services.strength import STRENGTHS
 
 VIEWERS = (UserRole.COORDINATOR, UserRole.ADMIN)
 
@@ -46,9 +48,13 @@ def alert_list() -> str:
     """List the alerts of the user's regions: filters, sort, counts per status, pages."""
     page, per_page = params.paging()
     regions = _regions_for_filter()
+    # strong and medium by default; weak alerts (a name, a building only) are one choice away
+    shown = params.choice(request.args, "strength", [*STRENGTHS, "all"]) or ""
+    strengths = {"": ("strong", "medium"), "all": None}.get(shown, (shown,))
     filters = AlertFilter(
         status=params.choice(request.args, "status", alert_states.names()),
         kind=params.choice(request.args, "kind", list(kinds.names())),
+        strengths=strengths,
         region=params.choice(request.args, "region", regions),
         agency_id=params.integer(request.args, "agency"),
         since=params.day(request.args, "since"),
@@ -78,6 +84,8 @@ def alert_list() -> str:
         agencies=federation.list_agencies(db.session()),
         statuses=alert_states.names(),
         kinds=list(kinds.names()),
+        strength=shown,
+        strengths=STRENGTHS,
         query_without=params.query_without,
     )
 
@@ -99,7 +107,7 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         detail=detail,
         alert=detail.alert,
         sentence=explain.sentence(facts(detail)),
-        graph=graph.layout(detail),
+        chart=link_chart.layout(links.link_graph(session, alert_id), agency_names),
         timeline_chart=charts.timeline(detail.timeline),
         actions=actions,
         next_step=recommend(detail.alert.status, [str(action) for action in actions]),

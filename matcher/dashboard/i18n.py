@@ -38,6 +38,17 @@ LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 TIMEZONE = "Europe/Amsterdam"
 
+STRENGTH_LABELS: dict[str, LazyString] = {
+    "strong": _l("strong"),
+    "medium": _l("medium"),
+    "weak": _l("weak"),
+}
+
+MATCH_LABELS: dict[str, LazyString] = {
+    "exact": _l("exact"),
+    "near": _l("near"),
+}
+
 CATEGORY_LABELS: dict[str, LazyString] = {
     "permit_application": _l("Permit application"),
     "inspection": _l("Inspection or control"),
@@ -180,6 +191,8 @@ def init_app(app: Flask) -> None:
         "STATUS_LABELS": STATUS_LABELS,
         "KIND_LABELS": KIND_LABELS,
         "LEVEL_LABELS": LEVEL_LABELS,
+        "STRENGTH_LABELS": STRENGTH_LABELS,
+        "MATCH_LABELS": MATCH_LABELS,
         "CATEGORY_LABELS": CATEGORY_LABELS,
         "LEGAL_BASIS_LABELS": LEGAL_BASIS_LABELS,
         "CASE_ROUTE_LABELS": CASE_ROUTE_LABELS,

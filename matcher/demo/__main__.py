@@ -143,15 +143,21 @@ def _submit_all(
 
 def _show_alerts(matcher_url: str, credentials: Credentials) -> list[dict[str, object]]:
     headers = {"Authorization": f"Bearer {credentials.coordinator_token}"}
-    listing = httpx.get(f"{matcher_url}/api/v1/coordinator/alerts", headers=headers, timeout=30)
+    url = f"{matcher_url}/api/v1/coordinator/alerts"
+    listing = httpx.get(url, params={"strength": "strong,medium"}, headers=headers, timeout=30)
     listing.raise_for_status()
     alerts: list[dict[str, object]] = listing.json()["alerts"]
-    print(f"\n══ {len(alerts)} alerts across agencies (as the coordinator sees them) ══")
+    weak = httpx.get(url, params={"strength": "weak"}, headers=headers, timeout=30).json()
+    print(
+        f"\n══ {len(alerts)} strong and medium alerts across agencies, as the coordinator's list"
+        f" shows them ({weak['total']} weak ones one filter away) ══"
+    )
     for alert in alerts:
-        detail = httpx.get(
-            f"{matcher_url}/api/v1/coordinator/alerts/{alert['id']}", headers=headers, timeout=30
-        ).json()
-        print(f"  #{alert['id']:<3} {alert['kind']}/{alert['level']:<11} {detail['explanation']}")
+        detail = httpx.get(f"{url}/{alert['id']}", headers=headers, timeout=30).json()
+        print(f"  #{alert['id']:<3} {alert['strength']:<6} {detail['explanation']}")
+        for item in detail["evidence"]:
+            agencies = ", ".join(item["agencies"])
+            print(f"       {item['match']:<5} {item['kind']}/{item['level']}: {agencies}")
     return alerts
 
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func
+from sqlalchemy import ColumnElement, Select, exists, func, or_
 from sqlmodel import Session, col, select
 
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
-from matcher.services.explanations import Facts, phrase
+from matcher.services.explanations import Facts, difference, phrase
 from matcher.services.explanations import explain as explain_facts
+from matcher.services.links import evidence_of
+from matcher.services.strength import is_near
 
 __all__ = [
     "MAX_CLUSTER",
@@ -26,6 +28,7 @@ __all__ = [
     "AgencyInvolvement",
     "AlertDetail",
     "ClusterLink",
+    "EvidenceItem",
     "LinkedAlert",
     "TimelineEntry",
     "explain",
@@ -81,6 +84,17 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class EvidenceItem:
+    """One shared token of an alert's link: kind, level, exact or near, and which agencies."""
+
+    kind: str
+    level: str
+    match: str  # exact | near
+    agencies: list[str]
+    difference: dict[str, str] | None  # en/nl sentence for a near match
+
+
+@dataclass(frozen=True)
 class AlertDetail:
     """Everything a coordinator needs to judge an alert."""
 
@@ -91,6 +105,7 @@ class AlertDetail:
     linked: list[LinkedAlert]
     links: list[ClusterLink]
     cluster_truncated: bool
+    evidence: list[EvidenceItem] = field(default_factory=list)
 
     @property
     def regions(self) -> list[str]:
@@ -140,17 +155,69 @@ def get_alert(
     )
     cluster = cluster_of(session, alert)
     return AlertDetail(
-        alert, agencies, timeline, events, cluster.linked, cluster.links, cluster.truncated
+        alert,
+        agencies,
+        timeline,
+        events,
+        cluster.linked,
+        cluster.links,
+        cluster.truncated,
+        evidence_items(session, alert_id),
     )
+
+
+def evidence_items(session: Session, alert_id: int) -> list[EvidenceItem]:
+    """Return the evidence of an alert's link per kind and level, with the agencies sharing it.
+
+    A near token whose signals an exact token of the same kind joins as well says nothing new
+    (the same number, written the same way, has neighbours too), so it is left out.
+    """
+    found = evidence_of(session, alert_id)
+    ids = [item_id for item_id, _ in found]
+    signals: dict[int, set[int]] = defaultdict(set)
+    agencies: dict[int, set[str]] = defaultdict(set)
+    rows = session.exec(
+        select(Alert.id, SignalToken.signal_id, Agency.name)
+        .join(SignalToken, col(SignalToken.token) == col(Alert.token))
+        .join(Agency, col(Agency.id) == col(SignalToken.agency_id))
+        .where(col(Alert.id).in_(ids))
+    )
+    for item_id, signal_id, name in rows:
+        signals[item_id or 0].add(signal_id)
+        agencies[item_id or 0].add(name)
+    exact = [(item.kind, signals[item_id]) for item_id, item in found if not item.near]
+    grouped: dict[tuple[str, str], set[str]] = {}
+    for item_id, item in found:
+        covered = any(kind == item.kind and signals[item_id] <= held for kind, held in exact)
+        if item.near and covered:
+            continue
+        grouped.setdefault((item.kind, item.level), set()).update(agencies[item_id])
+    items = []
+    for (kind, level), names in grouped.items():
+        sentences = {lang: difference(kind, level, lang) for lang in ("en", "nl")}
+        items.append(
+            EvidenceItem(
+                kind,
+                level,
+                "near" if is_near(kind, level) else "exact",
+                sorted(names),
+                {k: v for k, v in sentences.items() if v} or None,
+            )
+        )
+    return items
 
 
 def _agencies_and_timeline(
     session: Session, alert: Alert
 ) -> tuple[list[AgencyInvolvement], list[TimelineEntry]]:
+    # every signal of the link: holding the alert's token or a token of its evidence
+    tokens = select(Alert.token).where(
+        or_(col(Alert.id) == alert.id, col(Alert.link_id) == alert.id)
+    )
+    held = select(SignalToken.signal_id).where(col(SignalToken.token).in_(tokens))
     rows = session.exec(
         select(col(Signal.agency_id), col(Signal.category), col(Signal.observed_on), func.count())
-        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
-        .where(col(SignalToken.token) == alert.token)
+        .where(col(Signal.id).in_(held))
         .group_by(col(Signal.agency_id), col(Signal.category), col(Signal.observed_on))
         .order_by(col(Signal.observed_on), col(Signal.agency_id))
     ).all()
@@ -189,6 +256,7 @@ def facts(detail: AlertDetail) -> Facts:
         first_observed=detail.first_observed,
         last_observed=detail.last_observed,
         linked=[(item.kind, item.level) for item in detail.linked],
+        shared=[(item.kind, item.level) for item in detail.evidence],
     )
 
 

@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, exists, false, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from matcher import alert_states, audit
@@ -81,6 +82,8 @@ class AlertFilter:
 
     status: str | None = None
     kind: str | None = None
+    #: the strengths to show; None shows all (the dashboard's default is strong and medium)
+    strengths: tuple[str, ...] | None = None
     region: str | None = None
     agency_id: int | None = None
     since: dt.date | None = None
@@ -95,6 +98,7 @@ class AlertSummary:
     kind: str
     level: str
     status: str
+    strength: str
     agency_count: int
     region_count: int
     signal_count: int
@@ -134,14 +138,22 @@ def _conditions(
     with_status: bool,
     for_counting: bool = False,
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # an alert that is evidence of another is shown within that one, not on its own
+    conditions: list[ColumnElement[bool]] = [col(Alert.link_id).is_(None)]
+    if filters.strengths is not None:
+        conditions.append(col(Alert.strength).in_(filters.strengths))
     if viewer_regions is not None:
         visible = visible_to(viewer_regions, for_counting=for_counting)
         conditions.append(visible if viewer_regions else false())
     if with_status and filters.status:
         conditions.append(col(Alert.status) == filters.status)
     if filters.kind:
-        conditions.append(col(Alert.kind) == filters.kind)
+        # an alert shows under every kind of its evidence, not only under its first token's
+        evidence = aliased(Alert)
+        of_kind = exists().where(
+            col(evidence.link_id) == col(Alert.id), col(evidence.kind) == filters.kind
+        )
+        conditions.append(or_(col(Alert.kind) == filters.kind, of_kind))
     if filters.region:
         conditions.append(visible_to({filters.region}, for_counting=for_counting))
     if filters.agency_id is not None:
@@ -217,6 +229,7 @@ def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> Aler
         kind=alert.kind,
         level=alert.level,
         status=alert.status,
+        strength=alert.strength,
         agency_count=alert.agency_count,
         region_count=alert.region_count,
         signal_count=alert.signal_count,

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, or_
 from sqlmodel import Session, col, select
 
 from matcher.models import Agency, Alert, AlertAgency, SignalToken
@@ -51,20 +51,22 @@ class Cluster:
     truncated: bool
 
 
-def _neighbours(session: Session, token: bytes | None, *, limit: int) -> list[Alert]:
-    """Return alerts whose token is held by a signal that also holds token."""
-    if token is None:
-        return []  # no signal holds the token any more
+def _neighbours(session: Session, alert: Alert, *, limit: int) -> list[Alert]:
+    """Return the other alerts (never another's evidence) sharing a signal with alert's link."""
+    link_tokens = select(col(Alert.token)).where(
+        or_(col(Alert.id) == alert.id, col(Alert.link_id) == alert.id),
+        col(Alert.token).is_not(None),
+    )
     first, second = _SIGNAL_TOKENS.alias("first"), _SIGNAL_TOKENS.alias("second")
-    statement = (
-        select(Alert)
+    primary = func.coalesce(col(Alert.link_id), col(Alert.id))
+    found = (
+        select(primary)
         .join(second, second.c.token == col(Alert.token))
         .join(first, first.c.signal_id == second.c.signal_id)
-        .where(first.c.token == token, col(Alert.token) != token)
+        .where(first.c.token.in_(link_tokens), primary != alert.id)
         .distinct()
-        .order_by(col(Alert.id))
-        .limit(limit)
     )
+    statement = select(Alert).where(col(Alert.id).in_(found)).order_by(col(Alert.id)).limit(limit)
     return list(session.exec(statement))
 
 
@@ -75,7 +77,7 @@ def _walk(session: Session, alert: Alert) -> tuple[list[tuple[Alert, int]], bool
     for hop in range(1, MAX_HOPS + 1):
         next_frontier: list[Alert] = []
         for current in frontier:
-            for neighbour in _neighbours(session, current.token, limit=MAX_CLUSTER + 1):
+            for neighbour in _neighbours(session, current, limit=MAX_CLUSTER + 1):
                 if neighbour.id in seen:
                     continue
                 if len(found) >= MAX_CLUSTER:

@@ -60,6 +60,8 @@ class Facts:
     last_observed: dt.date
     #: (kind, level) of the alerts linked to this one through the same signals
     linked: Sequence[tuple[str, str]] = ()
+    #: (kind, level) of the rest of this alert's evidence: what else its signals share
+    shared: Sequence[tuple[str, str]] = ()
 
 
 def _language(language: str) -> str:
@@ -75,6 +77,15 @@ def phrase(kind: str, level: str, language: str = "en") -> str:
     # an unexpected level reads as the kind's first level
     found = spec.level(level) or spec.levels[0]
     return found.phrase.in_language(language)
+
+
+def difference(kind: str, level: str, language: str = "en") -> str | None:
+    """Return how two spellings matching on a near level differ; None for an exact level."""
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    if found is None or found.difference is None:
+        return None
+    return found.difference.in_language(_language(language))
 
 
 def _count(number: int, thing: str, language: str) -> str:
@@ -101,10 +112,14 @@ def explain(
     language: str = "en",
     format_day: Callable[[dt.date], str] = dt.date.isoformat,
 ) -> str:
-    """Return one sentence saying who shares what since when, from counts alone."""
+    """Return one sentence saying who shares what since when, from counts alone.
+
+    Near evidence adds how the spellings differ: 'The phone numbers differ in two swapped digits.'
+    """
     language = _language(language)
     frames = _FRAMES[language]
-    what = phrase(facts.kind, facts.level, language)
+    evidence = [(facts.kind, facts.level), *facts.shared]
+    what = join(list(dict.fromkeys(phrase(*item, language) for item in evidence)), language)
     others = linked_phrases(facts, language)
     if others:
         what = frames["linked"].format(what=what, others=join(others, language))
@@ -116,4 +131,11 @@ def explain(
         first=format_day(facts.first_observed),
         last=format_day(facts.last_observed),
         signals=_count(facts.signals, "signal", language),
+    ) + _differences(evidence, language)
+
+
+def _differences(evidence: Sequence[tuple[str, str]], language: str) -> str:
+    texts = dict.fromkeys(
+        text for kind, level in evidence if (text := difference(kind, level, language))
     )
+    return "".join(f" {text[0].upper()}{text[1:]}." for text in texts)

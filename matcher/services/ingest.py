@@ -30,7 +30,7 @@ from matcher import audit
 from matcher.errors import Conflict
 from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal
 from matcher.pepper import Pepper
-from matcher.services import overlap, token_locks
+from matcher.services import links, overlap, token_locks
 from matcher.services.batch_rows import MAX_ERROR_FIELDS, PreparedBatch, prepare
 from matcher.services.bulk import among, chunks, insert_rows
 from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS
@@ -177,7 +177,10 @@ def _store(
     )
     shared = token_locks.lock_batch_tokens(session, batch_id=batch_id, agency_id=agency_id, now=now)
     shared = token_locks.without_benign_hubs(session, shared)
-    return overlap.refresh_alerts(session, shared, now=now, create=True)
+    changes = overlap.refresh_alerts(session, shared, now=now, create=True)
+    links.detach_outgrown(session, shared)
+    links.link_new_alerts(session, changes.created_ids)
+    return changes
 
 
 def _explain_conflict(

@@ -31,6 +31,8 @@ class AlertChanges(NamedTuple):
     created: int
     updated: int
     emptied: int
+    #: the ids of the alerts made, for grouping into links (matcher.services.links)
+    created_ids: tuple[int, ...] = ()
 
 
 def refresh_alerts(
@@ -42,6 +44,7 @@ def refresh_alerts(
     leave), and they also drop the agencies that left and clear tokens no signal holds.
     """
     created = updated = emptied = 0
+    made_ids: list[int] = []
     for chunk in chunks(sorted(tokens)):
         existing = list(
             session.execute(
@@ -49,7 +52,13 @@ def refresh_alerts(
             ).scalars()
         )
         counts = _counts(session, chunk)
-        made = len(session.execute(_create_alerts(session, counts, now=now)).all()) if create else 0
+        made_now = (
+            list(session.execute(_create_alerts(session, counts, now=now)).scalars())
+            if create
+            else []
+        )
+        made = len(made_now)
+        made_ids += made_now
         created += made
         if existing:
             recount = (
@@ -70,7 +79,7 @@ def refresh_alerts(
         if not create and existing:
             session.execute(_drop_departed_agencies(session, chunk))
             emptied += rowcount(session.execute(_forget_tokens(session, chunk, now=now)))
-    return AlertChanges(created, updated, emptied)
+    return AlertChanges(created, updated, emptied, tuple(made_ids))
 
 
 def _counts(session: Session, tokens: Sequence[bytes]) -> Any:

@@ -6,11 +6,13 @@ that were not released to this agency).
 
 from __future__ import annotations
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from client.wire import AlertParty, AlertSignal, Category, ReleasedAlert
+from client.wire import AlertEvidence, AlertParty, AlertSignal, Category, ReleasedAlert
 from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
+from matcher.services.alert_detail import evidence_items
 from matcher.services.explanations import Facts, explain
 from matcher.services.observation import Observed, observed_or_detected
 
@@ -33,10 +35,18 @@ def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[Rele
 
 
 def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
+    # the agency's signals holding the alert's token or any token of its evidence
+    tokens = select(Alert.token).where(
+        or_(col(Alert.id) == alert.id, col(Alert.link_id) == alert.id)
+    )
     own = session.exec(
         select(col(Signal.ref), col(Signal.category), col(Signal.observed_on))
-        .join(SignalToken, col(SignalToken.signal_id) == col(Signal.id))
-        .where(col(SignalToken.token) == alert.token, col(Signal.agency_id) == agency_id)
+        .where(
+            col(Signal.agency_id) == agency_id,
+            col(Signal.id).in_(
+                select(SignalToken.signal_id).where(col(SignalToken.token).in_(tokens))
+            ),
+        )
         .order_by(col(Signal.observed_on), col(Signal.ref))
     )
     others = session.exec(
@@ -55,7 +65,9 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
         released_at=alert.released_at,
         first_observed=period.first,
         last_observed=period.last,
-        explanation=explain(released_facts(alert, period)),
+        explanation=explain(released_facts(alert, period, session)),
+        strength=alert.strength,
+        evidence=_evidence(session, alert.id),
         own_signals=[
             AlertSignal(ref=ref, category=Category(category), observed_on=observed_on)
             for ref, category, observed_on in own
@@ -72,12 +84,24 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
     )
 
 
-def released_facts(alert: Alert, period: Observed) -> Facts:
+def _evidence(session: Session, alert_id: int) -> list[AlertEvidence]:
+    """Return the kinds and levels of an alert's evidence, each once, exact or near."""
+    return [
+        AlertEvidence(kind=item.kind, level=item.level, match=item.match)
+        for item in evidence_items(session, alert_id)
+    ]
+
+
+def released_facts(alert: Alert, period: Observed, session: Session | None = None) -> Facts:
     """Return the facts an involved agency may read in an alert's explanation.
 
     ``period`` is the observation period the agency may know: of every signal once the alert is
-    released, of its own signals before.
+    released, of its own signals before. Given a session, the explanation names all the alert's
+    evidence, near matches included.
     """
+    shared: list[tuple[str, str]] = []
+    if session is not None and alert.id is not None:
+        shared = [(item.kind, item.level) for item in evidence_items(session, alert.id)]
     return Facts(
         kind=alert.kind,
         level=alert.level,
@@ -86,4 +110,5 @@ def released_facts(alert: Alert, period: Observed) -> Facts:
         signals=alert.signal_count,
         first_observed=period.first,
         last_observed=period.last,
+        shared=shared,
     )

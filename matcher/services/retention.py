@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from client.wire import WithdrawalReceipt
 from matcher import audit
 from matcher.models import Signal, SignalToken
-from matcher.services import overlap, token_locks
+from matcher.services import links, overlap, token_locks
 from matcher.services.bulk import among, chunks, rowcount
 from matcher.services.tables import SIGNAL_TOKENS, SIGNALS
 
@@ -104,6 +104,8 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
             session.execute(delete(SIGNALS).where(among(session, SIGNALS.c.id, chunk)))
         )
         token_locks.settle_token_entries(session, touched)
+        graded = links.alerts_of_tokens(session, touched)  # before refresh clears spent tokens
         changes = overlap.refresh_alerts(session, touched, now=now, create=False)
+        links.regrade(session, graded)
         alerts_updated += changes.updated + changes.emptied
     return PurgeResult(signals, tokens, alerts_updated)

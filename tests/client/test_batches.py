@@ -16,6 +16,7 @@ from client.batchfile import BatchFileWriter, read_batch_file, read_own_payloads
 from client.cells import parse_date
 from client.errors import ClientError, InputFileError, NormalizationError
 from client.mapping import ColumnMapping, IdentifierColumn
+from client.neighbourhoods import near_keys
 from client.normalizers import address as address_normalizer
 from client.normalizers import match_keys, normalize
 from client.preparing import token_texts
@@ -72,7 +73,9 @@ def rule_for(kind: Kind, raw: str) -> str:
 
 
 def expected_tokens(scheme: HmacScheme, kind: Kind, raw: str, **context: str) -> list[str]:
-    keys = match_keys(kind, normalize(kind, raw, **context))
+    canonical = normalize(kind, raw, **context)
+    near = [MatchKey(kind, level, value) for level, value in near_keys(kind, canonical)]
+    keys = match_keys(kind, canonical) + near
     return [wire.encode_token(token) for token in scheme.tokenize(keys)]
 
 
@@ -97,7 +100,8 @@ def test_a_row_becomes_one_signal_with_the_tokens_of_each_identifier(scheme: Hma
     assert REF.fullmatch(signal.ref)
     assert batches[0].origins[0].row == 2
     assert batches[0].origins[0].case_number == "Z-1"
-    assert report.tokens_per_kind == {"phone": 1, "address": 2, "person": 1}
+    # the phone's near keys: one per adjacent pair of differing digits after +31 6
+    assert report.tokens_per_kind == {"phone": 8, "address": 2, "person": 1}
 
 
 def test_payload_is_exactly_what_pydantic_would_write(scheme: HmacScheme) -> None:
@@ -216,7 +220,8 @@ def test_a_wrong_date_of_birth_keeps_the_name_and_reports_the_date_column(
     )
 
     first, second = batches[0].to_batch().signals
-    assert [token.level for token in first.tokens] == ["name", "name_dob"]
+    assert [token.level for token in first.tokens][:2] == ["name", "name_dob"]
+    assert {token.level for token in first.tokens[2:]} == {"near_dob"}
     assert [token.level for token in second.tokens] == ["name"]
     assert first.tokens[0].token == second.tokens[0].token
     assert [(item.row, item.column) for item in report.skipped_cells] == [(3, "dob")]
@@ -246,7 +251,8 @@ def test_the_same_identifier_in_two_columns_gives_one_token(scheme: HmacScheme) 
 
     batches, _ = run([row(telefoon="06-12345678", mobiel="+31612345678")], scheme, mapping)
 
-    assert len(batches[0].to_batch().signals[0].tokens) == 1
+    tokens = batches[0].to_batch().signals[0].tokens
+    assert len(tokens) == len({token.token for token in tokens}) == 8  # one e164, seven near
 
 
 def test_batches_hold_at_most_batch_size_signals_in_row_order(scheme: HmacScheme) -> None:
@@ -335,7 +341,12 @@ def test_a_remote_scheme_is_asked_from_this_process_in_bulk(scheme: HmacScheme) 
     )
 
     assert {pid for pid, _ in remote.calls} == {os.getpid()}
-    assert [count for _, count in remote.calls] == [40, 10, 10, 10, 10]
+    # per phone its exact key and its swapped-pair keys; one call in process, then one per chunk
+    per_row = [
+        1 + len(near_keys(Kind.PHONE, normalize("phone", cells["telefoon"]))) for cells in rows
+    ]
+    chunked = [sum(per_row[start : start + 10]) for start in range(0, 40, 10)]
+    assert [count for _, count in remote.calls] == [sum(per_row), *chunked]
     assert pooled[0].to_batch().scheme is SchemeName.OPRF
     assert pooled[0].to_batch().signals[0].tokens == batches[0].to_batch().signals[0].tokens
 

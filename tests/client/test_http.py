@@ -57,7 +57,7 @@ def test_submit_returns_the_receipt_and_a_replay_returns_the_first(
     assert (first.batch_id, first.signals, first.tokens_per_kind) == (
         batch.batch_id,
         2,
-        {"phone": 2},
+        {"phone": 16},  # per number its exact token and 7 swapped-pair tokens
     )
     assert not first.replay
     assert again.replay

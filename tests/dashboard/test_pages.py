@@ -96,8 +96,14 @@ def test_the_detail_explains_the_alert_draws_its_cluster_and_is_audited(
         "2 signalen."
     ) in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'role="img"' in page
-    assert page.count("<circle") == 3  # Utrecht, Amsterdam and the police
-    assert "Gemeente Utrecht en Politie Midden-Nederland delen:" in page
+    # the link chart: the alert's two signals, coloured by agency, and the phone they share
+    assert page.count("<circle") == 2
+    assert 'class="node agency-0"' in page and 'class="node agency-1"' in page
+    assert 'class="edge edge-strong"' in page
+    shared = "Gemeente Utrecht 1 en Gemeente Amsterdam 1 delen: telefoonnummer (exact nummer)"
+    assert f"{shared}, exact, sterk" in page
+    # the alert the police signal links to is in the cluster table
+    assert "Politie Midden-Nederland" in page and "Stappen verwijderd" in page
     assert "Advertentiemonitoring: 1" in page
     views = db_session.exec(select(AuditEntry).where(col(AuditEntry.action) == "alert.view")).all()
     assert [(entry.actor, entry.subject) for entry in views] == [

@@ -313,3 +313,58 @@ def test_the_migrations_build_exactly_the_models_schema(
         app.extensions["matcher.engine"].dispose()
     assert differences == []
     assert audited == ["db.upgrade"]
+
+
+def test_the_link_migration_keeps_existing_alerts_and_grades_them(
+    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": fresh_database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
+    engine = create_engine(fresh_database_url)
+    moment = "2026-03-01 12:00:00+00:00"
+    alert_columns = (
+        "id, token, kind, level, status, agency_count, region_count, signal_count, first_seen,"
+        " last_seen, created_at, updated_at, possible_victim"
+    )
+    try:
+        with engine.begin() as connection:
+            for number, (kind, level, status) in enumerate(
+                [("phone", "e164", "triage"), ("person", "name", "new"), ("url", "host", "closed")],
+                start=1,
+            ):
+                connection.execute(
+                    text(
+                        f"INSERT INTO alert ({alert_columns}) VALUES (:id, NULL, :kind, :level,"
+                        " :status, 2, 1, 2, :at, :at, :at, :at, false)"
+                    ),
+                    {"id": number, "kind": kind, "level": level, "status": status, "at": moment},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO alert_event (alert_id, at, actor, action, from_status, to_status,"
+                    " note) VALUES (1, :at, 'user:1', 'triage', 'new', 'triage', 'bel eerst')"
+                ),
+                {"at": moment},
+            )
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, status, strength, link_id FROM alert ORDER BY id")
+            ).all()
+            notes = connection.execute(text("SELECT note FROM alert_event")).scalars().all()
+    finally:
+        engine.dispose()
+        app.extensions["matcher.engine"].dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, "triage", "strong", None),
+        (2, "new", "weak", None),
+        (3, "closed", "medium", None),
+    ]
+    assert notes == ["bel eerst"]

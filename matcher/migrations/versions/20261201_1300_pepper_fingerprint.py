@@ -1,7 +1,7 @@
 """pepper fingerprint
 
 Revision ID: 20261201_1300_pepper_fingerprint
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 13:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "20261201_1300_pepper_fingerprint"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

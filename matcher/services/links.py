@@ -1,0 +1,292 @@
+"""One alert per real link: group the alerts of the tokens two agencies' signals share.
+
+Ingest makes one alert row per shared token (:mod:`.overlap`). Here each new one either becomes
+evidence of an open alert about the same signals (``link_id`` names that alert, which the
+coordinator works on) or stays an alert of its own. The rules keep weak evidence from joining
+what is separate:
+
+* identifying evidence joins an open alert that holds one of its signals, when identifying
+  evidence (exact or near) holds that alert together too, or all of that alert's signals are
+  among its own (a new agency joins a link through a shared phone; an alert made of names only
+  is not pulled into another link);
+* only an alert whose status takes evidence (``takes_evidence`` in :mod:`matcher.alert_states`:
+  new, in triage) is joined;
+* partial and weak evidence (a business or person name, a building, a hub token) joins only an
+  alert that already holds all of its signals, and leaves it again once other signals hold it
+  too: a common name never chains separate links into one giant alert.
+
+New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
+the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
+(:mod:`.strength`). Two batches that each bring the first evidence of one link at the same moment
+can leave it as two alerts; nothing is lost, and the coordinator can merge them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session
+
+from client import kinds
+from matcher import alert_states
+from matcher.services.bulk import among, chunks
+from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
+from matcher.services.tables import ALERTS, SIGNAL_TOKENS
+
+
+#: among evidence of one grade, the kind and level declared first lead (phone before address)
+def _order(alert: _Alert) -> tuple[int, int]:
+    names, levels = kinds.names(), kinds.levels(alert.kind)
+    kind_rank = names.index(alert.kind) if alert.kind in names else len(names)
+    return kind_rank, levels.index(alert.level) if alert.level in levels else len(levels)
+
+
+@dataclass
+class _Alert:
+    id: int
+    kind: str
+    level: str
+    token: bytes
+    signals: set[int]
+
+
+def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
+    """Group newly made alerts into the open alerts of their links; return the alerts regraded."""
+    if not alert_ids:
+        return set()
+    new = _load(session, alert_ids)
+    new.sort(key=lambda item: (grade_rank(item.kind, item.level), _order(item), item.id))
+    touched: set[int] = set()
+    waiting = {alert.id for alert in new}
+    for alert in new:
+        waiting.discard(alert.id)
+        target = _target(session, alert, waiting)
+        if target is not None:
+            session.execute(update(ALERTS).where(ALERTS.c.id == alert.id).values(link_id=target))
+        # graded at once: the next alert of this batch reads the grade to choose its link
+        regrade(session, [target or alert.id])
+        touched.add(target or alert.id)
+    return touched
+
+
+def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Detach name-like evidence now joining signals outside its link; return the alerts regraded.
+
+    A name shared by two signals of a phone link is evidence of it; once other agencies' signals
+    hold the same name too, it no longer speaks for that link and stands as an alert of its own.
+    """
+    touched: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        rows = session.execute(
+            select(
+                ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count, ALERTS.c.link_id
+            ).where(among(session, ALERTS.c.token, chunk), ALERTS.c.link_id.is_not(None))
+        ).all()
+        for alert_id, kind, level, signals, primary in rows:
+            if Evidence(kind, level, signals).grade == "identifying":
+                continue
+            own = _signals_of(session, alert_id)
+            if own <= _link_signals(session, primary, besides=alert_id):
+                continue
+            session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
+            touched.update((alert_id, primary))
+    regrade(session, touched)
+    return touched
+
+
+def _signals_of(session: Session, alert_id: int) -> set[int]:
+    rows = session.execute(
+        select(SIGNAL_TOKENS.c.signal_id)
+        .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+        .where(ALERTS.c.id == alert_id)
+    )
+    return set(rows.scalars())
+
+
+def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
+    found: dict[int, _Alert] = {}
+    for chunk in chunks(sorted(alert_ids)):
+        rows = session.execute(
+            select(
+                ALERTS.c.id,
+                ALERTS.c.kind,
+                ALERTS.c.level,
+                ALERTS.c.token,
+                SIGNAL_TOKENS.c.signal_id,
+            )
+            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+            .where(among(session, ALERTS.c.id, chunk))
+        )
+        for alert_id, kind, level, token, signal_id in rows:
+            item = found.setdefault(alert_id, _Alert(alert_id, kind, level, token, set()))
+            item.signals.add(signal_id)
+    return list(found.values())
+
+
+def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
+    """Return the open alert this one is evidence of, or None when it stands on its own.
+
+    Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
+    """
+    # only identifying evidence may bring new signals into a link; a name must fit inside one
+    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade != "identifying"
+    candidates = _alerts_holding(session, alert.signals, besides=alert.id)
+    for later in waiting:
+        candidates.pop(later, None)
+    # (signals not shared, rank of the alert's strength, alert id): the alert holding most of
+    # this one's signals first, so a number's near tokens join the alert its exact token joined
+    chosen: list[tuple[int, int, int]] = []
+    for primary, grade in sorted(candidates.items()):
+        held = _link_signals(session, primary)
+        rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
+        if weak:
+            if alert.signals <= held:
+                chosen.append(rank)
+        elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
+            chosen.append(rank)
+    if not chosen:
+        return None
+    chosen.sort()
+    if weak and len(chosen) > 1 and chosen[0][1] == chosen[1][1]:
+        return None  # a name that fits two links of one strength joins neither
+    return chosen[0][2]
+
+
+def _anchored(session: Session, primary: int) -> bool:
+    """Say whether identifying evidence (exact or near) holds an alert's link together."""
+    return any(item.grade == "identifying" for _, item in evidence_of(session, primary))
+
+
+def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:
+    """Return the open alerts (with their strength) whose link holds any of these signals."""
+    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
+    found: set[int] = set()
+    for chunk in chunks(sorted(signals)):
+        found.update(
+            session.execute(
+                select(primary)
+                .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+                .where(among(session, SIGNAL_TOKENS.c.signal_id, chunk), ALERTS.c.id != besides)
+                .distinct()
+            ).scalars()
+        )
+    if not found:
+        return {}
+    rows = session.execute(
+        select(ALERTS.c.id, ALERTS.c.strength).where(
+            among(session, ALERTS.c.id, sorted(found)),
+            ALERTS.c.link_id.is_(None),
+            ALERTS.c.status.in_(alert_states.taking_evidence()),
+        )
+    )
+    return {alert_id: grade for alert_id, grade in rows}
+
+
+def _link_signals(session: Session, primary: int, *, besides: int | None = None) -> set[int]:
+    """Return the signals holding any token of an alert or of its evidence (but ``besides``)."""
+    statement = (
+        select(SIGNAL_TOKENS.c.signal_id)
+        .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .distinct()
+    )
+    if besides is not None:
+        statement = statement.where(ALERTS.c.id != besides)
+    rows = session.execute(statement)
+    return set(rows.scalars())
+
+
+def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:
+    """Return (alert id, evidence) of an alert and of every alert that is evidence of it."""
+    rows = session.execute(
+        select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .order_by(ALERTS.c.id)
+    )
+    return [(alert_id, Evidence(kind, level, signals)) for alert_id, kind, level, signals in rows]
+
+
+def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Return the alerts (the ones coordinators work on) whose link holds any of these tokens."""
+    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
+    found: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        found.update(
+            session.execute(select(primary).where(among(session, ALERTS.c.token, chunk))).scalars()
+        )
+    return found
+
+
+def regrade(session: Session, alert_ids: Iterable[int]) -> None:
+    """Grade each alert again from its evidence (its own token and those linked to it)."""
+    for alert_id in sorted(set(alert_ids)):
+        grade = strength(item for _, item in evidence_of(session, alert_id))
+        session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(strength=grade))
+
+
+#: the most signals a link chart draws (a hub would otherwise draw hundreds)
+MAX_CHART_SIGNALS = 24
+
+
+@dataclass(frozen=True)
+class ChartEdge:
+    """Two signals of a link that share a token: its kind and level, near or exact, grade."""
+
+    first: int
+    second: int
+    kind: str
+    level: str
+    near: bool
+    grade: str
+
+
+@dataclass(frozen=True)
+class LinkGraph:
+    """The signals of a link (id and agency id) and the shared tokens between them."""
+
+    signals: list[tuple[int, int]]
+    edges: list[ChartEdge]
+    truncated: bool
+
+
+def link_graph(session: Session, primary: int) -> LinkGraph:
+    """Return the signals an alert's evidence joins and, per pair, which tokens they share."""
+    evidence = dict(evidence_of(session, primary))
+    rows = session.execute(
+        select(ALERTS.c.id, SIGNAL_TOKENS.c.signal_id, SIGNAL_TOKENS.c.agency_id)
+        .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
+        .order_by(SIGNAL_TOKENS.c.agency_id, SIGNAL_TOKENS.c.signal_id)
+    ).all()
+    agency_of = {signal_id: agency_id for _, signal_id, agency_id in rows}
+    drawn = sorted(agency_of, key=lambda signal_id: (agency_of[signal_id], signal_id))
+    shown = set(drawn[:MAX_CHART_SIGNALS])
+    holders: dict[int, list[int]] = {}
+    for alert_id, signal_id, _ in rows:
+        if signal_id in shown:
+            holders.setdefault(alert_id, []).append(signal_id)
+    exact_pairs = {
+        (evidence[alert_id].kind, pair)
+        for alert_id, held in holders.items()
+        if not evidence[alert_id].near
+        for pair in combinations(sorted(held), 2)
+    }
+    edges: dict[tuple[int, int, str, str], ChartEdge] = {}
+    for alert_id, held in holders.items():
+        item = evidence[alert_id]
+        for first, second in combinations(sorted(held), 2):
+            if item.near and (item.kind, (first, second)) in exact_pairs:
+                continue  # the same value matched exactly: its near tokens add nothing
+            grade = strength([item])
+            edges.setdefault(
+                (first, second, item.kind, item.level),
+                ChartEdge(first, second, item.kind, item.level, item.near, grade),
+            )
+    return LinkGraph(
+        [(signal_id, agency_of[signal_id]) for signal_id in drawn[:MAX_CHART_SIGNALS]],
+        sorted(edges.values(), key=lambda edge: (edge.first, edge.second, edge.kind, edge.level)),
+        len(drawn) > MAX_CHART_SIGNALS,
+    )

@@ -1,0 +1,95 @@
+"""Alert strength: strong, medium or weak, from how identifying the evidence is. Never a score.
+
+How identifying each (kind, level) is, and whether it is an exact or a near level, is declared in
+the kind specs (:mod:`client.kinds`, ``Level.strength`` and ``Level.match``):
+
+* ``identifying``: points at one phone, mailbox, account, company, vehicle, dwelling or person
+  (phone, e-mail, IBAN, KvK number, plate, address unit, name + date of birth).
+* ``partial``: an operator's legal or trade name, a web host: names like 'Salon Luna' recur in
+  many towns, so a name points at a business only together with other evidence.
+* ``weak``: a name without date of birth, a building: many people share one.
+
+A level is ``near`` when its tokens come from a neighbourhood (a swapped digit pair, a one-letter
+difference); the others are ``exact``. A token that more than ``HUB_SIGNALS`` signals hold is a hub
+(a switchboard, a shared office) and counts as weak whatever its level.
+
+The rules, in order:
+
+1. ``strong``: exact identifying evidence (not a hub).
+2. ``medium``: near identifying evidence; or exact partial evidence (the same legal name); or
+   evidence of two or more kinds corroborating each other.
+3. ``weak``: everything else: a person's name only, a building only, a hub only, a business
+   name one letter apart only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from client import kinds
+
+Grade = Literal["identifying", "partial", "weak"]
+STRENGTHS = ("strong", "medium", "weak")
+#: a token held by more signals than this links too much to identify anything
+HUB_SIGNALS = 12
+
+
+def level_grade(kind: str, level: str) -> Grade:
+    """Return how identifying a level is, from its kind's spec (weak for an unknown level)."""
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    if found is None:
+        return "weak"
+    grade: Grade = found.strength.value
+    return grade
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One shared token of an alert: its kind and level, and how many signals hold it."""
+
+    kind: str
+    level: str
+    signals: int
+
+    @property
+    def near(self) -> bool:
+        return is_near(self.kind, self.level)
+
+    @property
+    def grade(self) -> Grade:
+        if self.signals > HUB_SIGNALS:
+            return "weak"
+        return level_grade(self.kind, self.level)
+
+
+def is_near(kind: str, level: str) -> bool:
+    """Say whether a level's tokens come from a neighbourhood rather than the exact value."""
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    return found is not None and found.match is kinds.Match.NEAR
+
+
+def grade_rank(kind: str, level: str) -> int:
+    """Order levels for linking: exact identifying first, weak last."""
+    grade = level_grade(kind, level)
+    return {"identifying": 0, "partial": 2, "weak": 3}[grade] + (1 if is_near(kind, level) else 0)
+
+
+def strength(evidence: Iterable[Evidence]) -> str:
+    """Return strong, medium or weak for an alert's evidence, by the rules above."""
+    items = list(evidence)
+    if any(item.grade == "identifying" and not item.near for item in items):
+        return "strong"
+    if any(
+        item.grade == "identifying" or (item.grade == "partial" and not item.near) for item in items
+    ):
+        return "medium"
+    if len({item.kind for item in items}) >= 2:
+        return "medium"
+    return "weak"
+
+
+__all__ = ["HUB_SIGNALS", "STRENGTHS", "Evidence", "grade_rank", "is_near", "strength"]

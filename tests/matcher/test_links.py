@@ -1,0 +1,210 @@
+"""One alert per real link: evidence grouped, graded, and weak evidence never merging links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from datapath_support import (
+    BACKENDS,
+    World,
+    assert_consistent,
+    batch,
+    open_world,
+    phone,
+    postgres_database,
+    raw_token,
+    signal,
+)
+from sqlmodel import Session, col, select
+
+from matcher.models import Alert
+from matcher.services import alerts, links
+from matcher.services.alert_detail import evidence_items
+from matcher.services.strength import HUB_SIGNALS, Evidence, strength
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with open_world(request.param, tmp_path, url) as opened:
+        yield opened
+
+
+def near_phone(raw: bytes) -> tuple[str, str, bytes]:
+    return ("phone", "e164_swap", raw)
+
+
+def name(raw: bytes) -> tuple[str, str, bytes]:
+    return ("person", "name", raw)
+
+
+def unit(raw: bytes) -> tuple[str, str, bytes]:
+    return ("address", "unit", raw)
+
+
+def building(raw: bytes) -> tuple[str, str, bytes]:
+    return ("address", "building", raw)
+
+
+def shown(world: World, **filters: object) -> list[alerts.AlertSummary]:
+    with Session(world.engine) as session:
+        page = alerts.list_alerts(
+            session,
+            filters=alerts.AlertFilter(**filters),
+            viewer_regions=None,  # type: ignore[arg-type]
+        )
+        return page.items
+
+
+def test_a_phone_and_an_address_of_one_pair_of_signals_make_one_strong_alert(
+    world: World,
+) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Politie Oost", "Oost")
+    number, home, house = raw_token(), raw_token(), raw_token()
+    tokens = (phone(number), unit(home), building(house))
+    world.submit(first, batch(signal(*tokens)))
+    world.submit(second, batch(signal(*tokens)))
+
+    (alert,) = shown(world)
+    assert (alert.kind, alert.strength, alert.agency_count) == ("phone", "strong", 2)
+    with Session(world.engine) as session:
+        found = {(item.kind, item.level, item.match) for item in evidence_items(session, alert.id)}
+    assert found == {
+        ("phone", "e164", "exact"),
+        ("address", "unit", "exact"),
+        ("address", "building", "exact"),
+    }
+    assert len(world.alerts()) == 3  # a row per token stays: counts, retention, history
+    assert_consistent(world.engine)
+
+
+def test_a_near_phone_match_alone_is_medium_and_says_how_the_numbers_differ(
+    world: World,
+) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    swapped = raw_token()
+    world.submit(first, batch(signal(phone(raw_token()), near_phone(swapped))))
+    world.submit(second, batch(signal(phone(raw_token()), near_phone(swapped))))
+
+    (alert,) = shown(world)
+    assert alert.strength == "medium"
+    with Session(world.engine) as session:
+        (item,) = evidence_items(session, alert.id)
+        detail = alerts.get_alert(session, alert.id)
+    assert (item.match, item.difference) == (
+        "near",
+        {
+            "en": "the phone numbers differ in two swapped digits",
+            "nl": "de telefoonnummers verschillen in twee verwisselde cijfers",
+        },
+    )
+    assert alerts.explain(detail).endswith("The phone numbers differ in two swapped digits.")
+
+
+def test_a_common_name_does_not_merge_separate_links_into_one_alert(world: World) -> None:
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABCD"]
+    common = raw_token()  # 'maria jansen' without a date of birth, at every agency
+    first_phone, second_phone = raw_token(), raw_token()
+    world.submit(agencies[0], batch(signal(phone(first_phone), name(common))))
+    world.submit(agencies[1], batch(signal(phone(first_phone), name(common))))
+    world.submit(agencies[2], batch(signal(phone(second_phone), name(common))))
+    world.submit(agencies[3], batch(signal(phone(second_phone), name(common))))
+
+    grades = sorted(
+        (item.kind, item.level, item.strength, item.agency_count) for item in shown(world)
+    )
+    # two phone links, each strong; the name joins neither: it stands alone, weak
+    assert grades == [
+        ("person", "name", "weak", 4),
+        ("phone", "e164", "strong", 2),
+        ("phone", "e164", "strong", 2),
+    ]
+    assert [item.kind for item in shown(world, strengths=("strong", "medium"))] == [
+        "phone",
+        "phone",
+    ]
+
+
+def test_a_building_alone_is_weak_and_with_a_name_of_the_same_signals_medium(
+    world: World,
+) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    house, person = raw_token(), raw_token()
+    world.submit(first, batch(signal(building(house)), signal(building(raw_token()))))
+    world.submit(second, batch(signal(building(house))))
+    (alone,) = shown(world)
+    assert alone.strength == "weak"
+
+    third, fourth = world.agency("Politie Oost"), world.agency("Politie Noord")
+    other_house = raw_token()
+    world.submit(third, batch(signal(building(other_house), name(person))))
+    world.submit(fourth, batch(signal(building(other_house), name(person))))
+    corroborated = [item for item in shown(world) if item.id != alone.id]
+    assert [item.strength for item in corroborated] == ["medium"]
+
+
+def test_a_third_agency_joining_through_a_near_match_joins_the_same_alert(
+    world: World,
+) -> None:
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABC"]
+    number, swapped = raw_token(), raw_token()
+    world.submit(agencies[0], batch(signal(phone(number), near_phone(swapped))))
+    world.submit(agencies[1], batch(signal(phone(number), near_phone(swapped))))
+    world.submit(agencies[2], batch(signal(phone(raw_token()), near_phone(swapped))))
+
+    (alert,) = shown(world)
+    assert alert.strength == "strong"
+    with Session(world.engine) as session:
+        detail = alerts.get_alert(session, alert.id)
+    assert len(detail.agencies) == 3
+
+
+def test_new_evidence_of_a_closed_alert_raises_a_new_one(world: World) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    number = raw_token()
+    world.submit(first, batch(signal(phone(number))))
+    world.submit(second, batch(signal(phone(number))))
+    with Session(world.engine) as session:
+        (alert,) = session.exec(select(Alert)).all()
+        alert.status = "closed"
+        session.add(alert)
+        session.commit()
+
+    home = raw_token()
+    world.submit(first, batch(signal(phone(number), unit(home))))
+    world.submit(second, batch(signal(phone(number), unit(home))))
+    assert [item.kind for item in shown(world, status="new")] == ["address"]
+
+
+def test_a_hub_token_counts_as_weak_evidence() -> None:
+    assert strength([Evidence("phone", "e164", 2)]) == "strong"
+    assert strength([Evidence("phone", "e164", HUB_SIGNALS + 1)]) == "weak"
+    assert strength([Evidence("phone", "e164_swap", 2)]) == "medium"
+    assert strength([Evidence("operator", "trade_name", 2)]) == "medium"
+    assert strength([Evidence("person", "name", 2)]) == "weak"
+    assert strength([Evidence("person", "name", 2), Evidence("address", "building", 2)]) == (
+        "medium"
+    )
+
+
+def test_regrading_follows_the_evidence_left(world: World) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    number, house = raw_token(), raw_token()
+    world.submit(first, batch(signal(phone(number), building(house))))
+    world.submit(second, batch(signal(phone(number), building(house))))
+    with Session(world.engine) as session:
+        primary = session.exec(select(Alert).where(col(Alert.link_id).is_(None))).one()
+        assert primary.strength == "strong"
+        assert primary.id is not None
+        session.exec(select(Alert).where(col(Alert.link_id) == primary.id)).one()
+        links.regrade(session, [primary.id])
+        session.commit()
+        assert session.get(Alert, primary.id).strength == "strong"  # type: ignore[union-attr]
