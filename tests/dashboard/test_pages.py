@@ -103,7 +103,7 @@ def test_the_detail_explains_the_alert_draws_its_cluster_and_is_audited(
     shared = "Gemeente Utrecht 1 en Gemeente Amsterdam 1 delen: telefoonnummer (exact nummer)"
     assert f"{shared}, exact, sterk" in page
     # the alert the police signal links to is in the cluster table
-    assert "Politie Midden-Nederland" in page and "Stappen verwijderd" in page
+    assert "Politie Midden-Nederland" in page and "Afstand in stappen" in page
     assert "Advertentiemonitoring: 1" in page
     views = db_session.exec(select(AuditEntry).where(col(AuditEntry.action) == "alert.view")).all()
     assert [(entry.actor, entry.subject) for entry in views] == [

@@ -320,6 +320,7 @@ def test_the_link_migration_keeps_existing_alerts_and_grades_them(
 ) -> None:
     app = create_app(
         {
+            "SECRET_KEY": "test-secret-key",
             "DATABASE_URL": fresh_database_url,
             "PEPPER_FILE": str(pepper_file),
             "INSTANCE_PATH": str(tmp_path),

@@ -108,7 +108,8 @@ def test_a_coordinator_gets_one_digest_of_new_alerts_in_their_regions_only(
     assert f"{PUBLIC_URL}/alerts/{here}" in body
     assert f"/alerts/{there}" not in body
     lines = [line for line in body.splitlines() if line.startswith("#")]
-    assert lines == [f"#{here}  -        {PUBLIC_URL}/alerts/{here}"]
+    strength = two_regions["here"].strength
+    assert lines == [f"#{here}  {strength:<7}  {PUBLIC_URL}/alerts/{here}"]
 
 
 def test_a_digest_that_could_not_be_sent_is_sent_by_the_next_run(
@@ -215,7 +216,7 @@ def test_a_release_calls_the_agencys_webhook_signed_and_retried_until_taken(
     assert first_body == retry_body
     assert json.loads(retry_body) == {
         "alert": alert_id,
-        "strength": None,
+        "strength": two_regions["here"].strength,
         "link": f"{PUBLIC_URL}/my/alerts/{alert_id}",
     }
     assert headers["X-Kruispunt-Delivery"] == retry_headers["X-Kruispunt-Delivery"]
