@@ -29,9 +29,6 @@ from client.wire import MAX_TOKENS_PER_SIGNAL, Category, Kind
 log = logging.getLogger(__name__)
 
 
-#: distinct canonical values remembered per column (names and operators repeat across rows)
-KEY_CACHE_SIZE = 50_000
-
 _TOO_MANY_RULE = f"more identifiers in the row than a signal holds ({MAX_TOKENS_PER_SIGNAL} tokens)"
 
 
@@ -68,8 +65,6 @@ class _Column(NamedTuple):
     normalize: Callable[..., str]
     match_keys: Callable[[str], list[tuple[str, str]]]
     prefixes: Mapping[str, str]
-    #: canonical value -> its keys and their token-item prefixes, made once per distinct value
-    known: dict[str, tuple[list[MatchKey], list[str]]]
 
 
 class RowReader:
@@ -102,7 +97,6 @@ class RowReader:
                     normalize,
                     with_near_keys(kind, module(kind).match_keys),
                     {level: wire.token_item_prefix(kind, level) for level in kinds.levels(kind)},
-                    {},
                 )
             )
         mapped = [column.kind for column in self._columns]
@@ -125,18 +119,19 @@ class RowReader:
         problems: list[Rejection] = []
         # The hot loop of the client: locals and tuple unpacking rather than attribute lookups.
         for column in self._columns:
-            position, name, _, kind_name, contextual, _, normalize, _, _, known = column
+            position, name, kind, kind_name, contextual, _, normalize, match_keys, levels = column
             raw = cells[position]
             if not raw or raw.isspace():
                 continue
             if may_hold_several(kind_name, raw):
                 for value_read in self._several(row, cells, raw, column, problems):
-                    found_keys, found_prefixes = _keys_of(column, value_read)
-                    if len(keys) + len(found_keys) > MAX_TOKENS_PER_SIGNAL:
+                    pairs = match_keys(value_read)
+                    if len(keys) + len(pairs) > MAX_TOKENS_PER_SIGNAL:
                         problems.append(Rejection(row, name, _TOO_MANY_RULE))
                         continue
-                    keys += found_keys
-                    prefixes += found_prefixes
+                    for level, value in pairs:
+                        keys.append(MatchKey(kind, level, value))
+                        prefixes.append(levels[level])
                     accepted.append(kind_name)
                 continue
             if contextual:
@@ -152,11 +147,9 @@ class RowReader:
                 except Exception as error:
                     problems.append(_failure(row, column, error))
                     continue
-            made = known.get(canonical)
-            if made is None:
-                made = _keys_of(column, canonical)
-            keys += made[0]
-            prefixes += made[1]
+            for level, value in match_keys(canonical):
+                keys.append(MatchKey(kind, level, value))
+                prefixes.append(levels[level])
             accepted.append(kind_name)
         if not keys:
             return problems or [Rejection(row, None, "no identifier in the mapped columns")]
@@ -271,28 +264,6 @@ class RowReader:
         if plan.dob is not None:
             problems.append(Rejection(row, plan.columns[plan.dob], dob_rule))
         return canonical
-
-
-def _keys_of(column: _Column, canonical: str) -> tuple[list[MatchKey], list[str]]:
-    """Return the keys of a canonical value and their prefixes, remembering them for the column.
-
-    A name or an operator recurs across many rows, and its near keys are dozens of strings:
-    they are derived once per distinct value. The lists are shared, so callers only read them.
-    """
-    known = column.known
-    made = known.get(canonical)
-    if made is None:
-        levels = column.prefixes
-        kind = column.kind
-        pairs = column.match_keys(canonical)  # raises for a value that is not canonical
-        made = (
-            [MatchKey(kind, level, value) for level, value in pairs],
-            [levels[level] for level, _ in pairs],
-        )
-        if len(known) >= KEY_CACHE_SIZE:
-            known.clear()  # a bounded memory: an export of unique values gains nothing anyway
-        known[canonical] = made
-    return made
 
 
 def _failure(row: int, column: _Column, error: Exception) -> Rejection:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from client import signals, wire
+from client import wire
 from client.batches import Preparation, PreparationReport, PreparedBatch, prepare
 from client.batchfile import BatchFileWriter, read_batch_file, read_own_payloads
 from client.cells import parse_date
@@ -253,21 +253,6 @@ def test_the_same_identifier_in_two_columns_gives_one_token(scheme: HmacScheme) 
 
     tokens = batches[0].to_batch().signals[0].tokens
     assert len(tokens) == len({token.token for token in tokens}) == 8  # one e164, seven near
-
-
-def test_a_recurring_value_gives_the_tokens_of_its_first_sighting(
-    scheme: HmacScheme, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Keys are derived once per distinct value and column; a small cache is cleared when full.
-    monkeypatch.setattr(signals, "KEY_CACHE_SIZE", 2)
-    names = ["Popescu, Ana", "Ionescu, Maria", "Popescu, Ana", "Nagy, Dora", "Popescu, Ana"]
-    rows = [row(telefoon="06-12345678", naam=name) for name in names]
-
-    batches, _ = run(rows, scheme)
-
-    got = [[token.token for token in signal.tokens] for signal in batches[0].to_batch().signals]
-    phone = expected_tokens(scheme, Kind.PHONE, "06-12345678")
-    assert got == [phone + expected_tokens(scheme, Kind.PERSON, name) for name in names]
 
 
 def test_batches_hold_at_most_batch_size_signals_in_row_order(scheme: HmacScheme) -> None:
