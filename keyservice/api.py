@@ -5,16 +5,28 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from client.oprf.messages import EvaluateRequest, PublicKeyList
-from keyservice import agencies, db, evaluation, keys, limits
-from keyservice.errors import InvalidRequest
+from keyservice import agencies, db, evaluation, keys, limits, openapi
+from keyservice.errors import InvalidRequest, from_validation_error
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _evaluate_request() -> EvaluateRequest:
+    """Parse the body in one bounded pass: deep nesting or bad JSON is a 422, never a 500."""
+    try:
+        return EvaluateRequest.model_validate_json(request.get_data(cache=False))
+    except ValidationError as error:
+        problems = error.errors(include_input=False)
+        if any(item["type"] == "json_invalid" or not item["loc"] for item in problems):
+            raise InvalidRequest("The body must be a JSON object.", code="invalid_json") from None
+        raise from_validation_error(error) from None
 
 
 @bp.post("/evaluate")
@@ -22,13 +34,10 @@ def evaluate() -> Response:
     """Evaluate an agency's blinded elements under one epoch's key, with one batched proof."""
     with db.get_engine().begin() as conn:
         agency = agencies.authenticate(conn, request.headers.get("Authorization"))
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
         answer, quota = evaluation.evaluate(
             conn,
             agency,
-            EvaluateRequest.model_validate(body),
+            _evaluate_request(),
             ring=keys.get_ring(),
             counter=limits.get_counter(),
             bounds=evaluation.Limits(
@@ -51,7 +60,7 @@ def public_key() -> Response:
     with db.get_engine().connect() as conn:
         if epoch is None:
             key = keys.current_key(conn)
-        elif epoch.isdigit() and len(epoch) < 10:
+        elif epoch.isascii() and epoch.isdigit() and len(epoch) < 10:
             key = keys.get_key(conn, int(epoch))
         else:
             raise InvalidRequest(
@@ -68,6 +77,12 @@ def public_keys() -> Response:
     with db.get_engine().connect() as conn:
         published = PublicKeyList(keys=[key.info() for key in keys.list_keys(conn)])
     return jsonify(published.model_dump(mode="json"))
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """Return the OpenAPI 3.1 description of this API."""
+    return jsonify(openapi.document())
 
 
 @bp.get("/health")

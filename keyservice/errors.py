@@ -92,10 +92,17 @@ class Unavailable(KeyServiceError):
     code = "unavailable"
 
 
+def _location(parts: tuple[int | str, ...], rule: str) -> str:
+    if rule == "extra_forbidden" and parts:
+        # an unknown field's name is the sender's text and could be anything: do not echo it
+        parts = (*parts[:-1], "*")
+    return ".".join(str(part) for part in parts) or "body"
+
+
 def from_validation_error(error: ValidationError) -> InvalidRequest:
     """Turn a pydantic error into locations and rules only (its messages may echo input)."""
     fields = [
-        {"location": ".".join(str(part) for part in item["loc"]) or "body", "rule": item["type"]}
+        {"location": _location(item["loc"], item["type"]), "rule": item["type"]}
         for item in error.errors(include_url=False, include_input=False, include_context=False)
     ]
     return InvalidRequest(

@@ -32,8 +32,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API under /api/v1 and the coordinator dashboard."""
-    from matcher import api, dashboard
+    from matcher import api, dashboard, headers, ids
 
+    ids.init_app(app)
+    headers.init_app(app)
     api.init_app(app)
     dashboard.init_app(app)
 

@@ -29,12 +29,14 @@ Scalar = str | int | bool | None
 
 
 class AuditVerification(NamedTuple):
-    """The result of checking the whole chain."""
+    """The result of checking the whole chain, and the head it was checked up to."""
 
     ok: bool
     entries: int
     first_bad_id: int | None
     reason: str
+    last_id: int | None = None
+    last_hash: str = GENESIS
 
 
 def agency_actor(agency_id: int) -> str:
@@ -145,8 +147,24 @@ def record(
     return entry
 
 
-def verify(session: Session, *, batch_size: int = 1000) -> AuditVerification:
-    """Walk the chain in order and report the first entry that was changed, inserted or removed."""
+def _consistent_snapshot(session: Session) -> None:
+    # the walk and the head must see one moment, or a concurrent append looks like a removal;
+    # SQLite's BEGIN IMMEDIATE gives that already, PostgreSQL needs REPEATABLE READ
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def verify(
+    session: Session, *, batch_size: int = 1000, checkpoints: Mapping[int, str] | None = None
+) -> AuditVerification:
+    """Walk the chain in order and report the first entry that was changed, inserted or removed.
+
+    checkpoints maps a position in the chain (its N-th entry) to the hash a signed checkpoint
+    recorded for it (:mod:`matcher.checkpoints`): a rewritten, rehashed or truncated chain
+    disagrees with them even when it is consistent in itself.
+    """
+    _consistent_snapshot(session)
+    signed = {position: digest for position, digest in (checkpoints or {}).items() if position}
     expected_prev = GENESIS
     count = 0
     last_id: int | None = None
@@ -176,11 +194,26 @@ def verify(session: Session, *, batch_size: int = 1000) -> AuditVerification:
             )
             if digest != stored_hash:
                 return AuditVerification(False, count, entry_id, "this entry was changed")
+            if signed.get(count, stored_hash) != stored_hash:
+                return AuditVerification(
+                    False,
+                    count,
+                    entry_id,
+                    "this entry differs from a signed checkpoint: the log was rewritten",
+                )
             expected_prev = stored_hash
             last_id = entry_id
     finally:
         rows.close()  # a server-side cursor on PostgreSQL
-    return _compare_with_head(session, count=count, last_hash=expected_prev, last_id=last_id)
+    if signed and count < max(signed):
+        return AuditVerification(
+            False,
+            count,
+            None,
+            f"a signed checkpoint recorded {max(signed)} entries: entries were removed",
+        )
+    result = _compare_with_head(session, count=count, last_hash=expected_prev, last_id=last_id)
+    return result._replace(last_id=last_id, last_hash=expected_prev)
 
 
 def _compare_with_head(

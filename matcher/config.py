@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from matcher.pepper import Pepper
+    from matcher.services.submission_limits import SubmissionPolicy
 
 ENV_PREFIX = "KRUISPUNT_"
 
@@ -66,9 +67,50 @@ SETTINGS: tuple[Setting, ...] = (
         "at the default path. Every worker and host must read the same file.",
     ),
     Setting(
+        "AUDIT_CHECKPOINT_KEY_FILE",
+        "{instance}/audit-checkpoint.key",
+        "File holding the Ed25519 key that signs audit checkpoints; created (0600) by the first "
+        "`audit checkpoint` only at the default path. Keep it off the database host and out of "
+        "database backups.",
+    ),
+    Setting(
+        "AUDIT_CHECKPOINT_FILE",
+        "{instance}/audit-checkpoints.jsonl",
+        "File that `audit checkpoint` appends signed checkpoints of the audit chain to and "
+        "`audit verify` checks against; put it where the database's operators cannot rewrite it.",
+    ),
+    Setting(
         "MAX_BATCH_BYTES",
         32 * 1024 * 1024,
         "Largest request body accepted, in bytes; larger requests get 413 too_large.",
+        parse=int,
+    ),
+    Setting(
+        "SUBMIT_SIGNALS_PER_BATCH",
+        10_000,
+        "Most signals one agency may send in one batch (429 above it); an agency's own limit "
+        "(`agency limits`) takes precedence. Signals are counted, not tokens, so near-match "
+        "tokens never count against an honest agency.",
+        parse=int,
+    ),
+    Setting(
+        "SUBMIT_SIGNALS_PER_DAY",
+        50_000,
+        "Most signals one agency may send per UTC day (429 with Retry-After above it); an "
+        "agency's own limit takes precedence. Bounds guessing in the shared-key (hmac) mode.",
+        parse=int,
+    ),
+    Setting(
+        "UNUSUAL_VOLUME_FACTOR",
+        5,
+        "A day's signals above this many times the agency's busiest day of the 28 before "
+        "(and above UNUSUAL_MIN_SIGNALS) is audited as an unusual submission for administrators.",
+        parse=int,
+    ),
+    Setting(
+        "UNUSUAL_MIN_SIGNALS",
+        2_000,
+        "Signals a day below which volume alone never counts as unusual.",
         parse=int,
     ),
     Setting(
@@ -101,6 +143,12 @@ def resolve(
     if isinstance(default, str):
         default = default.replace("{instance}", instance)
     return default, False
+
+
+def default_value(name: str, instance: str) -> str:
+    """Return a setting's default with the instance folder filled in."""
+    setting = next(item for item in SETTINGS if item.name == name)
+    return str(setting.default).replace("{instance}", instance)
 
 
 def shown_value(setting: Setting, value: object) -> str:
@@ -160,6 +208,19 @@ def init_app(
         Path(app.config["PEPPER_FILE"]), create="PEPPER_FILE" not in given, environ=environ
     )
     logging.getLogger("matcher").setLevel(app.config["LOG_LEVEL"])
+
+
+def submission_policy() -> SubmissionPolicy:
+    """Return the current app's submission limits and unusual-submission thresholds."""
+    from matcher.services.submission_limits import SubmissionPolicy
+
+    settings = current_app.config
+    return SubmissionPolicy(
+        signals_per_batch=int(settings["SUBMIT_SIGNALS_PER_BATCH"]),
+        signals_per_day=int(settings["SUBMIT_SIGNALS_PER_DAY"]),
+        unusual_volume_factor=int(settings["UNUSUAL_VOLUME_FACTOR"]),
+        unusual_min_signals=int(settings["UNUSUAL_MIN_SIGNALS"]),
+    )
 
 
 def pepper() -> Pepper:

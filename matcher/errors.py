@@ -106,10 +106,16 @@ class InvalidRequest(MatcherError):
 
 
 class RateLimited(MatcherError):
-    """Too many requests from this caller; retry later."""
+    """Too many requests from this caller; retry after ``retry_after`` seconds."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+        #: counts and the rule broken, for the audit log (never a submitted value)
+        self.audit_details: dict[str, object] = {}
 
 
 class Unavailable(MatcherError):
@@ -177,7 +183,10 @@ _HTTP_MESSAGES = {
 
 def _render_matcher_error(error: MatcherError) -> Response | HTTPException:
     if _is_api_request():
-        return _json(error.status, error.code, error.message, error.fields)
+        response = _json(error.status, error.code, error.message, error.fields)
+        if isinstance(error, RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     page = default_exceptions.get(error.status, default_exceptions[500])
     return page(description=error.message)
 

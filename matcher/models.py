@@ -14,6 +14,8 @@ from sqlalchemy import JSON as SA_JSON
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from matcher import append_only
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -33,6 +35,9 @@ class Agency(SQLModel, table=True):
     region: str = Field(max_length=80, index=True)
     #: a functional mailbox or desk for disclosure; set by an administrator, not by agencies' data
     contact_point: str | None = Field(default=None, max_length=200)
+    #: this agency's submission limits; None takes the matcher's setting (SUBMIT_SIGNALS_PER_*)
+    signals_per_batch: int | None = None
+    signals_per_day: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -86,6 +91,21 @@ class Batch(SQLModel, table=True):
     signal_count: int
     token_count: int
     tokens_per_kind: dict[str, int] = Field(sa_column=Column(SA_JSON, nullable=False))
+
+
+class SubmissionDay(SQLModel, table=True):
+    """Signals an agency submitted on one UTC day: the shared counter of the daily limit.
+
+    A conditional ``UPDATE`` of this row admits a batch, so concurrent batches of one agency,
+    in any process on any host, cannot together pass the limit.
+    """
+
+    __tablename__ = "submission_day"
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    signals: int = 0
+    batches: int = 0
 
 
 class Signal(SQLModel, table=True):
@@ -243,6 +263,8 @@ class UserAccount(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
     active: bool = True
+    #: carried in the session cookie; raising it ends every session of the user at once
+    session_generation: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -289,6 +311,9 @@ class AuditEntry(SQLModel, table=True):
     )
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+append_only.protect(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 class AuditHead(SQLModel, table=True):

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from client import kinds, wire
+from matcher import alert_states
+from matcher.ids import MAX_ID
 
 REF = "#/components/schemas/{model}"
 _REQUESTS: tuple[type[BaseModel], ...] = (wire.Batch, wire.Withdrawal)
@@ -126,7 +128,13 @@ _HAND_WRITTEN: dict[str, dict[str, Any]] = {
 
 _AGENCY: list[dict[str, list[str]]] = [{"agencyToken": []}]
 _COORDINATOR: list[dict[str, list[str]]] = [{"coordinatorToken": []}]
-_ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ALERT_ID = {
+    "name": "alert_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+_DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -140,25 +148,37 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 _LIST_PARAMETERS = [
-    _query("status", {"type": "string"}, "Only alerts with this workflow status."),
+    _query(
+        "status",
+        {"type": "string", "enum": list(alert_states.names())},
+        "Only alerts with this workflow status.",
+    ),
     _query("kind", {"type": "string", "enum": list(kinds.names())}, "Only this kind."),
     _query(
         "strength",
-        {"type": "string"},
+        {"type": "string", "minLength": 1},
         "Only alerts of these strengths: strong, medium, weak, or several joined by commas "
         "(strong,medium). All strengths when absent.",
     ),
-    _query("region", {"type": "string"}, "Only alerts involving an agency of this region."),
-    _query("agency", {"type": "integer"}, "Only alerts involving this agency (id)."),
-    _query("since", {"type": "string", "format": "date"}, "Last seen on or after this day."),
-    _query("until", {"type": "string", "format": "date"}, "Last seen on or before this day."),
+    _query(
+        "region",
+        {"type": "string", "minLength": 1},
+        "Only alerts involving an agency of this region.",
+    ),
+    _query(
+        "agency",
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "Only alerts involving this agency (id).",
+    ),
+    _query("since", _DATE, "Last seen on or after this day."),
+    _query("until", _DATE, "Last seen on or before this day."),
     _query(
         "sort",
         {"type": "string", "enum": ["recent", "agencies", "strength"]},
         "recent: last growth first; agencies: most agencies first; strength: most regions, "
         "then agencies, then signals.",
     ),
-    _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Page number, from 1."),
     _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Alerts per page."),
 ]
 
@@ -181,13 +201,14 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "summary": "Submit a batch of tokens",
         "description": "201 with a receipt; a replay of the same batch_id by the same agency gets "
         "200 with the first receipt and replay=true. 409 codes: batch_id_taken, unknown_key, "
-        "retired_key, duplicate_ref.",
+        "retired_key, duplicate_ref. 429 rate_limited with Retry-After above the agency's "
+        "signals per batch or per UTC day.",
         "security": _AGENCY,
         "requestBody": {"required": True, **_json("Batch")},
         "responses": {
             "201": _ok("Stored", "Receipt"),
             "200": _ok("Replay: the first receipt", "Receipt"),
-            **_errors(400, 401, 403, 409, 413, 415, 422),
+            **_errors(400, 401, 403, 409, 413, 415, 422, 429),
         },
     },
     "withdraw": {
@@ -224,6 +245,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "coordinator_release": {
         "summary": "Release an alert to the agencies involved",
+        "description": "Only once every involved agency's data owner approved disclosure "
+        "(409 approval_required before); the last approval releases it, so this answers 200 "
+        "with the released alert. 409 not_releasable for dismissed, merged, expired or "
+        "embargoed alerts.",
         "security": _COORDINATOR,
         "parameters": [_ALERT_ID],
         "responses": {"200": _ok("Released", "AlertDetail"), **_errors(401, 403, 404, 409)},
@@ -239,15 +264,32 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 }
 
 
+def _token_item_pairs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Say which levels belong to which kind, as the server checks (a level of another kind
+    is refused), so that the document does not promise more than the server accepts."""
+    pairs = [
+        {
+            "properties": {
+                "kind": {"const": spec.name},
+                "level": {"enum": list(spec.level_names)},
+            }
+        }
+        for spec in kinds.specs()
+    ]
+    return {**schema, "oneOf": pairs}
+
+
 def _schemas() -> dict[str, Any]:
     pairs = [(model, "validation") for model in _REQUESTS]
     pairs += [(model, "serialization") for model in _RESPONSES]
     _, generated = models_json_schema(pairs, ref_template=REF)  # type: ignore[arg-type]
-    return {**generated.get("$defs", {}), **_HAND_WRITTEN}
+    schemas: dict[str, Any] = {**generated.get("$defs", {}), **_HAND_WRITTEN}
+    schemas["TokenItem"] = _token_item_pairs(schemas["TokenItem"])
+    return schemas
 
 
 def openapi_path(rule: str) -> str:
-    """Turn a Flask rule (``/a/<int:alert_id>``) into an OpenAPI path (``/a/{alert_id}``)."""
+    """Turn a Flask rule (``/a/<id:alert_id>``) into an OpenAPI path (``/a/{alert_id}``)."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
@@ -269,8 +311,8 @@ PATHS: tuple[Path, ...] = (
     Path("/alerts", "released_alerts", ("GET",)),
     Path("/key-epochs", "key_epochs", ("GET",)),
     Path("/coordinator/alerts", "coordinator_alerts", ("GET",)),
-    Path("/coordinator/alerts/<int:alert_id>", "coordinator_alert", ("GET",)),
-    Path("/coordinator/alerts/<int:alert_id>/release", "coordinator_release", ("POST",)),
+    Path("/coordinator/alerts/<id:alert_id>", "coordinator_alert", ("GET",)),
+    Path("/coordinator/alerts/<id:alert_id>/release", "coordinator_release", ("POST",)),
     Path("/openapi.json", "openapi", ("GET",)),
     Path("/health", "health", ("GET",)),
 )

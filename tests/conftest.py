@@ -17,7 +17,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from hypothesis import settings
-from sqlalchemy import Engine, create_engine, delete, event
+from sqlalchemy import Engine, create_engine, delete, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
@@ -85,8 +85,10 @@ def db_engine(database_url: str) -> Iterator[Engine]:
 
 
 def empty_tables(engine: Engine) -> None:
-    """Delete every row, children before parents."""
+    """Delete every row, children before parents (past the audit log's append-only triggers)."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(delete(table))
 
@@ -385,3 +387,39 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
         return alert
 
     return make
+
+
+def record_approvals(session: Session, alert_id: int) -> None:
+    """Put an alert where the disclosure workflow leaves it when every data owner approved.
+
+    Tests of what happens *after* approval use this; the approval steps themselves are tested
+    through the workflow services and the dashboard (tests/dashboard/test_workflow.py).
+    """
+    from sqlmodel import col, select
+
+    from matcher.models import Alert, AlertAgency, DisclosureDecision
+
+    alert = session.get(Alert, alert_id)
+    assert alert is not None
+    alert.status = "disclosure_requested"
+    session.add(alert)
+    involved = session.exec(
+        select(AlertAgency.agency_id).where(col(AlertAgency.alert_id) == alert_id)
+    ).all()
+    for agency_id in involved:
+        session.merge(
+            DisclosureDecision(
+                alert_id=alert_id,
+                agency_id=agency_id,
+                decision="approved",
+                legal_basis="riec_covenant",
+                decided_by="test",
+            )
+        )
+    session.commit()
+
+
+@pytest.fixture
+def approve(db_session: Session) -> Callable[[int], None]:
+    """Record every involved agency's approval of disclosing an alert."""
+    return lambda alert_id: record_approvals(db_session, alert_id)

@@ -146,7 +146,7 @@ def test_two_agencies_submitting_the_same_phone_and_address_raise_alerts(
 
 
 def test_a_released_alert_reaches_both_agencies_with_their_own_case_numbers(
-    app: Any, client: Any, federation: dict[str, Any]
+    app: Any, client: Any, federation: dict[str, Any], approve: Any
 ) -> None:
     recorder = Recorder(app)
     for agency in federation["agencies"].values():
@@ -154,6 +154,7 @@ def test_a_released_alert_reaches_both_agencies_with_their_own_case_numbers(
     coordinator = {"Authorization": f"Bearer {federation['coordinator']}"}
     alerts = client.get("/api/v1/coordinator/alerts?kind=phone", headers=coordinator)
     (phone_alert,) = alerts.get_json()["alerts"]
+    approve(phone_alert["id"])
     released = client.post(
         f"/api/v1/coordinator/alerts/{phone_alert['id']}/release", headers=coordinator
     )

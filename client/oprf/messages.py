@@ -20,6 +20,8 @@ from client.oprf.protocol import SUITE
 
 #: the protocol's bound (two-byte indices in proofs); a key service configures a lower one
 MAX_ELEMENTS_PER_REQUEST = 0xFFFF
+#: epochs are stored as 32-bit integers; a larger one cannot name a key
+MAX_EPOCH = 2**31 - 1
 _ELEMENT_RE = r"^[A-Za-z0-9_-]{43}$"
 _PROOF_RE = r"^[A-Za-z0-9_-]{86}$"
 _FINGERPRINT_LABEL = b"kruispunt/v1/oprf/fingerprint\x00"
@@ -79,7 +81,8 @@ class EvaluateRequest(BaseModel):
     model_config = _STRICT
 
     suite: Suite
-    epoch: int = Field(ge=1)
+    #: strict: JSON true is not the epoch 1
+    epoch: int = Field(ge=1, le=MAX_EPOCH, strict=True)
     blinded: list[ElementText] = Field(min_length=1, max_length=MAX_ELEMENTS_PER_REQUEST)
 
 

@@ -8,7 +8,8 @@ from client import wire
 from matcher import audit, config, db
 from matcher.api.bodies import model_response, parse
 from matcher.auth import agency_required, current_caller
-from matcher.services import alerts, ingest, retention
+from matcher.errors import RateLimited
+from matcher.services import alerts, ingest, retention, submission_limits
 
 
 @agency_required("submit")
@@ -16,9 +17,20 @@ def submit_batch() -> tuple[Response, int]:
     """Store a batch of tokens; a replay of the same batch_id returns the first receipt."""
     batch = parse(wire.Batch, code="invalid_batch")
     session = db.session()
-    receipt = ingest.submit_batch(
-        session, agency_id=current_caller().agency_id, batch=batch, pepper=config.pepper()
-    )
+    agency_id = current_caller().agency_id
+    try:
+        receipt = ingest.submit_batch(
+            session,
+            agency_id=agency_id,
+            batch=batch,
+            pepper=config.pepper(),
+            policy=config.submission_policy(),
+        )
+    except RateLimited as refused:
+        session.rollback()
+        submission_limits.record_refusal(session, agency_id=agency_id, error=refused)
+        session.commit()
+        raise
     session.commit()
     return model_response(receipt, 200 if receipt.replay else 201)
 

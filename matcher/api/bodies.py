@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TypeVar
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from matcher.errors import BadRequest, InvalidRequest, UnsupportedMedia, from_validation_error
+from matcher.ids import MAX_ID
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,31 +41,45 @@ def _bad_query(name: str, rule: str) -> InvalidRequest:
     )
 
 
+def _given(name: str, rule: str) -> str | None:
+    """Return a query parameter's text; None when absent, 422 when present but empty."""
+    value = request.args.get(name)
+    if value == "":
+        raise _bad_query(name, rule)
+    return value
+
+
 def query_text(name: str, *, choices: set[str] | None = None) -> str | None:
     """Return a query parameter, checked against choices when given."""
-    value = request.args.get(name) or None
+    rule = "one of " + ", ".join(sorted(choices)) if choices is not None else "not empty"
+    value = _given(name, rule)
     if value is not None and choices is not None and value not in choices:
         raise _bad_query(name, "one of " + ", ".join(sorted(choices)))
     return value
 
 
 def query_int(
-    name: str, *, default: int | None = None, minimum: int = 1, maximum: int = 999_999_999
+    name: str, *, default: int | None = None, minimum: int = 1, maximum: int = MAX_ID
 ) -> int | None:
     """Return a query parameter as a whole number from minimum to maximum."""
-    value = request.args.get(name)
-    if not value:
+    rule = f"a whole number from {minimum} to {maximum}"
+    value = _given(name, rule)
+    if value is None:
         return default
-    if not value.isdigit() or len(value) > 9 or not minimum <= int(value) <= maximum:
-        raise _bad_query(name, f"a whole number from {minimum} to {maximum}")
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(maximum)):
+        raise _bad_query(name, rule)
+    if not minimum <= int(value) <= maximum:
+        raise _bad_query(name, rule)
     return int(value)
 
 
 def query_date(name: str) -> dt.date | None:
     """Return a query parameter as an ISO date (YYYY-MM-DD)."""
-    value = request.args.get(name)
-    if not value:
+    value = _given(name, "a date as YYYY-MM-DD")
+    if value is None:
         return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise _bad_query(name, "a date as YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -1,4 +1,4 @@
-"""Commands for dashboard users: `user add`, `user list`, `user token`."""
+"""Commands for dashboard users: `user add`, `list`, `token`, `password`, `deactivate`."""
 
 from __future__ import annotations
 
@@ -73,3 +73,26 @@ def user_token(username: str, label: str) -> None:
         )
     click.echo(f"Token {row.id} for {account.username}; it is not shown again:", err=True)
     click.echo(secret)
+
+
+@user.command("password")
+@click.argument("username")
+@reports_errors
+def change_password(username: str) -> None:
+    """Set a new password (prompt or KRUISPUNT_USER_PASSWORD); the user's sessions end."""
+    password = _password()
+    with transaction() as session:
+        account = users.get_user(session, username)
+        users.set_password(session, account, password, actor=actor())
+    click.echo(f"New password set for {account.username}; every open session has ended.")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@reports_errors
+def deactivate_user(username: str) -> None:
+    """Take a user's access away at once: no sign-in, no API token use, no open session."""
+    with transaction() as session:
+        account = users.get_user(session, username)
+        users.deactivate(session, account, actor=actor())
+    click.echo(f"Deactivated {account.username}; every open session has ended.")

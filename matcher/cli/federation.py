@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from matcher import config
 from matcher.cli.console import actor, reports_errors, transaction
 from matcher.models import AgencyKind, KeyEpochStatus
-from matcher.services import federation
+from matcher.services import federation, submission_limits
 
 agency = AppGroup("agency", help="Register and list agencies.")
 token = AppGroup("token", help="Create, revoke and list agencies' API tokens.")
@@ -36,6 +37,23 @@ def list_agencies() -> None:
         for row in federation.list_agencies(session):
             contact = row.contact_point or "-"
             click.echo(f"{row.id}\t{row.name}\t{row.kind}\t{row.region}\t{contact}")
+
+
+@agency.command("limits")
+@click.argument("name")
+@click.option("--per-batch", type=int, default=None, help="Signals per batch (default: setting).")
+@click.option("--per-day", type=int, default=None, help="Signals per UTC day (default: setting).")
+@reports_errors
+def agency_limits(name: str, per_batch: int | None, per_day: int | None) -> None:
+    """Set an agency's own submission limits; without options it goes back to the settings."""
+    policy = config.submission_policy()
+    with transaction() as session:
+        row = federation.find_agency(session, name)
+        submission_limits.set_agency_limits(
+            session, row, per_batch=per_batch, per_day=per_day, actor=actor()
+        )
+        batch_limit, day_limit = submission_limits.limits_for(session, row.id or 0, policy)
+    click.echo(f"{row.name} may send {batch_limit} signals per batch, {day_limit} per day.")
 
 
 @token.command("create")

@@ -1,16 +1,21 @@
 """Who is signed in, and which roles may open a page: checked on the server for every request.
 
-The session cookie holds the user's id only. Each request reloads the user from the database,
-so a deactivated account or a changed role takes effect at once. Anonymous visitors are sent
-to the sign-in page; a signed-in user without the role gets 403; an alert outside the user's
-scope is a 404 (decided by the workflow service), so that its existence is not revealed.
+The session cookie holds the user's id and session generation only. Each request reloads the
+user from the database, so a deactivated account or a changed role takes effect at once, and a
+cookie whose generation is older than the user's (sign-out, a new password, a lockout, a
+deactivation raise it) is refused: a saved cookie does not outlive the session it belonged to.
+Anonymous visitors are sent to the sign-in page; a signed-in user without the role gets 403; an
+alert outside the user's scope is a 404 (decided by the workflow service), so that its
+existence is not revealed.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -39,7 +44,13 @@ def load_user() -> None:
     if not isinstance(user_id, int):
         return
     user = db.session().get(UserAccount, user_id)
-    if user is None or not user.active:
+    generation = session.get("generation")
+    if (
+        user is None
+        or not user.active
+        or not isinstance(generation, int)
+        or generation != user.session_generation
+    ):
         session.clear()
         return
     g.user = user
@@ -84,7 +95,24 @@ def requires(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return target if it is a path on this site (never another host), else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Return target if it is a path on this site (never another host), else None.
+
+    Checked on the decoded text and once more after percent-decoding it: no scheme, no host
+    (``//``), no backslash and no control character (a browser drops a tab or a newline, so
+    ``/<TAB>/evil.example`` would become ``//evil.example``).
+    """
+    if not target:
         return None
+    for text in (target, unquote(target)):
+        if not _is_local_path(text):
+            return None
     return target
+
+
+def _is_local_path(text: str) -> bool:
+    if not text.startswith("/") or text.startswith("//") or "\\" in text:
+        return False
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in text):
+        return False
+    parts = urlsplit(text)
+    return not parts.scheme and not parts.netloc

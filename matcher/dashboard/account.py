@@ -2,7 +2,8 @@
 
 Every failure shows the same sentence, whatever failed (unknown user, wrong password, locked,
 wrong code), so the page does not tell an attacker which usernames exist. The audit log
-records the reason. The session is renewed on sign-in (no fixation) and cleared on sign-out.
+records the reason. The session is renewed on sign-in (no fixation); signing out ends every
+session of the user, so a cookie saved before it no longer opens a page.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import time
 from flask import flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from matcher import db
+from matcher import audit, db
 from matcher.dashboard.access import current_user, home_url, requires, safe_next
 from matcher.dashboard.i18n import LANGUAGES, _
 from matcher.models import UserAccount
-from matcher.services import signin
+from matcher.services import signin, users
 
 #: a password was right; the code must follow within this many seconds
 CODE_STEP_SECONDS = 300
@@ -41,10 +42,11 @@ def _start_session(user_id: int, target: str | None) -> Response:
     language = session.get("language")
     session.clear()  # a fresh session: nothing an attacker planted survives sign-in
     session.permanent = True
+    g.user = db.session().get(UserAccount, user_id)
     session["user_id"] = user_id
+    session["generation"] = g.user.session_generation if g.user is not None else -1
     if language:
         session["language"] = language
-    g.user = db.session().get(UserAccount, user_id)
     return redirect(safe_next(target) or home_url(), code=303)
 
 
@@ -91,7 +93,17 @@ def sign_in_code() -> str | Response | tuple[str, int]:
 
 
 def sign_out() -> Response:
-    """End the session (keeping the language)."""
+    """End the user's sessions, in every browser, and clear this one (keeping the language)."""
+    if g.get("user") is not None:
+        database = db.session()
+        users.end_sessions(database, g.user)
+        audit.record(
+            database,
+            actor=audit.user_actor(g.user.id or 0),
+            action="logout",
+            subject=audit.user_actor(g.user.id or 0),
+        )
+        database.commit()
     language = session.get("language")
     session.clear()
     if language:

@@ -1,10 +1,13 @@
-"""The administrator's page: user accounts, lifting a lockout, resetting a lost second factor.
+"""The administrator's pages: user accounts (lifting a lockout, resetting a lost second factor)
+and the submissions that were refused or looked unusual (possible guessing in the hmac mode).
 
 Creating users and agencies stays with the admin CLI (``kruispunt-matcher``); this page only
 helps with what users get stuck on.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
@@ -13,7 +16,10 @@ from matcher import db
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.i18n import _
 from matcher.models import UserAccount, UserRole
-from matcher.services import federation, signin, users
+from matcher.services import federation, signin, submission_limits, users
+
+#: how far back the submissions page looks
+SUBMISSION_DAYS_SHOWN = 14
 
 
 @requires(UserRole.ADMIN)
@@ -54,3 +60,18 @@ def reset_totp(user_id: int) -> Response:
     session.commit()
     flash(_("The second factor is off; the user can enrol a new device."), "success")
     return redirect(url_for("dashboard.admin_users"), code=303)
+
+
+@requires(UserRole.ADMIN)
+def submissions() -> str:
+    """List refused and unusual submissions of the last two weeks, today's first."""
+    session = db.session()
+    since = signin.now_utc() - dt.timedelta(days=SUBMISSION_DAYS_SHOWN)
+    agencies = {agency.id: agency.name for agency in federation.list_agencies(session)}
+    return render_template(
+        "admin/submissions.html",
+        events=submission_limits.recent_events(session, since=since),
+        agencies=agencies,
+        days=SUBMISSION_DAYS_SHOWN,
+        today=signin.now_utc().date(),
+    )

@@ -7,17 +7,24 @@ from collections.abc import Iterable, Mapping
 
 from flask import abort, request
 
+from matcher.ids import MAX_ID
+
 DEFAULT_PER_PAGE = 50
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 
 
 def integer(values: Mapping[str, str], name: str, *, default: int | None = None) -> int | None:
-    """Return a positive integer field, default when absent; 400 when malformed."""
+    """Return a whole-number field up to MAX_ID, default when absent.
+
+    400 when malformed; 422 when out of range (it would not fit the database's id columns).
+    """
     raw = values.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isascii() or not raw.isdigit():
         abort(400)
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        abort(422)
     return int(raw)
 
 

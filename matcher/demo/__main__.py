@@ -22,11 +22,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+from flask import Flask
 
 from client.keys import generate_key, save_key
 from matcher import create_app
 from matcher.demo.exports import AGENCIES, DemoAgency, write_export
-from matcher.demo.federation import DEMO_PASSWORD, Credentials, create_federation
+from matcher.demo.federation import DEMO_PASSWORD, Credentials, create_federation, disclose
 
 BIN = Path(sys.executable).parent
 
@@ -162,17 +163,21 @@ def _show_alerts(matcher_url: str, credentials: Credentials) -> list[dict[str, o
 
 
 def _release_one(
-    matcher_url: str, credentials: Credentials, alerts: list[dict[str, object]], env: dict[str, str]
+    app: Flask,
+    matcher_url: str,
+    credentials: Credentials,
+    alerts: list[dict[str, object]],
+    env: dict[str, str],
 ) -> None:
-    """Release the first alert and show it as an involved agency's analyst sees it."""
+    """Release one alert through the approvals and show it as an involved agency sees it."""
     if not alerts:
         return
-    alert_id = max(alerts, key=lambda alert: (alert["agency_count"], -int(str(alert["id"]))))["id"]
-    headers = {"Authorization": f"Bearer {credentials.coordinator_token}"}
-    httpx.post(
-        f"{matcher_url}/api/v1/coordinator/alerts/{alert_id}/release", headers=headers, timeout=30
-    ).raise_for_status()
-    print(f"\n══ The coordinator releases alert #{alert_id}; each involved agency now sees it ══")
+    chosen = max(alerts, key=lambda alert: (alert["agency_count"], -int(str(alert["id"]))))
+    alert_id = int(str(chosen["id"]))
+    print(f"\n══ Alert #{alert_id} goes through disclosure: every data owner approves ══")
+    for line in disclose(app, alert_id):
+        print(f"   {line}")
+    print(f"\n══ Alert #{alert_id} is released; each involved agency now sees it ══")
     directory = Path(env["KRUISPUNT_DEMO_DIR"])
     for agency in AGENCIES:
         workspace = directory / agency.export_name.split(".")[0]
@@ -231,8 +236,9 @@ def main(argv: list[str] | None = None) -> None:
         key = generate_key(epoch=1)
         env["KRUISPUNT_KEY_FILE"] = str(save_key(key, directory / "federation.key"))
         fingerprint, epoch = key.fingerprint, key.epoch
+    app = create_app()
     credentials = create_federation(
-        create_app(), scheme=options.scheme, epoch=epoch, fingerprint=fingerprint
+        app, scheme=options.scheme, epoch=epoch, fingerprint=fingerprint
     )
 
     port = _free_port(options.port)
@@ -252,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
             directory, credentials, matcher_url=matcher_url, env=env, oprf_tokens=oprf_tokens
         )
         alerts = _show_alerts(matcher_url, credentials)
-        _release_one(matcher_url, credentials, alerts, env)
+        _release_one(app, matcher_url, credentials, alerts, env)
         if options.no_serve:
             return
         print(f"\nDashboard: {matcher_url}/  (Ctrl-C stops the demonstration)")

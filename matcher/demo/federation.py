@@ -1,6 +1,8 @@
-"""Set up the demonstration federation on a fresh matcher: agencies, tokens, users, a key epoch.
+"""Set up the demonstration federation on a fresh matcher: agencies, tokens, users, a key epoch;
+and take an alert through disclosure the way its users would.
 
-Uses the same services as the admin CLI, so the demonstration exercises the real code paths.
+Uses the same services as the admin CLI and the dashboard, so the demonstration exercises the
+real code paths, approvals included.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from sqlmodel import Session
 
 from matcher import db
 from matcher.demo.exports import AGENCIES
-from matcher.services import federation, users
+from matcher.models import Agency, AgencyKind
+from matcher.services import actors, disclosure, federation, users, workflow
 
 DEMO_PASSWORD = "kruispunt-demo-2026"  # noqa: S105  (printed for the demonstration's users)
 ACTOR = "demo"
@@ -80,3 +83,35 @@ def create_federation(app: Flask, *, scheme: str, epoch: int, fingerprint: str) 
             credentials.users.append((username, role, "federation"))
         session.commit()
     return credentials
+
+
+def _legal_basis(agency: Agency) -> str:
+    return "wpg_art_18" if agency.kind == AgencyKind.POLICE else "riec_covenant"
+
+
+def disclose(app: Flask, alert_id: int) -> list[str]:
+    """Release an alert through the workflow: the coordinator triages and asks for disclosure,
+    each involved agency's analyst approves with a legal basis; the last approval releases it.
+    Return one line per step, for the demonstration's output."""
+    steps: list[str] = []
+    with app.app_context(), Session(db.engine()) as session:
+        coordinator = actors.actor_for(session, users.get_user(session, "coordinator"))
+        for action in (workflow.Action.ASSIGN, workflow.Action.REQUEST_DISCLOSURE):
+            workflow.apply(session, alert_id=alert_id, action=action, actor=coordinator)
+            steps.append(f"coordinator: {action.value}")
+        session.commit()
+        for decision in disclosure.decisions(session, alert_id):
+            agency = session.get(Agency, decision.agency_id)
+            assert agency is not None
+            analyst = users.get_user(session, _analyst_name(agency.name))
+            basis = _legal_basis(agency)
+            disclosure.decide(
+                session,
+                alert_id=alert_id,
+                actor=actors.actor_for(session, analyst),
+                approve=True,
+                legal_basis=basis,
+            )
+            session.commit()
+            steps.append(f"{analyst.username}: approve ({disclosure.LEGAL_BASES[basis]})")
+    return steps

@@ -24,6 +24,7 @@ from matcher.models import (
     AlertAgency,
     AlertEvent,
     AlertStatus,
+    DisclosureDecision,
     utcnow,
 )
 from matcher.services.alert_detail import (
@@ -228,10 +229,35 @@ def _summary(alert: Alert, agencies: list[str]) -> AlertSummary:
     )
 
 
+def _check_approvals(session: Session, alert: Alert) -> None:
+    """Refuse a release that every involved agency's data owner has not approved (one rule)."""
+    involved = set(
+        session.exec(select(AlertAgency.agency_id).where(col(AlertAgency.alert_id) == alert.id))
+    )
+    approved = set(
+        session.exec(
+            select(DisclosureDecision.agency_id).where(
+                col(DisclosureDecision.alert_id) == alert.id,
+                col(DisclosureDecision.decision) == "approved",
+            )
+        )
+    )
+    if alert.status != AlertStatus.DISCLOSURE_REQUESTED or not involved <= approved:
+        raise Conflict(
+            "A release needs the recorded approval of every involved agency: request disclosure "
+            "(dashboard), then each agency's analyst approves it with a legal basis.",
+            code="approval_required",
+        )
+
+
 def release_alert(
     session: Session, *, alert_id: int, actor: str, viewer_regions: set[str] | None = None
 ) -> None:
-    """Disclose an alert to the agencies involved: they see it with their own refs only."""
+    """Disclose an alert to the agencies involved: they see it with their own refs only.
+
+    Only after every involved agency's data owner approved (``disclosure_decision``), whoever
+    asks: the dashboard's last approval, the API or a script all meet the same rule.
+    """
     detail_scope = visible_to(viewer_regions) if viewer_regions is not None else None
     query = select(Alert).where(col(Alert.id) == alert_id)
     if detail_scope is not None:
@@ -247,6 +273,7 @@ def release_alert(
         )
     if alert.agency_count < 2:
         raise Conflict("This alert no longer involves two agencies.", code="not_releasable")
+    _check_approvals(session, alert)
     previous = alert.status
     now = utcnow()
     alert.status = AlertStatus.DISCLOSED

@@ -4,11 +4,14 @@ One transaction, in this order (design non-negotiables 3-8):
 
 1. the batch's scheme and key fingerprint must name a current key epoch (409 otherwise);
 2. a batch id stored already: the same agency gets its first receipt back, another agency 409;
-3. in a savepoint: the batch row first (its primary key is the batch id, so a concurrent replay
-   waits on it and then fails on the constraint), then the signals and their peppered tokens;
+3. in a savepoint: the agency's submission limits (429 above them, see
+   :mod:`matcher.services.submission_limits`), then the batch row first (its primary key is the
+   batch id, so a concurrent replay waits on it and then fails on the constraint), then the
+   signals and their peppered tokens;
 4. lock the batch's tokens in sorted order and create or recount the alerts of the tokens now
    held by two or more agencies (:mod:`matcher.services.overlap`);
-5. audit, counts only.
+5. the unusual-submission signal (audited for administrators, never in the answer);
+6. audit, counts only.
 
 A constraint violation in step 3 rolls the savepoint back and is explained afterwards: a replay
 that raced the first upload, a batch id another agency took, or a reference the agency holds.
@@ -30,9 +33,10 @@ from matcher import audit
 from matcher.errors import Conflict
 from matcher.models import Batch, KeyEpoch, KeyEpochStatus, Signal
 from matcher.pepper import Pepper
-from matcher.services import links, overlap, token_locks
+from matcher.services import links, overlap, submission_limits, token_locks
 from matcher.services.batch_rows import MAX_ERROR_FIELDS, PreparedBatch, prepare
 from matcher.services.bulk import among, chunks, insert_rows
+from matcher.services.submission_limits import SubmissionPolicy
 from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS
 
 SIGNAL_COLUMNS = (
@@ -51,21 +55,52 @@ _FETCH_KEY = (
 )
 
 
-def submit_batch(session: Session, *, agency_id: int, batch: WireBatch, pepper: Pepper) -> Receipt:
-    """Store a validated batch for agency_id and return its receipt (the first one on a replay)."""
+def submit_batch(
+    session: Session,
+    *,
+    agency_id: int,
+    batch: WireBatch,
+    pepper: Pepper,
+    policy: SubmissionPolicy | None = None,
+) -> Receipt:
+    """Store a validated batch for agency_id and return its receipt (the first one on a replay).
+
+    With a policy (the API always gives one) the batch counts against the agency's limits
+    and is checked for the unusual-submission signal; a replay counts nothing.
+    """
     _check_key(session, batch)
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
     if stored is not None:
         return stored
     prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
     received_at = dt.datetime.now(dt.UTC)
+    admission: submission_limits.Admission | None = None
     try:
         with session.begin_nested():
+            if policy is not None:
+                admission = submission_limits.admit(
+                    session,
+                    agency_id=agency_id,
+                    signals=len(prepared.signals),
+                    now=received_at,
+                    policy=policy,
+                )
             changes = _store(
                 session, agency_id=agency_id, batch=batch, prepared=prepared, now=received_at
             )
     except IntegrityError:
         return _explain_conflict(session, agency_id=agency_id, batch=batch, prepared=prepared)
+    if policy is not None and admission is not None:
+        submission_limits.check_unusual(
+            session,
+            agency_id=agency_id,
+            batch_id=str(batch.batch_id),
+            admission=admission,
+            tokens=prepared.tokens,
+            tokens_per_kind=prepared.tokens_per_kind,
+            now=received_at,
+            policy=policy,
+        )
     audit.record(
         session,
         actor=audit.agency_actor(agency_id),

@@ -1,7 +1,8 @@
 """Dashboard sign-in policy: lockout after repeated failures, and the optional TOTP second factor.
 
 Failures are counted in the database (``user_account.failed_logins``/``locked_until``) with an
-atomic increment, so that several workers on several hosts share one count. Every attempt is
+atomic increment taken *before* the password is checked, so that several workers on several hosts
+share one count and parallel guesses cannot all be checked before the lock. Every attempt is
 audited. A known user is named by id; text typed for an unknown username is never recorded (it
 is often a password typed in the wrong field). Callers commit whatever the outcome, so that a
 failure is counted even though the answer is a refusal.
@@ -51,14 +52,40 @@ def is_locked(user: UserAccount, *, now: dt.datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def _fail(session: Session, user: UserAccount, *, reason: str, now: dt.datetime) -> Attempt:
-    # an atomic increment: concurrent failures in several workers are all counted
+def _claim_attempt(session: Session, user: UserAccount, *, now: dt.datetime) -> int | None:
+    """Count an attempt as failed before checking it; None (and no count) while locked.
+
+    The increment takes the user's row lock until the caller commits, so parallel attempts on
+    one account are checked one after another, each seeing the count the one before left: no
+    more than MAX_FAILURES guesses are ever checked before the lock, however many arrive at once.
+    """
     failures = session.execute(
         update(UserAccount)
         .where(col(UserAccount.id) == user.id)
         .values(failed_logins=col(UserAccount.failed_logins) + 1)
         .returning(col(UserAccount.failed_logins))
     ).scalar_one()
+    session.refresh(user)
+    if is_locked(user, now=now):
+        _release_attempt(session, user)
+        return None
+    return int(failures)
+
+
+def _release_attempt(session: Session, user: UserAccount) -> None:
+    """Take back a claimed attempt that turned out not to be a failure."""
+    session.execute(
+        update(UserAccount)
+        .where(col(UserAccount.id) == user.id)
+        .values(failed_logins=col(UserAccount.failed_logins) - 1)
+    )
+    session.refresh(user)
+
+
+def _fail(
+    session: Session, user: UserAccount, *, reason: str, failures: int, now: dt.datetime
+) -> Attempt:
+    # the attempt was counted when claimed; the last allowed failure locks and ends sessions
     locked = failures >= MAX_FAILURES
     if locked:
         session.execute(
@@ -66,13 +93,14 @@ def _fail(session: Session, user: UserAccount, *, reason: str, now: dt.datetime)
             .where(col(UserAccount.id) == user.id)
             .values(failed_logins=0, locked_until=now + LOCKOUT)
         )
+        users.end_sessions(session, user)
     session.refresh(user)
     audit.record(
         session,
         actor=audit.user_actor(user.id or 0),
         action="login.failure",
         subject=audit.user_actor(user.id or 0),
-        details={"reason": reason, "failures": int(failures), "locked": locked},
+        details={"reason": reason, "failures": failures, "locked": locked},
     )
     return Attempt(ok=False, user=user, reason=reason)
 
@@ -117,13 +145,15 @@ def attempt_password(
             session, actor=ANONYMOUS, action="login.failure", details={"reason": "unknown_user"}
         )
         return Attempt(ok=False, reason="unknown_user")
-    if is_locked(user, now=moment):
+    failures = _claim_attempt(session, user, now=moment)
+    if failures is None:
         return _refuse_locked(session, user)
     if not users.verify_password(session, user, password):
-        return _fail(session, user, reason="bad_password", now=moment)
+        return _fail(session, user, reason="bad_password", failures=failures, now=moment)
     if not user.active:
-        return _fail(session, user, reason="inactive", now=moment)
+        return _fail(session, user, reason="inactive", failures=failures, now=moment)
     if user.totp_secret:
+        _release_attempt(session, user)  # the password was right; the code step counts its own
         return Attempt(ok=True, user=user, needs_code=True)
     return _succeed(session, user, factor="password")
 
@@ -167,10 +197,11 @@ def attempt_code(
     user = session.get(UserAccount, user_id)
     if user is None or not user.active:
         return Attempt(ok=False, reason="unknown_user")
-    if is_locked(user, now=moment):
+    failures = _claim_attempt(session, user, now=moment)
+    if failures is None:
         return _refuse_locked(session, user)
     if not accept_code(session, user, code, now=moment):
-        return _fail(session, user, reason="bad_code", now=moment)
+        return _fail(session, user, reason="bad_code", failures=failures, now=moment)
     return _succeed(session, user, factor="totp")
 
 

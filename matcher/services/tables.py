@@ -16,6 +16,7 @@ from matcher.models import (
     BenignHub,
     Signal,
     SignalToken,
+    SubmissionDay,
     TokenEntry,
 )
 
@@ -27,3 +28,4 @@ HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
 ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
 SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
+SUBMISSION_DAYS: Table = SubmissionDay.__table__  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from matcher import audit
@@ -125,8 +126,30 @@ def set_password(
     """Replace a user's password."""
     user.password_hash = hash_password(password, hasher=hasher)
     session.add(user)
+    end_sessions(session, user)
     audit.record(
         session, actor=actor, action="user.password", subject=audit.user_actor(user.id or 0)
+    )
+
+
+def end_sessions(session: Session, user: UserAccount) -> None:
+    """End every dashboard session of the user at once: their cookies name an older generation."""
+    session.flush()
+    session.execute(
+        update(UserAccount)
+        .where(col(UserAccount.id) == user.id)
+        .values(session_generation=col(UserAccount.session_generation) + 1)
+    )
+    session.refresh(user)
+
+
+def deactivate(session: Session, user: UserAccount, *, actor: str) -> None:
+    """Take a user's access away: no sign-in, and every open session ends."""
+    user.active = False
+    session.add(user)
+    end_sessions(session, user)
+    audit.record(
+        session, actor=actor, action="user.deactivate", subject=audit.user_actor(user.id or 0)
     )
 
 

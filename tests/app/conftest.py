@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
+from sqlmodel import Session
 from werkzeug.test import TestResponse
 
 from client.app import AppSettings, create_app
@@ -26,6 +27,7 @@ from client.http import MatcherClient
 from client.keys import FederationKey, generate_key
 from client.mapping import ColumnMapping, IdentifierColumn
 from client.wire import Category, Kind
+from tests.conftest import record_approvals
 
 START_TOKEN = "the-one-time-start-token-of-this-test-run"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -172,9 +174,12 @@ def plant_second_agency(
 
 
 def release_phone_alert(matcher: FlaskClient, coordinator_token: str) -> None:
-    """Release the phone alert to its agencies, as a coordinator does through the API."""
+    """Release the phone alert to its agencies, as a coordinator does through the API once
+    every data owner approved disclosure (recorded here as the dashboard would)."""
     headers = {"Authorization": f"Bearer {coordinator_token}"}
     alerts = matcher.get("/api/v1/coordinator/alerts?kind=phone", headers=headers).get_json()
     (alert,) = alerts["alerts"]
+    with Session(matcher.application.extensions["matcher.engine"]) as session:
+        record_approvals(session, alert["id"])
     released = matcher.post(f"/api/v1/coordinator/alerts/{alert['id']}/release", headers=headers)
     assert released.status_code == 200, released.get_data(as_text=True)

@@ -240,6 +240,7 @@ def test_cell_text_shows_values_as_an_analyst_sees_them() -> None:
     st.sampled_from([",", ";", "\t"]),
 )
 @example(rows=[["", "GEMIDDELDE"], ["06-1", "x"]], delimiter=";")
+@example(rows=[["", "\n,"]], delimiter=",")
 def test_any_cell_text_survives_a_csv_round_trip(
     tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], delimiter: str
 ) -> None:
@@ -254,12 +255,15 @@ def test_any_cell_text_survives_a_csv_round_trip(
     with open_export(path) as export:
         read = list(export)
         totals = export.tally.totals_rows
+        unreadable = {rejection.row for rejection in export.tally.unreadable}
 
-    # every non-blank row comes through unchanged, or is set aside (and counted) as a totals row
+    # every non-blank row comes through unchanged, or is set aside and counted: as a totals row, or
+    # as unreadable when a quoted line break hides lines that look like rows of their own
     expected = [
         (number, {"eerste": row[0], "tweede": row[1]})
         for number, row in enumerate(rows, start=2)
-        if (row[0] or row[1]) and number not in totals
+        if (row[0] or row[1]) and number not in totals and number not in unreadable
     ]
     assert read == expected
     assert all(is_totals_row(rows[number - 2]) for number in totals)
+    assert all(any("\n" in cell or "\r" in cell for cell in rows[n - 2]) for n in unreadable)

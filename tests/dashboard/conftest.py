@@ -33,6 +33,7 @@ class Dashboard:
             session.clear()
             if user is not None:
                 session["user_id"] = user.id
+                session["generation"] = user.session_generation
         return self
 
     def csrf_token(self) -> str:

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from matcher.services import actors, alerts, workflow
+from tests.conftest import record_approvals
 from tests.dashboard.conftest import Dashboard, World
 
 ROLES = (
@@ -95,6 +96,7 @@ MATRIX: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("POST", "/my/signals/withdraw", {"ref": "{ref}"}, statuses(302, 403, 403, 303, 303, 403, 403)),
     ("GET", "/audit", {}, statuses(302, 403, 403, 403, 403, 403, 200)),
     ("GET", "/admin/users", {}, statuses(302, 403, 403, 403, 403, 200, 403)),
+    ("GET", "/admin/submissions", {}, statuses(302, 403, 403, 403, 403, 200, 403)),
     ("POST", "/admin/users/{user}/unlock", {}, ADMIN_WRITE),
     ("POST", "/admin/users/{user}/reset-totp", {}, ADMIN_WRITE),
 ]
@@ -109,6 +111,7 @@ class MatrixWorld:
         self.released = world.make_alert(
             world.make_signal(world.utrecht), world.make_signal(world.amsterdam)
         )
+        record_approvals(db_session, self.released.id)
         alerts.release_alert(db_session, alert_id=self.released.id, actor=coordinator.name)
         self.requested = world.make_alert(
             world.make_signal(world.utrecht),
@@ -167,7 +170,7 @@ def test_every_route_answers_each_role_as_the_matrix_says(
 def test_the_matrix_covers_every_dashboard_route(app: Any) -> None:
     covered = {path.split("?")[0] for _, path, _, _ in MATRIX}
     rules = {
-        rule.rule.replace("<int:alert_id>", "{x}").replace("<int:user_id>", "{x}")
+        rule.rule.replace("<id:alert_id>", "{x}").replace("<id:user_id>", "{x}")
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("dashboard.")
     }

@@ -18,6 +18,7 @@ from matcher.models import Alert, AlertEvent, AlertStatus, AuditEntry, BenignHub
 from matcher.pepper import Pepper
 from matcher.services import actors, alerts, benign_hubs, disclosure, ingest, workflow
 from matcher.services.workflow import TRANSITIONS, Action, Options
+from tests.conftest import record_approvals
 from tests.dashboard.conftest import Dashboard, World
 
 S = AlertStatus
@@ -193,6 +194,39 @@ def test_disclosure_needs_every_owner_and_a_legal_basis(world: World, db_session
     assert alerts.released_alerts_for_agency(db_session, agency_id=world.utrecht.id) == []
 
 
+def test_the_api_release_waits_for_every_data_owner_like_the_dashboard(
+    world: World, db_session: Session, client: Any, make_user_token: Callable[..., str]
+) -> None:
+    headers = {"Authorization": f"Bearer {make_user_token(world.coordinator)}"}
+    release = f"/api/v1/coordinator/alerts/{world.alert.id}/release"
+    alert = step(db_session, world.alert, world.coordinator, Action.ASSIGN)
+    alert = step(db_session, alert, world.coordinator, Action.REQUEST_DISCLOSURE)
+    disclosure.decide(
+        db_session,
+        alert_id=alert.id or 0,
+        actor=actor(db_session, world.analyst),
+        approve=True,
+        legal_basis="riec_covenant",
+    )
+    db_session.commit()
+
+    half = client.post(release, headers=headers)
+
+    assert half.status_code == 409
+    assert half.get_json()["error"]["code"] == "approval_required"
+    assert reload(db_session, alert).released_at is None
+    disclosure.decide(
+        db_session,
+        alert_id=alert.id or 0,
+        actor=actor(db_session, world.analyst_amsterdam),
+        approve=True,
+        legal_basis="wgs",
+    )
+    db_session.commit()
+    assert reload(db_session, alert).status == S.DISCLOSED
+    assert client.post(release, headers=headers).status_code == 200  # already released: no-op
+
+
 def test_one_decline_sends_the_alert_back_to_triage_unreleased(
     world: World, db_session: Session
 ) -> None:
@@ -249,6 +283,7 @@ def test_only_police_embargo_and_the_embargo_hides_the_alert_from_other_analysts
     world: World, db_session: Session, make_signal: Callable[..., Any], dashboard: Dashboard
 ) -> None:
     alert = world.make_alert(make_signal(world.police), make_signal(world.utrecht))
+    record_approvals(db_session, alert.id)
     alerts.release_alert(db_session, alert_id=alert.id, actor="test")
     db_session.commit()
 

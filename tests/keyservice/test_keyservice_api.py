@@ -272,3 +272,41 @@ def test_an_httpx_client_reaches_the_app_in_process(
         response = http.get("/api/v1/public-key")
     assert response.status_code == 200
     assert response.json()["fingerprint"] == key_epoch.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("[" * 50_000 + "]" * 50_000, "invalid_json"),
+        (json.dumps({"suite": SUITE, "epoch": 2**63, "blinded": ["A" * 43]}), None),
+        (json.dumps({"suite": SUITE, "epoch": True, "blinded": ["A" * 43]}), None),
+    ],
+)
+def test_deep_nesting_a_huge_epoch_or_a_boolean_epoch_is_a_422(
+    api: Any, make_agency_token: Any, key_epoch: Any, raw: str, code: str | None
+) -> None:
+    response = api.post(
+        "/api/v1/evaluate",
+        data=raw,
+        headers={**_auth(make_agency_token()), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert _error(response).code == (code or "invalid_request")
+
+
+def test_an_unknown_fields_name_is_not_echoed(
+    api: Any, make_agency_token: Any, key_epoch: Any
+) -> None:
+    body = {"suite": SUITE, "epoch": 1, "blinded": ["A" * 43], "06-12345678": 1}
+
+    response = api.post("/api/v1/evaluate", json=body, headers=_auth(make_agency_token()))
+
+    assert response.status_code == 422
+    assert "06-12345678" not in response.get_data(as_text=True)
+    assert _error(response).fields == [{"location": "*", "rule": "extra_forbidden"}]
+
+
+@pytest.mark.parametrize("epoch", ["²", "", "x", "99999999999"])
+def test_a_bad_epoch_query_is_a_422(api: Any, key_epoch: Any, epoch: str) -> None:
+    assert api.get(f"/api/v1/public-key?epoch={epoch}").status_code == 422

@@ -36,7 +36,7 @@ def test_every_route_is_documented(keyservice_app: Flask) -> None:
         if rule.rule.startswith("/api/")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ]
-    assert len(routes) == 4
+    assert len(routes) == 5
     for route in routes:
         assert f"`{route}`" in DOC, route
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, LargeBinary, delete, select, text
+from sqlalchemy import Engine, LargeBinary, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
@@ -29,6 +29,7 @@ from matcher.db import create_schema, make_engine
 from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
 from matcher.pepper import Pepper
 from matcher.services import federation, ingest, retention
+from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FINGERPRINT = "f" * 32
@@ -75,10 +76,8 @@ def postgres_database() -> Iterator[str]:
 
 
 def empty(engine: Engine) -> None:
-    """Delete every row of every table, children first."""
-    with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(delete(table))
+    """Delete every row of every table, children first (past the audit log's triggers)."""
+    empty_tables(engine)
 
 
 @contextmanager

@@ -186,7 +186,7 @@ def test_a_ref_the_agency_holds_already_is_refused(
 
 
 def test_an_overlap_is_hidden_from_agencies_until_a_coordinator_releases_it(
-    federation: Federation,
+    federation: Federation, approve: Callable[[int], None]
 ) -> None:
     shared = token_text()
     mine, theirs = signal(("phone", "e164", shared)), signal(("phone", "e164", shared))
@@ -196,6 +196,7 @@ def test_an_overlap_is_hidden_from_agencies_until_a_coordinator_releases_it(
     listed = federation.client.get(COORDINATOR_ALERTS, headers=federation.coordinator).get_json()
     before = federation.client.get(ALERTS, headers=federation.headers("utrecht")).get_json()
     [alert] = listed["alerts"]
+    approve(alert["id"])
     federation.client.post(
         f"{COORDINATOR_ALERTS}/{alert['id']}/release", headers=federation.coordinator
     )

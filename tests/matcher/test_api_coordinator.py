@@ -247,6 +247,7 @@ def test_release_discloses_the_alert_to_the_agencies_involved_only(
     make_api_token: Callable[..., str],
     make_signal: Callable[..., Any],
     make_alert: Callable[..., Any],
+    approve: Callable[[int], None],
 ) -> None:
     own = make_signal(world.utrecht, "inspection", dt.date(2026, 3, 3))
     theirs = make_signal(world.groningen)
@@ -255,6 +256,7 @@ def test_release_discloses_the_alert_to_the_agencies_involved_only(
         bearer(make_api_token(agency)) for agency in (world.utrecht, world.groningen, world.breda)
     )
     assert client.get("/api/v1/alerts", headers=utrecht).get_json() == {"alerts": []}
+    approve(alert.id)
 
     released = client.post(f"{LIST}/{alert.id}/release", headers=coordinator)
 
@@ -338,10 +340,12 @@ def test_every_read_and_release_is_audited_with_the_user_as_actor(
     make_signal: Callable[..., Any],
     make_alert: Callable[..., Any],
     db_session: Session,
+    approve: Callable[[int], None],
 ) -> None:
     user = make_user("midden", "coordinator", regions=(MIDDEN,))
     headers = bearer(make_user_token(user))
     alert = make_alert(make_signal(world.utrecht), make_signal(world.breda))
+    approve(alert.id)
 
     client.get(LIST, headers=headers)
     client.get(f"{LIST}/{alert.id}", headers=headers)
@@ -352,3 +356,22 @@ def test_every_read_and_release_is_audited_with_the_user_as_actor(
     ).all()
     assert [entry.action for entry in entries] == ["alert.list", "alert.view", "alert.release"]
     assert entries[1].subject == f"alert:{alert.id}"
+
+
+def test_the_api_releases_only_what_every_data_owner_approved(
+    client: FlaskClient,
+    world: World,
+    coordinator: dict[str, str],
+    make_signal: Callable[..., Any],
+    make_alert: Callable[..., Any],
+    db_session: Session,
+) -> None:
+    alert = make_alert(make_signal(world.utrecht), make_signal(world.police))
+
+    response = client.post(f"{LIST}/{alert.id}/release", headers=coordinator)
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "approval_required"
+    db_session.expire_all()
+    assert db_session.get(Alert, alert.id).released_at is None  # type: ignore[union-attr]
+    assert client.get("/api/v1/alerts", headers=coordinator).status_code == 403

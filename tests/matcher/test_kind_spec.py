@@ -148,6 +148,7 @@ def test_the_dashboard_names_the_new_kind_in_both_languages(
     for language in ("nl", "en"):
         with client.session_transaction() as session:
             session["user_id"] = user.id
+            session["generation"] = user.session_generation
             session["language"] = language
         pages[language] = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
 

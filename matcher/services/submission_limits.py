@@ -1,0 +1,273 @@
+"""Per-agency submission limits and the unusual-submission signal (design non-negotiable 11).
+
+In the shared-key (``hmac``) mode any agency can compute the token of a guess, so the matcher
+bounds how much an agency may submit and shows administrators what looks like guessing.
+
+**What is counted: signals.** A signal is one row of an agency's export; it carries at most
+``client.wire.MAX_TOKENS_PER_SIGNAL`` tokens. Counting signals, not tokens, means that an honest
+agency is never throttled for the near-match tokens its client derives from the same identifier
+(several per identifier, at levels of their own), while a guesser's reach is still bounded:
+at most ``MAX_TOKENS_PER_SIGNAL`` guesses per counted signal.
+
+- per batch: ``SUBMIT_SIGNALS_PER_BATCH`` (the agency's own ``signals_per_batch`` if set);
+- per UTC day: ``SUBMIT_SIGNALS_PER_DAY`` (or the agency's ``signals_per_day``), counted in
+  ``submission_day`` by a conditional ``UPDATE``: concurrent batches of one agency, in any
+  process, cannot together pass the limit, and a batch that fails rolls its count back.
+
+Above a limit the batch is refused with 429 ``rate_limited`` and ``Retry-After`` (seconds until
+the next UTC day). Refusals and unusual submissions are audited and listed for administrators
+on the dashboard's Submissions page the moment they happen. A batch is *unusual* when
+
+- ``volume``: the agency's signals today pass ``UNUSUAL_VOLUME_FACTOR`` times its busiest day
+  of the previous 28 days (and at least ``UNUSUAL_MIN_SIGNALS``); flagged once per day;
+- ``fresh_tokens_of_one_kind``: at least :data:`MIN_TOKENS_FOR_SHARE` tokens, of which
+  :data:`ONE_KIND_SHARE` or more are of one kind, and of those :data:`FRESH_SHARE` or more
+  were new to the matcher (a dictionary of guesses mostly misses), estimated from a sample of
+  :data:`FRESH_SAMPLE` of them.
+
+The signal never changes the agency's answer (design non-negotiable 9): only administrators
+see it. No Flask here: the settings come in as a :class:`SubmissionPolicy`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+from sqlmodel import select as sql_select
+
+from matcher import audit
+from matcher.errors import InvalidRequest, RateLimited
+from matcher.models import Agency, AuditEntry, SubmissionDay
+from matcher.services.bulk import among, chunks, dialect_insert
+from matcher.services.tables import ENTRIES, SUBMISSION_DAYS
+
+HISTORY_DAYS = 28
+MIN_TOKENS_FOR_SHARE = 1_000
+ONE_KIND_SHARE = 0.9
+FRESH_SHARE = 0.9
+#: tokens of the batch looked up to estimate the share of new ones
+FRESH_SAMPLE = 500
+REFUSED = "submission.refused"
+UNUSUAL = "submission.unusual"
+
+
+@dataclass(frozen=True)
+class SubmissionPolicy:
+    """The matcher-wide limits and thresholds (settings); agencies may have their own limits."""
+
+    signals_per_batch: int = 10_000
+    signals_per_day: int = 50_000
+    unusual_volume_factor: int = 5
+    unusual_min_signals: int = 2_000
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A batch let in: how many signals the agency has sent today, this batch included."""
+
+    day: dt.date
+    signals_today: int
+    signals: int
+
+
+def seconds_to_next_day(now: dt.datetime) -> int:
+    """Return the whole seconds until the next UTC midnight (at least 1)."""
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return max(1, int((tomorrow - now).total_seconds()) + 1)
+
+
+def limits_for(session: Session, agency_id: int, policy: SubmissionPolicy) -> tuple[int, int]:
+    """Return the agency's (signals per batch, signals per day)."""
+    agency = session.get(Agency, agency_id)
+    per_batch = policy.signals_per_batch
+    per_day = policy.signals_per_day
+    if agency is not None:
+        per_batch = agency.signals_per_batch or per_batch
+        per_day = agency.signals_per_day or per_day
+    return per_batch, per_day
+
+
+def _refuse(rule: str, message: str, *, now: dt.datetime, details: dict[str, int]) -> RateLimited:
+    error = RateLimited(message, code="rate_limited", retry_after=seconds_to_next_day(now))
+    error.audit_details = {"rule": rule, **details}
+    return error
+
+
+def admit(
+    session: Session, *, agency_id: int, signals: int, now: dt.datetime, policy: SubmissionPolicy
+) -> Admission:
+    """Count a batch's signals against the agency's limits; raise RateLimited when over one."""
+    per_batch, per_day = limits_for(session, agency_id, policy)
+    if signals > per_batch:
+        raise _refuse(
+            "signals_per_batch",
+            f"This batch has more signals than your agency may send in one batch ({per_batch})."
+            " Split the export into smaller batches.",
+            now=now,
+            details={"signals": signals, "limit": per_batch},
+        )
+    day = now.date()
+    session.execute(
+        dialect_insert(session, SUBMISSION_DAYS)
+        .values(agency_id=agency_id, day=day, signals=0, batches=0)
+        .on_conflict_do_nothing()
+    )
+    counted = session.execute(
+        update(SubmissionDay)
+        .where(
+            col(SubmissionDay.agency_id) == agency_id,
+            col(SubmissionDay.day) == day,
+            col(SubmissionDay.signals) + signals <= per_day,
+        )
+        .values(
+            signals=col(SubmissionDay.signals) + signals,
+            batches=col(SubmissionDay.batches) + 1,
+        )
+        .returning(col(SubmissionDay.signals))
+    ).scalar_one_or_none()
+    if counted is None:
+        raise _refuse(
+            "signals_per_day",
+            f"Your agency has reached its limit of {per_day} signals a day. Send the rest after "
+            "midnight (UTC), or ask the matcher's administrator for a higher limit.",
+            now=now,
+            details={"signals": signals, "limit": per_day},
+        )
+    return Admission(day=day, signals_today=int(counted), signals=signals)
+
+
+def record_refusal(session: Session, *, agency_id: int, error: RateLimited) -> None:
+    """Audit a refused batch (in its own transaction: the batch itself was rolled back)."""
+    audit.record(
+        session,
+        actor=audit.agency_actor(agency_id),
+        action=REFUSED,
+        subject=f"agency:{agency_id}",
+        details=dict(error.audit_details),
+    )
+
+
+def busiest_day(session: Session, *, agency_id: int, before: dt.date) -> int:
+    """Return the most signals the agency sent on one day of the HISTORY_DAYS before a day."""
+    most = session.execute(
+        select(func.max(col(SubmissionDay.signals))).where(
+            col(SubmissionDay.agency_id) == agency_id,
+            col(SubmissionDay.day) < before,
+            col(SubmissionDay.day) >= before - dt.timedelta(days=HISTORY_DAYS),
+        )
+    ).scalar_one_or_none()
+    return int(most or 0)
+
+
+def _volume_threshold(history: int, policy: SubmissionPolicy) -> int:
+    return max(policy.unusual_min_signals, policy.unusual_volume_factor * history)
+
+
+def _fresh_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> int:
+    """Count the tokens whose entry this batch created (first seen at its arrival)."""
+    fresh = 0
+    for chunk in chunks(tokens, FRESH_SAMPLE):
+        fresh += int(
+            session.execute(
+                select(func.count())
+                .select_from(ENTRIES)
+                .where(among(session, ENTRIES.c.token, chunk), ENTRIES.c.first_seen == now)
+            ).scalar_one()
+        )
+    return fresh
+
+
+def check_unusual(
+    session: Session,
+    *,
+    agency_id: int,
+    batch_id: str,
+    admission: Admission,
+    tokens: Mapping[str, Collection[tuple[bytes, str, str]]],
+    tokens_per_kind: Mapping[str, int],
+    now: dt.datetime,
+    policy: SubmissionPolicy,
+) -> list[str]:
+    """Audit the batch as unusual when it is; return the reasons (empty when it is not)."""
+    reasons: list[str] = []
+    details: dict[str, object] = {
+        "signals": admission.signals,
+        "signals_today": admission.signals_today,
+    }
+    history = busiest_day(session, agency_id=agency_id, before=admission.day)
+    threshold = _volume_threshold(history, policy)
+    before_batch = admission.signals_today - admission.signals
+    if admission.signals_today > threshold >= before_batch:
+        reasons.append("volume")
+        details["busiest_day"] = history
+    total = sum(tokens_per_kind.values())
+    if total >= MIN_TOKENS_FOR_SHARE:
+        kind, count = max(tokens_per_kind.items(), key=lambda item: item[1])
+        if count >= ONE_KIND_SHARE * total:
+            of_kind = {
+                token for held in tokens.values() for token, named, _ in held if named == kind
+            }
+            # peppered tokens are uniformly random: their first FRESH_SAMPLE in sorted order
+            # are a fair sample (a share within about 2 points), at the cost of one query
+            sample = sorted(of_kind)[:FRESH_SAMPLE]
+            fresh = _fresh_tokens(session, sample, now=now)
+            if fresh >= FRESH_SHARE * len(sample):
+                reasons.append("fresh_tokens_of_one_kind")
+                details.update(
+                    kind=kind,
+                    tokens=len(of_kind),
+                    fresh_percent=round(100 * fresh / len(sample)),
+                    sampled=len(sample),
+                )
+    if reasons:
+        audit.record(
+            session,
+            actor=audit.agency_actor(agency_id),
+            action=UNUSUAL,
+            subject=f"batch:{batch_id}",
+            details={"reasons": reasons, **details},
+        )
+    return reasons
+
+
+def recent_events(session: Session, *, since: dt.datetime, limit: int = 200) -> list[AuditEntry]:
+    """Return the refused and unusual submissions since a moment, newest first."""
+    return list(
+        session.exec(
+            sql_select(AuditEntry)
+            .where(
+                col(AuditEntry.action).in_((UNUSUAL, REFUSED)),
+                col(AuditEntry.at) >= since,
+            )
+            .order_by(col(AuditEntry.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def set_agency_limits(
+    session: Session,
+    agency: Agency,
+    *,
+    per_batch: int | None,
+    per_day: int | None,
+    actor: str,
+) -> None:
+    """Give an agency limits of its own (None: the matcher's setting applies again)."""
+    for value in (per_batch, per_day):
+        if value is not None and value < 1:
+            raise InvalidRequest("A limit is a whole number of signals, at least 1.")
+    agency.signals_per_batch = per_batch
+    agency.signals_per_day = per_day
+    session.add(agency)
+    audit.record(
+        session,
+        actor=actor,
+        action="agency.limits",
+        subject=f"agency:{agency.id}",
+        details={"signals_per_batch": per_batch, "signals_per_day": per_day},
+    )
