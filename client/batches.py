@@ -137,6 +137,7 @@ class Preparation:
         scheme: Scheme,
         mapping: ColumnMapping,
         batch_size: int = wire.MAX_SIGNALS_PER_BATCH,
+        batch_bytes: int = wire.MAX_BATCH_SIGNAL_BYTES,
         workers: int | None = None,
         parallel_threshold: int = DEFAULT_PARALLEL_THRESHOLD,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
@@ -155,6 +156,7 @@ class Preparation:
         self._plan = RowPlan.from_mapping(mapping, today=today or dt.date.today())
         self.report.phone_region_column = mapping.region_column
         self._batch_size = batch_size
+        self._batch_bytes = batch_bytes
         self._workers = workers
         self._threshold = parallel_threshold
         self._chunk_rows = chunk_rows
@@ -172,7 +174,7 @@ class Preparation:
     def __iter__(self) -> Iterator[PreparedBatch]:
         signals: list[str] = []
         origins: list[tuple[str, int, str | None]] = []
-        size = self._batch_size
+        size, budget, used = self._batch_size, self._batch_bytes, 0
         results = chunk_results(
             self._chunks(),
             plan=self._plan,
@@ -188,15 +190,14 @@ class Preparation:
                 if result is None:
                     break
                 self._count(result)
-                taken = 0
-                while taken < len(result.signals):
-                    room = size - len(signals)
-                    signals.extend(result.signals[taken : taken + room])
-                    origins.extend(result.origins[taken : taken + room])
-                    taken += room
-                    if len(signals) == size:
+                for signal, origin in zip(result.signals, result.origins, strict=True):
+                    # a batch ends at its number of signals or before its JSON grows too large
+                    if signals and (len(signals) == size or used + len(signal) > budget):
                         ready.append(self._batch(signals, origins))
-                        signals, origins = [], []
+                        signals, origins, used = [], [], 0
+                    signals.append(signal)
+                    origins.append(origin)
+                    used += len(signal) + 1
             yield from ready
             if self._on_progress is not None:
                 self._on_progress()
@@ -270,6 +271,7 @@ def prepare(
     scheme: Scheme,
     mapping: ColumnMapping,
     batch_size: int = wire.MAX_SIGNALS_PER_BATCH,
+    batch_bytes: int = wire.MAX_BATCH_SIGNAL_BYTES,
     workers: int | None = None,
     parallel_threshold: int = DEFAULT_PARALLEL_THRESHOLD,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
@@ -281,6 +283,7 @@ def prepare(
         scheme=scheme,
         mapping=mapping,
         batch_size=batch_size,
+        batch_bytes=batch_bytes,
         workers=workers,
         parallel_threshold=parallel_threshold,
         chunk_rows=chunk_rows,

@@ -36,6 +36,9 @@ REF_CHARS = 22
 MAX_SIGNALS_PER_BATCH = 10_000
 #: room for the exact keys of several identifiers and their near keys (client/neighbourhoods.py)
 MAX_TOKENS_PER_SIGNAL = 160
+#: the client closes a batch before its signals pass this much JSON, so that a batch of signals
+#: full of near keys stays below the matcher's default request limit (MAX_BATCH_BYTES, 32 MiB)
+MAX_BATCH_SIGNAL_BYTES = 24 * 1024 * 1024
 
 
 class Category(StrEnum):
@@ -283,8 +286,9 @@ class ReleasedAlert(BaseModel):
     level: str
     status: str
     released_at: dt.datetime
-    first_seen: dt.date
-    last_seen: dt.date
+    #: the earliest and latest observation day of the alert's signals, of every agency
+    first_observed: dt.date
+    last_observed: dt.date
     explanation: str
     #: strong, medium or weak, from documented rules (docs/linkage.md); never a score
     strength: Literal["strong", "medium", "weak"] = "weak"

@@ -24,10 +24,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Connect the database."""
-    from matcher import db
+    """Connect the database; refuse a pepper that is not the database's."""
+    from matcher import db, pepper_record
 
     db.init_app(app)
+    pepper_record.check(app.extensions["matcher.engine"], app.extensions["matcher.pepper"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -37,9 +37,11 @@ _PART = (
     r"|[0-9]{1,4}(?![0-9])"
     r"|[a-z](?![a-z])"
 )
+#: Words that announce a house number ('nr. 12'): never a street name of their own.
+NUMBER_WORDS = ("huisnummer", "nummer", "numar", "nr", "no")
 #: A house number and its addition parts, as two groups; 'nr. 12' is number 12.
 HOUSE_PATTERN = (
-    r"(?:(?:huisnummer|nummer|numar|nr|no) ?)?"
+    rf"(?:(?:{'|'.join(NUMBER_WORDS)}) ?)?"
     r"0*([1-9][0-9]{0,4})(?![0-9])"  # the whole digit run: '123456' is no house number
     rf"((?: ?[-/]? ?(?:{_PART}))*)(?![a-z0-9])"
 )

@@ -20,6 +20,7 @@ from client.errors import NormalizationError
 from client.normalizers import _countries, _place
 from client.normalizers._dutch_fast import dutch_with_postcode
 from client.normalizers._house import (
+    NUMBER_WORDS,
     House,
     addition_tokens,
     find_house,
@@ -191,7 +192,8 @@ def parse(country: str, folded: str) -> str:
         segments, index, segment[: house.start], segment[house.end :]
     )
     street = _place.street(country, words(street_text))
-    if not street:
+    # 'No/1' must not make a street 'no': its canonical form would read it as 'number 1'
+    if not street or street in NUMBER_WORDS:
         raise NormalizationError(KIND, "no street name")
     if postcode:
         return f"{country} {postcode} {street} {house.number}{suffix}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from matcher.cli import accounts, database, federation, maintenance
+from matcher.cli import accounts, database, federation, maintenance, notifications, setup
 
 
 def register(cli: click.Group) -> None:
@@ -18,5 +18,8 @@ def register(cli: click.Group) -> None:
         maintenance.purge,
         maintenance.audit_group,
         maintenance.settings,
+        setup.pepper,
+        notifications.notify,
+        notifications.webhook,
     ):
         cli.add_command(command)

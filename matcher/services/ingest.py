@@ -81,7 +81,10 @@ def submit_batch(
                 admission = submission_limits.admit(
                     session,
                     agency_id=agency_id,
-                    signals=len(prepared.signals),
+                    signals=max(
+                        len(prepared.signals),
+                        submission_limits.counted_signals(map(len, prepared.tokens.values())),
+                    ),
                     now=received_at,
                     policy=policy,
                 )

@@ -3,11 +3,14 @@
 In the shared-key (``hmac``) mode any agency can compute the token of a guess, so the matcher
 bounds how much an agency may submit and shows administrators what looks like guessing.
 
-**What is counted: signals.** A signal is one row of an agency's export; it carries at most
-``client.wire.MAX_TOKENS_PER_SIGNAL`` tokens. Counting signals, not tokens, means that an honest
-agency is never throttled for the near-match tokens its client derives from the same identifier
-(several per identifier, at levels of their own), while a guesser's reach is still bounded:
-at most ``MAX_TOKENS_PER_SIGNAL`` guesses per counted signal.
+**What is counted: signals, weighed by their tokens.** A signal is one row of an agency's
+export. Each signal counts once for every :data:`TOKENS_PER_COUNTED_SIGNAL` tokens it carries
+(rounded up): an honest row with a phone, an address and a person with a date of birth, near-match
+tokens included, stays within one count (the client makes 17-26 tokens per signal on average), so
+near-match tokens do not throttle an honest agency; a guesser who packs a signal with the most
+tokens a signal may hold (``client.wire.MAX_TOKENS_PER_SIGNAL``) pays for every
+:data:`TOKENS_PER_COUNTED_SIGNAL` of them. So an agency can test at most
+``TOKENS_PER_COUNTED_SIGNAL`` guesses per counted signal.
 
 - per batch: ``SUBMIT_SIGNALS_PER_BATCH`` (the agency's own ``signals_per_batch`` if set);
 - per UTC day: ``SUBMIT_SIGNALS_PER_DAY`` (or the agency's ``signals_per_day``), counted in
@@ -32,7 +35,7 @@ see it. No Flask here: the settings come in as a :class:`SubmissionPolicy`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -46,6 +49,8 @@ from matcher.services.bulk import among, chunks, dialect_insert
 from matcher.services.tables import ENTRIES, SUBMISSION_DAYS
 
 HISTORY_DAYS = 28
+#: tokens that count as one signal against the limits (see the module's docstring)
+TOKENS_PER_COUNTED_SIGNAL = 32
 MIN_TOKENS_FOR_SHARE = 1_000
 ONE_KIND_SHARE = 0.9
 FRESH_SHARE = 0.9
@@ -95,6 +100,11 @@ def _refuse(rule: str, message: str, *, now: dt.datetime, details: dict[str, int
     error = RateLimited(message, code="rate_limited", retry_after=seconds_to_next_day(now))
     error.audit_details = {"rule": rule, **details}
     return error
+
+
+def counted_signals(tokens_per_signal: Iterable[int]) -> int:
+    """Return what a batch counts against the limits: each signal once per 32 tokens begun."""
+    return sum(max(1, -(-tokens // TOKENS_PER_COUNTED_SIGNAL)) for tokens in tokens_per_signal)
 
 
 def admit(

@@ -270,6 +270,19 @@ def test_batches_hold_at_most_batch_size_signals_in_row_order(scheme: HmacScheme
     assert report.batches == 3
 
 
+def test_a_batch_ends_before_its_signals_pass_the_byte_budget(scheme: HmacScheme) -> None:
+    rows = [row(zaak=f"Z-{number}", telefoon=f"06123456{number:02d}") for number in range(9)]
+    [whole], _ = run(rows, scheme)
+    one_signal = len(whole.payload) // 9  # every signal here has the same size, near keys included
+
+    batches, report = run(rows, scheme, batch_bytes=int(2.5 * one_signal))
+
+    assert [item.signals for item in batches] == [2, 2, 2, 2, 1]
+    assert all(len(item.payload) < len(whole.payload) * 3 // 9 + 200 for item in batches)
+    refs = [signal.ref for item in batches for signal in item.to_batch().signals]
+    assert len(set(refs)) == 9 and report.signals == 9
+
+
 def test_worker_processes_give_the_same_signals_as_one_process(scheme: HmacScheme) -> None:
     rows = [
         row(zaak=f"Z-{number}", telefoon=f"06123{number:05d}", adres=f"3811 AB {number + 1}")

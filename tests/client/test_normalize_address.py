@@ -164,3 +164,10 @@ def test_incomplete_addresses_are_refused_with_the_missing_part(text: str, rule:
     with pytest.raises(NormalizationError) as raised:
         normalize("address", text)
     assert raised.value.rule == rule
+
+
+@pytest.mark.parametrize("raw", ["NO/1:AA", "Nr/12 Amsterdam"])
+def test_a_house_number_word_is_never_a_street(raw: str) -> None:
+    # read as a street, 'no' would come back as 'number 1' from its own canonical form
+    with pytest.raises(NormalizationError, match="no street name"):
+        address.normalize(raw)

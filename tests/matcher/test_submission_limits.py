@@ -1,5 +1,6 @@
 """Guessing in the shared-key mode is bounded (per-agency limits, 429) and visible (audited,
-shown to administrators the same day). Signals are counted, so near tokens never throttle."""
+shown to administrators the same day). A signal counts once per 32 tokens it carries, so near
+tokens do not throttle an honest agency and packed signals pay for their guesses."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from matcher.db import make_engine
 from matcher.errors import RateLimited
 from matcher.models import Agency, AuditEntry, Signal, SubmissionDay
 from matcher.pepper import Pepper
-from matcher.services import ingest
+from matcher.services import ingest, submission_limits
 from matcher.services.submission_limits import SubmissionPolicy
 from tests.dashboard.conftest import Dashboard
 
 BATCHES = "/api/v1/batches"
-TOKENS_PER_SIGNAL = wire.MAX_TOKENS_PER_SIGNAL
+#: an honest signal at its fullest: phone, address and person with near-match tokens count once
+TOKENS_PER_SIGNAL = submission_limits.TOKENS_PER_COUNTED_SIGNAL
 
 
 def token() -> str:
@@ -107,9 +109,21 @@ def test_a_guessing_run_is_stopped_at_the_daily_limit_with_429_and_retry_after(
 
 
 def test_near_tokens_do_not_count_signals_do(guesser: Guesser, db_session: Session) -> None:
-    # 100 signals of 16 tokens each: 1,600 tokens, all within a limit of 100 signals a day
+    # 100 signals of 32 tokens each: 3,200 tokens, all within a limit of 100 signals a day
     assert guesser.send(100).status_code == 201
     assert guesser.send(1).status_code == 429
+
+
+def test_a_signal_packed_with_tokens_counts_once_per_32_of_them(
+    guesser: Guesser, db_session: Session
+) -> None:
+    packed = [phone_signal([token() for _ in range(wire.MAX_TOKENS_PER_SIGNAL)]) for _ in range(20)]
+    answer = guesser.send(body=batch_body(guesser.fingerprint, packed))
+
+    # 20 signals of 160 tokens count as 100: the day's limit is reached, a guess costs the same
+    assert answer.status_code == 201
+    assert guesser.send(1).status_code == 429
+    assert submission_limits.counted_signals([160, 32, 33, 1]) == 5 + 1 + 2 + 1
 
 
 def test_an_agencys_own_limits_take_precedence(guesser: Guesser, db_session: Session) -> None:
@@ -150,7 +164,7 @@ def test_a_refusal_echoes_nothing_submitted(guesser: Guesser) -> None:
 def test_a_batch_of_mostly_new_phone_tokens_is_flagged_for_administrators(
     guesser: Guesser, db_session: Session, client: FlaskClient, make_user: Callable[..., Any]
 ) -> None:
-    answer = guesser.send(70)  # 1,120 fresh phone tokens
+    answer = guesser.send(70)  # 2,240 fresh phone tokens
 
     assert answer.status_code == 201
     assert "unusual" not in answer.get_data(as_text=True)  # the agency is not told
@@ -162,7 +176,7 @@ def test_a_batch_of_mostly_new_phone_tokens_is_flagged_for_administrators(
     Dashboard(client).sign_in_as(make_user("beheer", "admin"))
     page = client.get("/admin/submissions").get_data(as_text=True)
     assert "Gemeente Utrecht" in page
-    assert "1120" in page
+    assert str(70 * TOKENS_PER_SIGNAL) in page
 
 
 def test_tokens_the_matcher_already_holds_are_not_fresh(
