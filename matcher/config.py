@@ -166,6 +166,10 @@ def instance_path(
     return environ.get(ENV_PREFIX + "INSTANCE_PATH") or None
 
 
+#: file settings that only one command reads: without a folder they stay unset until it runs
+_ONLY_FOR_ONE_COMMAND = frozenset({"AUDIT_CHECKPOINT_KEY_FILE", "AUDIT_CHECKPOINT_FILE"})
+
+
 def resolve(
     setting: Setting,
     *,
@@ -185,6 +189,8 @@ def resolve(
             ) from None
     default = setting.default
     if isinstance(default, str) and "{instance}" in default:
+        if instance is None and setting.name in _ONLY_FOR_ONE_COMMAND:
+            return None, False  # the command that needs it says so in one line
         if instance is None:
             raise ConfigurationError(
                 f"no folder for {setting.name}: choose the matcher's folder, export "

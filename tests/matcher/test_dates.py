@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from sqlmodel import Session
 
 from client.cli import main as kruispunt
+from tests.conftest import record_approvals
 
 EARLY, LATE = dt.date(2026, 1, 5), dt.date(2026, 2, 10)
 UPLOADED = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -26,6 +28,7 @@ def test_every_answer_and_page_gives_observation_days_and_matcher_times_apart(
     make_user_token: Callable[..., str],
     make_api_token: Callable[..., str],
     tmp_path: Any,
+    db_session: Session,
 ) -> None:
     utrecht = make_agency("Gemeente Utrecht")
     amersfoort = make_agency("Gemeente Amersfoort")
@@ -38,6 +41,7 @@ def test_every_answer_and_page_gives_observation_days_and_matcher_times_apart(
 
     [row] = client.get("/api/v1/coordinator/alerts", headers=coordinator).get_json()["alerts"]
     detail = client.get(f"/api/v1/coordinator/alerts/{alert.id}", headers=coordinator).get_json()
+    record_approvals(db_session, alert.id)
     client.post(f"/api/v1/coordinator/alerts/{alert.id}/release", headers=coordinator)
     [released] = client.get(
         "/api/v1/alerts", headers={"Authorization": f"Bearer {agency_token}"}

@@ -27,6 +27,7 @@ from matcher.notifications import webhooks
 from matcher.notifications.records import DigestCursor, WebhookDelivery
 from matcher.notifications.selection import worth_a_digest
 from matcher.services import alerts
+from tests.conftest import record_approvals
 
 PUBLIC_URL = "https://kruispunt.example.nl"
 
@@ -193,6 +194,7 @@ def test_a_release_calls_the_agencys_webhook_signed_and_retried_until_taken(
     secret = added.stdout.strip()
     receiver.answers = [503]
     alert_id = two_regions["here"].id
+    record_approvals(db_session, alert_id)
     alerts.release_alert(db_session, alert_id=alert_id, actor="test")
     db_session.commit()
 
@@ -237,6 +239,7 @@ def test_only_agencies_with_a_webhook_and_only_later_releases_are_announced(
     db_session: Session,
 ) -> None:
     app.config["PUBLIC_URL"] = PUBLIC_URL
+    record_approvals(db_session, two_regions["here"].id)
     alerts.release_alert(db_session, alert_id=two_regions["here"].id, actor="test")
     db_session.commit()
     runner.invoke(args=["webhook", "add", "Gemeente Utrecht", receiver.url])  # type: ignore[attr-defined]
