@@ -17,14 +17,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from matcher import create_app, db
+from matcher.instance import init_instance
 from matcher.models import Agency, Alert, AlertAgency, UserAccount
+from matcher.services.alert_counts import detected_per_week
+from matcher.services.observation import observed
 
 REGIONS = [f"Regio {number}" for number in range(1, 11)]
 KINDS = [("phone", "e164"), ("address", "unit"), ("email", "mailbox"), ("operator", "legal_name")]
@@ -106,6 +110,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kruispunt-bench-") as folder:
+        init_instance({"INSTANCE_PATH": folder}, environ={})
         app = create_app(
             {
                 "TESTING": True,
@@ -144,7 +149,31 @@ def main() -> None:
                 print(
                     f"{username:12} {url:58} {timed(client, url, repeats=options.repeats):7.1f} ms"
                 )
+        time_the_list_extras(engine, repeats=options.repeats)
         engine.dispose()
+
+
+def time_the_list_extras(engine: Any, *, repeats: int) -> None:
+    """Time the list's two additions alone: alerts per week, and a page's observation days."""
+    from sqlmodel import select
+
+    last_day = dt.date(2025, 1, 1) + dt.timedelta(minutes=600_000)
+    with Session(engine) as session:
+        ids = list(session.exec(select(Alert.id).order_by(col(Alert.last_seen).desc()).limit(50)))
+        for who, regions in (("admin", None), ("coordinator", {REGIONS[0]})):
+            times = []
+            for _ in range(repeats):
+                begin = time.perf_counter()
+                detected_per_week(session, viewer_regions=regions, today=last_day)
+                times.append((time.perf_counter() - begin) * 1000)
+            print(f"{who:12} {'alerts per week (12 weeks)':58} {statistics.median(times):7.1f} ms")
+        times = []
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            observed(session, [alert_id for alert_id in ids if alert_id is not None])
+            times.append((time.perf_counter() - begin) * 1000)
+        label = "observation days of one page (50 alerts)"
+        print(f"{'any':12} {label:58} {statistics.median(times):7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -286,8 +286,9 @@ class ReleasedAlert(BaseModel):
     level: str
     status: str
     released_at: dt.datetime
-    first_seen: dt.date
-    last_seen: dt.date
+    #: the earliest and latest observation day of the alert's signals, of every agency
+    first_observed: dt.date
+    last_observed: dt.date
     explanation: str
     #: strong, medium or weak, from documented rules (docs/linkage.md); never a score
     strength: Literal["strong", "medium", "weak"] = "weak"

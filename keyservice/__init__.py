@@ -15,8 +15,12 @@ from flask import Flask
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the key service; nothing is bound to an app at import time."""
-    app = Flask(__name__)
     from keyservice import api, config, db, errors, keys, limits
+
+    # the instance folder is the operator's (KEYSERVICE_INSTANCE_PATH), never Flask's default
+    # next to the installed code; config refuses to start without one where it is needed
+    instance = config.read_settings(test_config)["KEYSERVICE_INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=instance)
 
     config.init_app(app, test_config)
     db.init_app(app)

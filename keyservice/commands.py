@@ -1,28 +1,49 @@
 """The operator's CLI, ``kruispunt-keyservice``: serve, keys, agencies, usage log.
 
 Settings come from the environment (see docs/keyservice.md); every command works on the same
-database and key folder as the running service. Commands call the same services as the API.
+database and key folder as the running service. Commands call the same services as the API. The
+app is built only when a command runs, so `--help` works (and writes nothing) before `init`, and
+configuration or database problems end in one line that says what to do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
+from collections.abc import Callable
+from functools import update_wrapper
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from werkzeug.serving import run_simple
 
 from keyservice import agencies, create_app, db, keys, usage
 from keyservice import shares as shares_
-from keyservice.errors import KeyServiceError
+from keyservice.problems import OneLineErrors
+from keyservice.setup import init_data_folder
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_app(command: F) -> F:
+    """Run a command inside the app's context, building the app on first use."""
+
+    @click.pass_context
+    def run(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        root = ctx.find_root()
+        if not isinstance(root.obj, Flask):  # tests pass their own app as obj
+            root.obj = create_app()
+        with root.obj.app_context():
+            return ctx.invoke(command, *args, **kwargs)
+
+    return update_wrapper(run, command)  # type: ignore[return-value]
 
 
 def _app() -> Flask:
-    app = click.get_current_context().find_object(Flask)
-    if app is None:
-        raise click.UsageError("no application")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     return app
 
 
@@ -30,32 +51,38 @@ def _key_dir() -> Path:
     return Path(_app().config["KEYSERVICE_KEY_DIR"])
 
 
-class _Group(click.Group):
-    """Print a KeyServiceError's message and exit 1 instead of a traceback."""
+@click.group(cls=OneLineErrors)
+@click.version_option(version("kruispunt"), prog_name="kruispunt-keyservice")
+def main() -> None:
+    """Kruispunt's oblivious key service: evaluates the oprf scheme without seeing identifiers.
 
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except KeyServiceError as error:
-            raise click.ClickException(error.message) from error
+    Settings come from KEYSERVICE_* environment variables (docs/keyservice.md); start with
+    `kruispunt-keyservice init`.
+    """
 
 
-@click.group(cls=_Group)
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """Kruispunt's oblivious key service: evaluates the oprf scheme without seeing identifiers."""
-    if not isinstance(ctx.obj, Flask):  # tests pass their own app as obj
-        ctx.obj = create_app()
-    ctx.with_resource(ctx.obj.app_context())
+@main.command()
+def init() -> None:
+    """Create the data folder (0700), its key folder and the database schema.
+
+    Uses KEYSERVICE_INSTANCE_PATH (or KEYSERVICE_DATABASE_URL and KEYSERVICE_KEY_DIR); what
+    exists is kept. Secret keys are made afterwards, one per epoch, by `key generate`.
+    """
+    for line in init_data_folder():
+        click.echo(line)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5100, show_default=True, type=int)
+@with_app
 def serve(host: str, port: int) -> None:
     """Run the development server (production: gunicorn 'keyservice:create_app()')."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    _app().run(host=host, port=port, debug=False, use_reloader=False)
+    app = _app()
+    if not app.config["KEYSERVICE_REDIS_URL"]:
+        click.echo("quotas and rate limits are kept in this process's memory", err=True)
+    # werkzeug directly: Flask's app.run() does nothing when FLASK_RUN_FROM_CLI is set
+    run_simple(host, port, app, threaded=True)
 
 
 @main.group()
@@ -72,6 +99,7 @@ def _print_key(item: keys.KeyEpoch) -> None:
 
 @key.command("generate")
 @click.option("--epoch", required=True, type=click.IntRange(min=1))
+@with_app
 def key_generate(epoch: int) -> None:
     """Create the secret key of a new epoch (a 0600 file) and publish its public key."""
     with db.get_engine().begin() as conn:
@@ -81,6 +109,7 @@ def key_generate(epoch: int) -> None:
 
 
 @key.command("list")
+@with_app
 def key_list() -> None:
     """List every epoch: status, fingerprint, public key."""
     with db.get_engine().connect() as conn:
@@ -90,6 +119,7 @@ def key_list() -> None:
 
 @key.command("publish")
 @click.option("--epoch", required=True, type=click.IntRange(min=1))
+@with_app
 def key_publish(epoch: int) -> None:
     """Print an epoch's public key document (JSON) for the federation to distribute and pin."""
     with db.get_engine().connect() as conn:
@@ -100,6 +130,7 @@ def key_publish(epoch: int) -> None:
 @key.command("retire")
 @click.option("--epoch", required=True, type=click.IntRange(min=1))
 @click.option("--destroy-secret", is_flag=True, help="Also delete the epoch's key file.")
+@with_app
 def key_retire(epoch: int, destroy_secret: bool) -> None:
     """Stop evaluating under an epoch; its public key stays published."""
     with db.get_engine().begin() as conn:
@@ -112,6 +143,7 @@ def key_retire(epoch: int, destroy_secret: bool) -> None:
 @click.option("--threshold", required=True, type=click.IntRange(min=1, max=255))
 @click.option("--shares", required=True, type=click.IntRange(min=1, max=255))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@with_app
 def key_split(epoch: int, threshold: int, shares: int, out_dir: Path) -> None:
     """Split epoch N's key into share files for several key services; print the public document."""
     with db.get_engine().connect() as conn:
@@ -126,6 +158,7 @@ def key_split(epoch: int, threshold: int, shares: int, out_dir: Path) -> None:
 
 @key.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_app
 def key_import(path: Path) -> None:
     """Make a handed-over key or share file this service's key of its epoch."""
     with db.get_engine().begin() as conn:
@@ -142,6 +175,7 @@ def agency() -> None:
 @agency.command("add")
 @click.argument("name")
 @click.option("--daily-quota", required=True, type=click.IntRange(min=1))
+@with_app
 def agency_add(name: str, daily_quota: int) -> None:
     """Register an agency and print its API token once (it is stored only as a hash)."""
     with db.get_engine().begin() as conn:
@@ -152,6 +186,7 @@ def agency_add(name: str, daily_quota: int) -> None:
 
 
 @agency.command("list")
+@with_app
 def agency_list() -> None:
     """List agencies with their quotas and status."""
     with db.get_engine().connect() as conn:
@@ -162,6 +197,7 @@ def agency_list() -> None:
 
 @agency.command("revoke")
 @click.argument("name")
+@with_app
 def agency_revoke(name: str) -> None:
     """Revoke an agency's token for good."""
     with db.get_engine().begin() as conn:
@@ -171,6 +207,7 @@ def agency_revoke(name: str) -> None:
 
 @main.command("log")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(min=1))
+@with_app
 def log_command(days: int) -> None:
     """Show evaluations per agency per day (counts only: the key service never sees inputs)."""
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)

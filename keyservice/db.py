@@ -127,12 +127,17 @@ def get_engine() -> Engine:
     return engine
 
 
-def init_app(app: Flask) -> None:
-    """Create the engine and the schema (idempotent) when the app is built."""
-    engine = make_engine(app.config["KEYSERVICE_DATABASE_URL"])
+def create_schema(engine: Engine) -> None:
+    """Create the three tables if they are missing (idempotent)."""
     try:
         metadata.create_all(engine)
     except DBAPIError:
         # another worker process created the schema between the check and the CREATE
         metadata.create_all(engine)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and the schema (idempotent) when the app is built."""
+    engine = make_engine(app.config["KEYSERVICE_DATABASE_URL"])
+    create_schema(engine)
     app.extensions[_ENGINE] = engine

@@ -152,9 +152,7 @@ def get_counter() -> MemoryCounter | RedisCounter:
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's counter from its settings; warn when it cannot be shared."""
+    """Create the app's counter from its settings (`serve` says when it is in memory)."""
     app.extensions[_COUNTER] = make_counter(
         app.config["KEYSERVICE_REDIS_URL"], prefix=app.config["KEYSERVICE_REDIS_PREFIX"]
     )
-    if not app.config["KEYSERVICE_REDIS_URL"]:
-        log.info("quotas and rate limits are in memory: run a single process only")

@@ -24,10 +24,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Connect the database and start the overlap detection worker."""
-    from matcher import db, detection_worker
+    """Connect the database, refuse a pepper that is not the database's, start detection."""
+    from matcher import db, detection_worker, pepper_record
 
     db.init_app(app)
+    pepper_record.check(app.extensions["matcher.engine"], app.extensions["matcher.pepper"])
     detection_worker.init_app(app)
 
 

@@ -2,15 +2,16 @@
 
 Each setting comes from, in order: the ``test_config`` mapping given to ``create_app``, the
 environment variable ``KRUISPUNT_<NAME>``, its default. ``{instance}`` in a default stands for the
-app's instance folder. Secrets (the pepper, the session key) live in files, never in the database,
-and the files are created with mode 0600 on first start only where the default path is used.
+instance folder the operator chose (``KRUISPUNT_INSTANCE_PATH``); there is no default, so that
+nothing lands next to the installed code. Secrets (the pepper, the session key) live in files, never
+in the database; only ``kruispunt-matcher init`` creates them (:mod:`matcher.instance`). A missing
+or wrong setting raises :class:`ConfigurationError`, whose message says what to do.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from matcher.config_errors import INIT_HINT, ConfigurationError
 
 if TYPE_CHECKING:
     from matcher.pepper import Pepper
@@ -44,8 +48,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "INSTANCE_PATH",
-        "{instance}",
-        "Folder for the embedded database and the default key files (Flask's instance folder).",
+        "(none: choose one)",
+        "Folder of the embedded database and the default key files, chosen by the operator and "
+        "created by `kruispunt-matcher init`; needed unless the three settings below are given.",
     ),
     Setting(
         "DATABASE_URL",
@@ -56,15 +61,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PEPPER_FILE",
         "{instance}/pepper.key",
-        "File holding the server pepper that keys every stored token. Created (0600) on first "
-        "start only at the default path; in production keep it off the database host and backups. "
+        "File holding the server pepper that keys every stored token. Created (0600) by "
+        "`kruispunt-matcher init`; in production keep it off the database host and its backups. "
         "KRUISPUNT_PEPPER (base64) may hold the key instead.",
     ),
     Setting(
         "SECRET_KEY_FILE",
         "{instance}/secret_key",
-        "File holding the key that signs dashboard sessions; created (0600) on first start only "
-        "at the default path. Every worker and host must read the same file.",
+        "File holding the key that signs dashboard sessions; created (0600) by "
+        "`kruispunt-matcher init`. Every worker and host must read the same file.",
     ),
     Setting(
         "AUDIT_CHECKPOINT_KEY_FILE",
@@ -120,12 +125,42 @@ SETTINGS: tuple[Setting, ...] = (
         parse=int,
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "Address of the dashboard as users reach it (https://kruispunt.example.nl); the links "
+        "in e-mail digests and webhook calls start with it.",
+    ),
+    Setting(
+        "SMTP_HOST",
+        "",
+        "SMTP server for the coordinators' digest; empty: no e-mail.",
+    ),
+    Setting("SMTP_PORT", 587, "Port of the SMTP server.", parse=int),
+    Setting(
+        "SMTP_SECURITY",
+        "starttls",
+        "starttls (port 587), tls (port 465) or none (a relay on the same host only).",
+        parse=str.lower,
+    ),
+    Setting("SMTP_FROM", "", "Sender address of the digest (a no-reply mailbox)."),
+    Setting("SMTP_USER", "", "User name at the SMTP server; empty: no login."),
+    Setting(
+        "SMTP_PASSWORD_FILE",
+        "",
+        "File holding the SMTP password (one line, mode 0600); never an argument.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "INFO",
         "Level of the matcher's log (DEBUG, INFO, WARNING, ERROR). Logs never hold identifiers.",
         parse=str.upper,
     ),
 )
+
+
+def setting(name: str) -> Setting:
+    """Return the setting called name."""
+    return next(item for item in SETTINGS if item.name == name)
 
 
 def instance_path(
@@ -137,16 +172,37 @@ def instance_path(
     return environ.get(ENV_PREFIX + "INSTANCE_PATH") or None
 
 
+#: file settings that only one command reads: without a folder they stay unset until it runs
+_ONLY_FOR_ONE_COMMAND = frozenset({"AUDIT_CHECKPOINT_KEY_FILE", "AUDIT_CHECKPOINT_FILE"})
+
+
 def resolve(
-    setting: Setting, *, test_config: Mapping[str, Any], environ: Mapping[str, str], instance: str
+    setting: Setting,
+    *,
+    test_config: Mapping[str, Any],
+    environ: Mapping[str, str],
+    instance: str | None,
 ) -> tuple[Any, bool]:
     """Return a setting's value and whether it was given (True) or defaulted (False)."""
     if setting.name in test_config:
         return test_config[setting.name], True
     if setting.env_var in environ:
-        return setting.parse(environ[setting.env_var]), True
+        try:
+            return setting.parse(environ[setting.env_var]), True
+        except ValueError:
+            raise ConfigurationError(
+                f"{setting.env_var} must be a whole number, e.g. {setting.default}"
+            ) from None
     default = setting.default
-    if isinstance(default, str):
+    if isinstance(default, str) and "{instance}" in default:
+        if instance is None and setting.name in _ONLY_FOR_ONE_COMMAND:
+            return None, False  # the command that needs it says so in one line
+        if instance is None:
+            raise ConfigurationError(
+                f"no folder for {setting.name}: choose the matcher's folder, export "
+                f"{ENV_PREFIX}INSTANCE_PATH=/path/to/it and run `kruispunt-matcher init` "
+                f"(or set {setting.env_var})"
+            )
         default = default.replace("{instance}", instance)
     return default, False
 
@@ -157,32 +213,61 @@ def default_value(name: str, instance: str) -> str:
     return str(setting.default).replace("{instance}", instance)
 
 
+def read_settings(
+    test_config: Mapping[str, Any] | None, *, environ: Mapping[str, str]
+) -> tuple[dict[str, Any], set[str]]:
+    """Return every setting's value and the names of those given rather than defaulted."""
+    given_config = dict(test_config or {})
+    instance = instance_path(given_config, environ=environ)
+    values: dict[str, Any] = {}
+    given: set[str] = set()
+    for setting in SETTINGS:
+        if setting.name == "INSTANCE_PATH":
+            values[setting.name] = os.path.abspath(instance) if instance else None
+            continue
+        value, was_given = resolve(
+            setting,
+            test_config=given_config,
+            environ=environ,
+            instance=os.path.abspath(instance) if instance else None,
+        )
+        values[setting.name] = value
+        if was_given:
+            given.add(setting.name)
+    return values, given
+
+
 def shown_value(setting: Setting, value: object) -> str:
     """Return a value fit to print: a database URL loses its password."""
+    if value is None:
+        return "(not set)"
     if setting.name == "DATABASE_URL":
-        return make_url(str(value)).render_as_string(hide_password=True)
+        try:
+            return make_url(str(value)).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(not a database URL)"
     return str(value)
 
 
-def _secret_key(path: Path, *, create: bool) -> bytes:
-    if not path.exists() and create:
-        _write_private(path, secrets.token_hex(32).encode("ascii"))
-    return path.read_bytes().strip()
+def _secret_key(path: Path) -> bytes:
+    try:
+        content = path.read_bytes().strip()
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"the session key file {path} does not exist: {INIT_HINT}"
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(
+            f"the session key file {path} cannot be read ({error.strerror}): check its owner"
+        ) from None
+    if not content:
+        raise ConfigurationError(f"the session key file {path} is empty: {INIT_HINT}")
+    return content
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-
-
-def _load_pepper(path: Path, *, create: bool, environ: Mapping[str, str]) -> Pepper:
+def _load_pepper(path: Path, *, environ: Mapping[str, str]) -> Pepper:
     from matcher.pepper import Pepper
 
-    if create and not path.exists() and not environ.get(ENV_PREFIX + "PEPPER"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Pepper.create_file(str(path))
     return Pepper.load(path=str(path), environ=environ)
 
 
@@ -192,28 +277,29 @@ def init_app(
     *,
     environ: Mapping[str, str] = os.environ,
 ) -> None:
-    """Read every setting into app.config, then load (or, at default paths, create) the secrets."""
+    """Read every setting into app.config, then load the secrets; create nothing."""
     given_config = dict(test_config or {})
-    given: set[str] = set()
-    for setting in SETTINGS:
-        value, was_given = resolve(
-            setting, test_config=given_config, environ=environ, instance=app.instance_path
-        )
-        app.config[setting.name] = value
-        if was_given:
-            given.add(setting.name)
+    values, given = read_settings(given_config, environ=environ)
+    app.config.update(values)
     app.config.update(given_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BATCH_BYTES"])
-    # the embedded database holds pseudonymised personal data: only the owner may enter
-    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
-    if "SECRET_KEY" not in given_config:
-        app.config["SECRET_KEY"] = _secret_key(
-            Path(app.config["SECRET_KEY_FILE"]), create="SECRET_KEY_FILE" not in given
+    instance = app.config["INSTANCE_PATH"]
+    # the embedded database would otherwise be created in a folder init never made
+    if instance and "DATABASE_URL" not in given and not os.path.isdir(instance):
+        raise ConfigurationError(
+            f"the instance folder {instance} does not exist: run `kruispunt-matcher init`"
         )
+    if "SECRET_KEY" not in given_config:
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["SECRET_KEY_FILE"]))
     app.extensions["matcher.pepper"] = _load_pepper(
-        Path(app.config["PEPPER_FILE"]), create="PEPPER_FILE" not in given, environ=environ
+        Path(app.config["PEPPER_FILE"]), environ=environ
     )
-    logging.getLogger("matcher").setLevel(app.config["LOG_LEVEL"])
+    try:
+        logging.getLogger("matcher").setLevel(app.config["LOG_LEVEL"])
+    except ValueError:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"
+        ) from None
 
 
 def submission_policy() -> SubmissionPolicy:

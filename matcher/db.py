@@ -11,7 +11,11 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session, SQLModel
 
-from matcher import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from matcher import (
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+    pepper_record,  # noqa: F401  (registers its table)
+)
+from matcher.notifications import records  # noqa: F401  (registers the notifications' tables)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -170,8 +170,8 @@ _LIST_PARAMETERS = [
         {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "Only alerts involving this agency (id).",
     ),
-    _query("since", _DATE, "Last seen on or after this day."),
-    _query("until", _DATE, "Last seen on or before this day."),
+    _query("since", _DATE, "Last new signal (updated_at) on or after this day."),
+    _query("until", _DATE, "Last new signal (updated_at) on or before this day."),
     _query(
         "sort",
         {"type": "string", "enum": ["recent", "agencies", "strength"]},

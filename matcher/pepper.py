@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import logging
 import os
 import secrets
@@ -20,6 +21,8 @@ import stat
 from collections.abc import Callable, Mapping
 from hashlib import sha256
 from pathlib import Path
+
+from matcher.config_errors import INIT_HINT, ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,14 @@ ENV_KEY = "KRUISPUNT_PEPPER"
 ENV_FILE = "KRUISPUNT_PEPPER_FILE"
 #: domain label: this HMAC is the matcher's pepper and nothing else
 _LABEL = b"kruispunt/v1/pepper"
+#: a second label: the fingerprint names the pepper without being a token of any domain
+_FINGERPRINT_LABEL = b"kruispunt/v1/pepper-fingerprint"
 
 Applier = Callable[[bytes], bytes]
 
 
-class PepperError(ValueError):
-    """The pepper is missing or malformed; the message names where it was looked for."""
+class PepperError(ConfigurationError, ValueError):
+    """The pepper is missing, malformed or not this database's; the message says what to do."""
 
 
 def _field(value: bytes) -> bytes:
@@ -55,7 +60,7 @@ def _decode(text: bytes, *, source: str) -> bytes:
 class Pepper:
     """HMAC-SHA256 with the server key over (scheme, epoch, kind, level, token), length-prefixed."""
 
-    __slots__ = ("_appliers", "_inner", "_outer")
+    __slots__ = ("_appliers", "_inner", "_outer", "fingerprint")
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes | bytearray):
@@ -68,6 +73,8 @@ class Pepper:
         self._inner = sha256(bytes(byte ^ 0x36 for byte in padded) + _field(_LABEL))
         self._outer = sha256(bytes(byte ^ 0x5C for byte in padded))
         self._appliers: dict[tuple[str, int, str, str], Applier] = {}
+        #: names this pepper (stored in the database) without revealing it
+        self.fingerprint = hmac.new(bytes(key), _FINGERPRINT_LABEL, "sha256").hexdigest()[:32]
 
     def __repr__(self) -> str:
         return "Pepper(<hidden>)"
@@ -118,9 +125,11 @@ class Pepper:
         try:
             content = file.read_bytes()
         except FileNotFoundError:
-            raise PepperError(f"the pepper file {path} does not exist") from None
+            raise PepperError(f"the pepper file {path} does not exist: {INIT_HINT}") from None
         except OSError as error:
-            raise PepperError(f"the pepper file {path} cannot be read ({error.strerror})") from None
+            raise PepperError(
+                f"the pepper file {path} cannot be read ({error.strerror}): check its owner"
+            ) from None
         if file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             log.warning("the pepper file %s is readable by others than its owner; chmod 600", path)
         return cls(_decode(content, source=f"the pepper file {path}"))

@@ -12,6 +12,7 @@ from flask import Flask
 
 from matcher import config, create_app
 from matcher.api import PREFIX
+from matcher.instance import init_instance
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 #: commands Flask itself adds to every FlaskGroup; documented by Flask
@@ -21,7 +22,9 @@ FLASK_BUILTINS = {"run", "shell", "routes"}
 @pytest.fixture(scope="module")
 def plain_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """An app on an untouched instance folder: routes and commands only, no database use."""
-    return create_app({"INSTANCE_PATH": str(tmp_path_factory.mktemp("docs-instance"))})
+    settings = {"INSTANCE_PATH": str(tmp_path_factory.mktemp("docs-instance"))}
+    init_instance(settings, environ={})
+    return create_app(settings)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,9 @@ def test_every_api_route_is_documented(plain_app: Flask, api: str) -> None:
 
 
 def test_every_admin_command_is_documented(plain_app: Flask, operations: str) -> None:
-    commands = list(command_paths(plain_app.cli))
+    from matcher.commands import main
+
+    commands = sorted(set(command_paths(plain_app.cli)) | set(command_paths(main)))
 
     assert commands, "no commands found"
     missing = [name for name in commands if f"kruispunt-matcher {name}" not in operations]

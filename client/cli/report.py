@@ -195,14 +195,15 @@ def show_alert(alert: wire.ReleasedAlert, entries: Mapping[str, LedgerEntry]) ->
     """Print one released alert: what matched, which of our cases, whom to contact."""
     click.echo(
         _(
-            "Alert {id} [{status}]: {kind} ({level}), seen {first} to {last}, released {released}"
+            "Alert {id} [{status}]: {kind} ({level}), observed {first} to {last}, "
+            "released {released}"
         ).format(
             id=alert.alert_id,
             status=printable(alert.status),
             kind=alert.kind,
             level=printable(alert.level),
-            first=alert.first_seen,
-            last=alert.last_seen,
+            first=alert.first_observed,
+            last=alert.last_observed,
             released=f"{alert.released_at:%Y-%m-%d}",
         )
     )

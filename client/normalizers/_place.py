@@ -82,6 +82,9 @@ def street(country: str, parts: list[str]) -> str:
     if expansions:
         parts = [expansions.get(part, part) for part in parts]
     joined = "".join(parts)
+    if expansions:
+        # 'd r' joins to 'dr', which its own canonical form would read as one word: 'doctor'
+        joined = expansions.get(joined, joined)
     for short, full in _ENDINGS_BY_COUNTRY.get(country, ()):
         if joined.endswith(short):
             return joined[: -len(short)] + full

@@ -17,6 +17,7 @@ import re
 from client.errors import NormalizationError
 from client.normalizers._dates import parse_date
 from client.normalizers._placeholders import PLACEHOLDER_RULE, is_placeholder
+from client.normalizers._several import refuse_several
 from client.normalizers._text import (
     CACHE_SIZE,
     check_context,
@@ -82,7 +83,10 @@ def _checked_name(text: str) -> str:
     if is_placeholder(KIND, text):
         raise NormalizationError(KIND, PLACEHOLDER_RULE)
     refuse_lost_letters(KIND, text)
-    return refuse_placeholder(KIND, _name(text))
+    name = refuse_placeholder(KIND, _name(text))
+    # a name whose parts sort into 'a en f' would be split as two persons when read again
+    refuse_several(KIND, name)
+    return name
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select  # noqa: E402
 
 from client import wire  # noqa: E402
 from matcher import create_app, db  # noqa: E402
+from matcher.instance import init_instance  # noqa: E402
 from matcher.models import Alert  # noqa: E402
 from matcher.pepper import Pepper  # noqa: E402
 from matcher.services import actors, alert_history, disclosure, federation, ingest, users, workflow  # noqa: E402
@@ -186,6 +187,11 @@ def photograph(base_url: str, featured: int) -> None:
             analyst.screenshot(path=OUT / "analyst-signals.png", full_page=True)
             analyst.goto("/my/alerts")
             analyst.screenshot(path=OUT / "analyst-alerts.png", full_page=True)
+            phone = live.new_page(browser, base_url, width=390, height=844)
+            live.sign_in(phone, "riec-midden", PASSWORD)
+            phone.screenshot(path=OUT / "alert-list-phone.png", full_page=True)
+            phone.goto(f"/alerts/{featured}")
+            phone.screenshot(path=OUT / "alert-detail-phone.png", full_page=True)
             auditor = live.new_page(browser, base_url, width=1280, height=860)
             live.sign_in(auditor, "privacy-officer", PASSWORD)
             auditor.screenshot(path=OUT / "audit-log.png")
@@ -196,6 +202,7 @@ def photograph(base_url: str, featured: int) -> None:
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kruispunt-screens-") as folder:
+        init_instance({"INSTANCE_PATH": folder}, environ={})
         app = create_app(
             {
                 "TESTING": True,  # plain HTTP on 127.0.0.1: cookies without the Secure flag

@@ -17,7 +17,7 @@ def _iso(moment: dt.datetime | dt.date | None) -> str | None:
 def summary(item: AlertSummary) -> dict[str, Any]:
     """Return one alert list row."""
     row = dataclasses.asdict(item)
-    for name in ("first_seen", "last_seen", "released_at"):
+    for name in ("first_observed", "last_observed", "detected_at", "updated_at", "released_at"):
         row[name] = _iso(row[name])
     return row
 
@@ -57,9 +57,10 @@ def detail(result: AlertDetail) -> dict[str, Any]:
         "evidence": [dataclasses.asdict(item) for item in result.evidence],
         "possible_victim": alert.possible_victim,
         "released_at": _iso(alert.released_at),
+        "first_observed": _iso(result.first_observed),
+        "last_observed": _iso(result.last_observed),
         "detected_at": _iso(alert.created_at),
-        "first_seen": _iso(result.first_seen),
-        "last_seen": _iso(result.last_seen),
+        "updated_at": _iso(alert.last_seen),
         "counts": {
             "agencies": len(result.agencies),
             "regions": len(result.regions),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from matcher.cli import accounts, database, federation, maintenance, worker
+from matcher.cli import (
+    accounts,
+    database,
+    federation,
+    maintenance,
+    notifications,
+    setup,
+    worker,
+)
 
 
 def register(cli: click.Group) -> None:
@@ -19,5 +27,8 @@ def register(cli: click.Group) -> None:
         maintenance.audit_group,
         maintenance.settings,
         worker.worker,
+        setup.pepper,
+        notifications.notify,
+        notifications.webhook,
     ):
         cli.add_command(command)

@@ -12,6 +12,7 @@ import click
 from sqlmodel import Session
 
 from matcher import db
+from matcher.config_errors import ConfigurationError
 from matcher.errors import MatcherError
 
 P = ParamSpec("P")
@@ -42,7 +43,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except MatcherError as error:
+        except (MatcherError, ConfigurationError) as error:
             raise click.ClickException(error.message) from None
 
     return run

@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import inspect
 
-from matcher import audit
+from matcher import audit, config, pepper_record
 from matcher.cli.console import actor, transaction
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -29,11 +30,16 @@ def alembic_config(database_url: str) -> Config:
 @db.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Migrate the database to a revision (default: the newest)."""
+    """Migrate the database to a revision (default: the newest); record the pepper's fingerprint."""
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
     with transaction() as session:
+        recorded = inspect(session.connection()).has_table(
+            "pepper_fingerprint"
+        ) and pepper_record.record(session, config.pepper())
         audit.record(session, actor=actor(), action="db.upgrade", details={"revision": revision})
     click.echo(f"Database at revision {revision}.")
+    if recorded:
+        click.echo("Recorded the pepper's fingerprint: a start with another pepper is refused.")
 
 
 @db.command("revision")

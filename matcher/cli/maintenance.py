@@ -38,8 +38,19 @@ def purge(today: dt.datetime | None) -> None:
 audit_group = AppGroup("audit", help="The hash-chained audit log.")
 
 
+def _configured_file(name: str) -> Path:
+    """Return a file setting, or stop in one line when neither it nor a folder was given."""
+    value = current_app.config.get(name)
+    if not value:
+        raise click.ClickException(
+            f"no file for {name}: export {config.ENV_PREFIX}{name}=/path/to/it "
+            f"(or {config.ENV_PREFIX}INSTANCE_PATH for the default place)"
+        )
+    return Path(value)
+
+
 def _checkpoint_key(*, create: bool) -> Ed25519PrivateKey:
-    path = Path(current_app.config["AUDIT_CHECKPOINT_KEY_FILE"])
+    path = _configured_file("AUDIT_CHECKPOINT_KEY_FILE")
     default = config.default_value("AUDIT_CHECKPOINT_KEY_FILE", current_app.instance_path)
     if create and not path.exists() and str(path) == default:
         checkpoints.create_key_file(path)
@@ -73,7 +84,7 @@ def _report_broken(result: audit.AuditVerification) -> None:
 )
 def verify(checkpoint_file: Path | None) -> None:
     """Check the chain and the signed checkpoints; exit 1 when entries were changed or removed."""
-    path = checkpoint_file or Path(current_app.config["AUDIT_CHECKPOINT_FILE"])
+    path = checkpoint_file or _configured_file("AUDIT_CHECKPOINT_FILE")
     signed = _signed_heads(path, create_key=False)
     with transaction() as session:
         result = audit.verify(session, checkpoints=signed)
@@ -106,7 +117,7 @@ def verify(checkpoint_file: Path | None) -> None:
 )
 def checkpoint(checkpoint_file: Path | None) -> None:
     """Verify the chain, then sign its head and append it to the checkpoint file (run from cron)."""
-    path = checkpoint_file or Path(current_app.config["AUDIT_CHECKPOINT_FILE"])
+    path = checkpoint_file or _configured_file("AUDIT_CHECKPOINT_FILE")
     signed = _signed_heads(path, create_key=True)
     with transaction() as session:
         result = audit.verify(session, checkpoints=signed)

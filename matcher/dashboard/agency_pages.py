@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from client.wire import ReleasedAlert
 from matcher import audit, db
 from matcher.dashboard import params
 from matcher.dashboard.access import current_actor, requires
@@ -22,9 +25,18 @@ from matcher.dashboard.i18n import _
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import Agency, Alert, UserRole
 from matcher.services import actors, agency_records, alerts, disclosure, workflow
+from matcher.services.observation import Observed
 from matcher.services.released import released_facts
 
 _REF = re.compile(r"[A-Za-z0-9_-]{22}")
+
+#: why an analyst withdraws a signal: fixed codes, so that no free text can hold an identifier
+WITHDRAW_REASONS: dict[str, LazyString] = {
+    "mistake": _l("Entered by mistake"),
+    "no_longer_relevant": _l("No longer relevant to the case"),
+    "retention": _l("Our retention period ended"),
+    "other": _l("Another reason"),
+}
 
 
 def _agency() -> Agency:
@@ -53,7 +65,7 @@ def my_alerts() -> str:
     return render_template("agency/alerts.html", agency=agency, pending=pending, released=released)
 
 
-def _known_alert(alert_id: int, agency: Agency) -> tuple[Alert, object | None]:
+def _known_alert(alert_id: int, agency: Agency) -> tuple[Alert, ReleasedAlert | None]:
     """Return the alert and its released form, if the agency may know of it; else 404."""
     session = db.session()
     alert = actors.load_alert(session, alert_id, current_actor())
@@ -85,6 +97,12 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
         (item for item in disclosure.decisions(session, alert_id) if item.agency_id == agency.id),
         None,
     )
+    if released is not None:
+        period = Observed(first=released.first_observed, last=released.last_observed)
+    else:
+        # before a release the agency learns nothing of others' signals, their days included
+        days = [signal.observed_on for signal in own] or [alert.created_at.date()]
+        period = Observed(first=min(days), last=max(days))
     page = render_template(
         "agency/alert.html",
         alert=alert,
@@ -92,7 +110,7 @@ def _alert_page(alert_id: int, *, error: str | None = None, status: int = 200) -
         own=own,
         decision=decision,
         others=max(alert.agency_count - 1, 0),
-        summary=sentence(released_facts(alert, session)),
+        summary=sentence(released_facts(alert, period, session)),
         actions=workflow.allowed_actions(session, alert, actor),
         legal_bases=disclosure.LEGAL_BASES,
         error=error,
@@ -160,7 +178,9 @@ def my_signals() -> str:
     result = agency_records.list_signals(
         db.session(), agency_id=agency.id or 0, page=page, per_page=per_page
     )
-    return render_template("agency/signals.html", agency=agency, result=result)
+    return render_template(
+        "agency/signals.html", agency=agency, result=result, withdraw_reasons=WITHDRAW_REASONS
+    )
 
 
 @requires(UserRole.ANALYST)
@@ -172,6 +192,11 @@ def withdraw() -> Response:
     ref = request.form.get("ref", "").strip()
     if not _REF.fullmatch(ref):
         abort(400)
+    reason = request.form.get("reason", "")
+    if reason not in WITHDRAW_REASONS:
+        # a withdrawal deletes for good: only with a reason chosen, never by one stray click
+        flash(_("Choose why you withdraw the signal, then press Withdraw."), "error")
+        return redirect(url_for("dashboard.my_signals"), code=303)
     session = db.session()
     receipt = retention.withdraw(session, agency_id=agency.id or 0, refs=[ref])
     # retention audits the deletion as the agency's; this entry names the analyst who asked
@@ -180,7 +205,11 @@ def withdraw() -> Response:
         actor=current_actor().name,
         action="signal.withdraw_request",
         subject=f"agency:{agency.id}",
-        details={"withdrawn": receipt.withdrawn, "unknown": receipt.unknown},
+        details={
+            "withdrawn": receipt.withdrawn,
+            "unknown": receipt.unknown,
+            "reason": reason,
+        },
     )
     session.commit()
     if receipt.withdrawn:

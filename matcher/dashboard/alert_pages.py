@@ -12,12 +12,13 @@ from werkzeug.wrappers import Response
 
 from client import kinds
 from matcher import alert_states, db
-from matcher.dashboard import explain, link_chart, params
+from matcher.dashboard import charts, explain, link_chart, params
 from matcher.dashboard.access import current_actor, requires
 from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
+from matcher.dashboard.next_step import recommend
 from matcher.errors import Conflict, InvalidRequest
-from matcher.models import UserRole
+from matcher.models import UserRole, utcnow
 from matcher.services import (
     actors,
     alert_history,
@@ -28,6 +29,7 @@ from matcher.services import (
     links,
     workflow,
 )
+from matcher.services.alert_counts import detected_per_week
 from matcher.services.alert_detail import facts
 from matcher.services.alerts import SORTS, AlertFilter, list_alerts
 from matcher.services.strength import STRENGTHS
@@ -68,10 +70,15 @@ def alert_list() -> str:
         per_page=per_page,
         viewer_regions=current_actor().viewer_regions,
     )
+    weeks = detected_per_week(
+        db.session(), viewer_regions=current_actor().viewer_regions, today=utcnow().date()
+    )
     return render_template(
         "alerts/list.html",
         result=result,
         pending=detection.pending(db.session()),
+        weekly=charts.weekly_bars(weeks),
+        weeks=weeks,
         filters=filters,
         sort=sort,
         sorts=list(SORTS),
@@ -96,13 +103,16 @@ def _detail_page(alert_id: int, *, error: str | None = None, status: int = 200) 
         + [item.decided_by for item in disclosure.decisions(session, alert_id) if item.decided_by],
     )
     agency_names = {agency.agency_id: agency.name for agency in detail.agencies}
+    actions = workflow.allowed_actions(session, detail.alert, actor)
     page = render_template(
         "alerts/detail.html",
         detail=detail,
         alert=detail.alert,
         sentence=explain.sentence(facts(detail)),
         chart=link_chart.layout(links.link_graph(session, alert_id), agency_names),
-        actions=workflow.allowed_actions(session, detail.alert, actor),
+        timeline_chart=charts.timeline(detail.timeline),
+        actions=actions,
+        next_step=recommend(detail.alert.status, [str(action) for action in actions]),
         decisions=disclosure.decisions(session, alert_id),
         agency_names=agency_names,
         hub=benign_hubs.marking_of(session, detail.alert),
@@ -139,6 +149,7 @@ def alert_action(alert_id: int) -> Response | tuple[str, int]:
     if chosen is None:
         abort(400)
     action = workflow.Action(chosen)
+    note = request.form.get("note") or None
     options = workflow.Options(
         case_route=request.form.get("case_route") or None,
         external_reference=request.form.get("external_reference") or None,
@@ -152,11 +163,19 @@ def alert_action(alert_id: int) -> Response | tuple[str, int]:
             alert_id=alert_id,
             action=action,
             actor=current_actor(),
-            note=request.form.get("note") or None,
+            note=note,
             options=options,
         )
     except (Conflict, InvalidRequest) as error:
         return _refused(alert_id, error)
+    if action == workflow.Action.DISMISS and (not note or request.form.get("confirm") != "yes"):
+        # dismissing hides a possibly real overlap: only with a reason and a confirmation
+        session.rollback()
+        return _detail_page(
+            alert_id,
+            error=_("To dismiss an alert, give the reason and tick the confirmation."),
+            status=422,
+        )
     session.commit()
     return _done(alert_id, _("Done: the alert's status was updated."))
 

@@ -7,6 +7,7 @@ from flask import render_template, request
 from matcher import audit, db
 from matcher.dashboard import params
 from matcher.dashboard.access import current_actor, requires
+from matcher.dashboard.audit_labels import audit_label
 from matcher.models import UserRole
 from matcher.services import actors, audit_log
 
@@ -42,6 +43,7 @@ def audit_log_page() -> str:
         filters=filters,
         actions=_action_choices(actions),
         verification=verification,
+        audit_label=audit_label,
         names=names,
         query_without=params.query_without,
     )

@@ -15,5 +15,5 @@ def _day(day: dt.date) -> str:
 
 
 def sentence(facts: Facts) -> str:
-    """Return '3 agencies in 2 regions share a phone number; first seen …' in the reader's words."""
+    """Return '3 agencies in 2 regions share a phone number; first observed …' in their words."""
     return explain(facts, language=reader_language(), format_day=_day)

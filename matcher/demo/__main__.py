@@ -218,6 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         "KRUISPUNT_DEMO_DIR": str(directory),
     }
     os.environ.update(env)
+    _run([str(BIN / "kruispunt-matcher"), "init"], env=env)
     _run([str(BIN / "kruispunt-matcher"), "db", "upgrade"], env=env)
     print(f"Demonstration federation in {directory} (scheme: {options.scheme})")
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from matcher import models  # noqa: F401  (registers the tables)
+from matcher import (
+    models,  # noqa: F401  (registers the tables)
+    pepper_record,  # noqa: F401  (registers its table)
+)
 from matcher.db import make_engine
+from matcher.notifications import records  # noqa: F401  (registers the notifications' tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -112,14 +112,16 @@ class AlertDetail:
         return sorted({agency.region for agency in self.agencies})
 
     @property
-    def first_seen(self) -> dt.date:
+    def first_observed(self) -> dt.date:
+        """The earliest observation day of the alert's signals (its detection day if none)."""
         days = [entry.day for entry in self.timeline]
-        return min(days) if days else self.alert.first_seen.date()
+        return min(days) if days else self.alert.created_at.date()
 
     @property
-    def last_seen(self) -> dt.date:
+    def last_observed(self) -> dt.date:
+        """The latest observation day of the alert's signals (its detection day if none)."""
         days = [entry.day for entry in self.timeline]
-        return max(days) if days else self.alert.last_seen.date()
+        return max(days) if days else self.alert.created_at.date()
 
     @property
     def signals(self) -> int:
@@ -251,8 +253,8 @@ def facts(detail: AlertDetail) -> Facts:
         agencies=len(detail.agencies) or detail.alert.agency_count,
         regions=len(detail.regions) or detail.alert.region_count,
         signals=detail.signals or detail.alert.signal_count,
-        first_seen=detail.first_seen,
-        last_seen=detail.last_seen,
+        first_observed=detail.first_observed,
+        last_observed=detail.last_observed,
         linked=[(item.kind, item.level) for item in detail.linked],
         shared=[(item.kind, item.level) for item in detail.evidence],
     )

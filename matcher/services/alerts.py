@@ -38,6 +38,7 @@ from matcher.services.alert_detail import (
     involving,
     visible_to,
 )
+from matcher.services.observation import Observed, observed
 from matcher.services.released import released_alerts_for_agency
 
 __all__ = [
@@ -76,7 +77,8 @@ SORTS: dict[str, tuple[Any, ...]] = {
 class AlertFilter:
     """What to narrow the alert list to; None means no restriction.
 
-    ``since`` and ``until`` are inclusive days on the alert's last growth (``last_seen``).
+    ``since`` and ``until`` are inclusive days on the alert's ``updated_at``: the last time the
+    matcher added a signal to it.
     """
 
     status: str | None = None
@@ -101,8 +103,12 @@ class AlertSummary:
     agency_count: int
     region_count: int
     signal_count: int
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    #: the earliest and latest observation day of its signals (what the agencies reported)
+    first_observed: dt.date
+    last_observed: dt.date
+    #: the matcher's times: when it raised the alert, and when it last added a signal to it
+    detected_at: dt.datetime
+    updated_at: dt.datetime
     released_at: dt.datetime | None
     agencies: list[str] = field(default_factory=list)
 
@@ -207,12 +213,18 @@ def list_alerts(
         .limit(per_page)
     )
     alerts = list(session.exec(statement))
-    names = _agency_names(session, [alert.id for alert in alerts if alert.id is not None])
-    items = [_summary(alert, names.get(alert.id or 0, [])) for alert in alerts]
+    ids = [alert.id for alert in alerts if alert.id is not None]
+    names = _agency_names(session, ids)
+    periods = observed(session, ids)
+    items = [
+        _summary(alert, names.get(alert.id or 0, []), periods.get(alert.id or 0))
+        for alert in alerts
+    ]
     return AlertPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
 
 
-def _summary(alert: Alert, agencies: list[str]) -> AlertSummary:
+def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:
+    period = period or Observed(first=alert.created_at.date(), last=alert.created_at.date())
     return AlertSummary(
         id=alert.id or 0,
         kind=alert.kind,
@@ -222,8 +234,10 @@ def _summary(alert: Alert, agencies: list[str]) -> AlertSummary:
         agency_count=alert.agency_count,
         region_count=alert.region_count,
         signal_count=alert.signal_count,
-        first_seen=alert.first_seen,
-        last_seen=alert.last_seen,
+        first_observed=period.first,
+        last_observed=period.last,
+        detected_at=alert.created_at,
+        updated_at=alert.last_seen,
         released_at=alert.released_at,
         agencies=agencies,
     )

@@ -30,15 +30,15 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
 }
 _FRAMES: dict[str, dict[str, str]] = {
     "en": {
-        "sentence": "{who} in {where} {verb} {what}; first seen {first}, last seen {last}, "
+        "sentence": "{who} in {where} {verb} {what}; first observed {first}, last observed {last}, "
         "{signals}.",
         "linked": "{what}, linked through the same signals to {others}",
         "and": "and",
         "unknown": "an identifier of kind {kind}",
     },
     "nl": {
-        "sentence": "{who} in {where} {verb} {what}; voor het eerst gezien {first}, laatst "
-        "gezien {last}, {signals}.",
+        "sentence": "{who} in {where} {verb} {what}; voor het eerst waargenomen {first}, laatst "
+        "waargenomen {last}, {signals}.",
         "linked": "{what}, via dezelfde signalen verbonden met {others}",
         "and": "en",
         "unknown": "een gegeven van de soort {kind}",
@@ -55,8 +55,9 @@ class Facts:
     agencies: int
     regions: int
     signals: int
-    first_seen: dt.date
-    last_seen: dt.date
+    #: the earliest and latest observation day of the signals (docs/api.md, Dates)
+    first_observed: dt.date
+    last_observed: dt.date
     #: (kind, level) of the alerts linked to this one through the same signals
     linked: Sequence[tuple[str, str]] = ()
     #: (kind, level) of the rest of this alert's evidence: what else its signals share
@@ -127,8 +128,8 @@ def explain(
         where=_count(facts.regions, "region", language),
         verb=_WORDS[language]["share"][0 if facts.agencies == 1 else 1],
         what=what,
-        first=format_day(facts.first_seen),
-        last=format_day(facts.last_seen),
+        first=format_day(facts.first_observed),
+        last=format_day(facts.last_observed),
         signals=_count(facts.signals, "signal", language),
     ) + _differences(evidence, language)
 

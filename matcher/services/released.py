@@ -14,6 +14,7 @@ from matcher.errors import NotFound
 from matcher.models import Agency, AgencyKind, Alert, AlertAgency, AlertStatus, Signal, SignalToken
 from matcher.services.alert_detail import evidence_items
 from matcher.services.explanations import Facts, explain
+from matcher.services.observation import Observed, observed_or_detected
 
 
 def released_alerts_for_agency(session: Session, *, agency_id: int) -> list[ReleasedAlert]:
@@ -55,15 +56,16 @@ def _released(session: Session, alert: Alert, agency_id: int) -> ReleasedAlert:
         .order_by(col(Agency.name))
     )
     assert alert.id is not None and alert.released_at is not None
+    period = observed_or_detected(session, alert)
     return ReleasedAlert(
         alert_id=alert.id,
         kind=alert.kind,
         level=alert.level,
         status=alert.status,
         released_at=alert.released_at,
-        first_seen=alert.first_seen.date(),
-        last_seen=alert.last_seen.date(),
-        explanation=explain(released_facts(alert, session)),
+        first_observed=period.first,
+        last_observed=period.last,
+        explanation=explain(released_facts(alert, period, session)),
         strength=alert.strength,
         evidence=_evidence(session, alert.id),
         own_signals=[
@@ -90,10 +92,12 @@ def _evidence(session: Session, alert_id: int) -> list[AlertEvidence]:
     ]
 
 
-def released_facts(alert: Alert, session: Session | None = None) -> Facts:
-    """Return the facts an involved agency may read in a released alert's explanation.
+def released_facts(alert: Alert, period: Observed, session: Session | None = None) -> Facts:
+    """Return the facts an involved agency may read in an alert's explanation.
 
-    Given a session, the explanation names all the alert's evidence, near matches included.
+    ``period`` is the observation period the agency may know: of every signal once the alert is
+    released, of its own signals before. Given a session, the explanation names all the alert's
+    evidence, near matches included.
     """
     shared: list[tuple[str, str]] = []
     if session is not None and alert.id is not None:
@@ -104,7 +108,7 @@ def released_facts(alert: Alert, session: Session | None = None) -> Facts:
         agencies=alert.agency_count,
         regions=alert.region_count,
         signals=alert.signal_count,
-        first_seen=alert.first_seen.date(),
-        last_seen=alert.last_seen.date(),
+        first_observed=period.first,
+        last_observed=period.last,
         shared=shared,
     )

@@ -199,8 +199,8 @@ def test_alerts_and_key_epochs_are_parsed(matcher: ContractMatcher) -> None:
         level="e164",
         status="disclosed",
         released_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
-        first_seen=dt.date(2026, 5, 1),
-        last_seen=dt.date(2026, 5, 3),
+        first_observed=dt.date(2026, 5, 1),
+        last_observed=dt.date(2026, 5, 3),
         explanation="2 agencies hold a signal with the same phone (e164) token.",
         own_signals=[
             wire.AlertSignal(ref="A" * 22, category=Category.TIP, observed_on=dt.date(2026, 5, 1))

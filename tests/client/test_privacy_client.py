@@ -205,8 +205,8 @@ def released_alert(ref: str) -> wire.ReleasedAlert:
         level="e164",
         status="disclosed",
         released_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
-        first_seen=dt.date(2026, 5, 1),
-        last_seen=dt.date(2026, 5, 2),
+        first_observed=dt.date(2026, 5, 1),
+        last_observed=dt.date(2026, 5, 2),
         explanation="Two agencies hold a signal with the same phone number (e164).",
         own_signals=[
             wire.AlertSignal(ref=ref, category=wire.Category.TIP, observed_on=dt.date.today())

@@ -93,7 +93,8 @@ def test_the_detail_explains_the_alert_draws_its_cluster_and_is_audited(
 
     assert (
         "2 organisaties in 2 regio’s delen een telefoonnummer, via dezelfde signalen verbonden "
-        "met een adres; voor het eerst gezien 1 mrt 2026, laatst gezien 1 mrt 2026, 2 signalen."
+        "met een adres; voor het eerst waargenomen 1 mrt 2026, laatst waargenomen 1 mrt 2026, "
+        "2 signalen."
     ) in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'role="img"' in page
     # the link chart: the alert's two signals, coloured by agency, and the phone they share
@@ -103,7 +104,7 @@ def test_the_detail_explains_the_alert_draws_its_cluster_and_is_audited(
     shared = "Gemeente Utrecht 1 en Gemeente Amsterdam 1 delen: telefoonnummer (exact nummer)"
     assert f"{shared}, exact, sterk" in page
     # the alert the police signal links to is in the cluster table
-    assert "Politie Midden-Nederland" in page and "Stappen verwijderd" in page
+    assert "Politie Midden-Nederland" in page and "Afstand in stappen" in page
     assert "Advertentiemonitoring: 1" in page
     views = db_session.exec(select(AuditEntry).where(col(AuditEntry.action) == "alert.view")).all()
     assert [(entry.actor, entry.subject) for entry in views] == [
@@ -147,7 +148,7 @@ def test_withdrawing_a_signal_deletes_it_and_names_the_user_in_the_audit_log(
     signal_id, ref = world.utrecht_signal.id, world.utrecht_signal.ref
     dashboard.sign_in_as(world.analyst)
 
-    response = dashboard.post("/my/signals/withdraw", {"ref": ref})
+    response = dashboard.post("/my/signals/withdraw", {"ref": ref, "reason": "mistake"})
     page = dashboard.get("/my/signals").get_data(as_text=True)
 
     assert response.status_code == 303
@@ -194,9 +195,9 @@ def test_the_audit_page_filters_and_reports_a_broken_chain(
 
     intact = dashboard.get("/audit?action=user").get_data(as_text=True)
     assert "Keten gecontroleerd" in intact
-    assert "<td>user.add</td>" in intact and "<td>agency.add</td>" not in intact
+    assert "(user.add)</span></td>" in intact and "(agency.add)</span>" not in intact
     actor = dashboard.get(f"/audit?actor=user:{world.auditor.id}").get_data(as_text=True)
-    assert "<td>audit.read</td>" in actor and "<td>user.add</td>" not in actor
+    assert "(audit.read)</span></td>" in actor and "(user.add)</span>" not in actor
     assert dashboard.get("/audit?since=2000-01-01&until=2000-01-02").status_code == 200
     first = db_session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).first()
     assert first is not None

@@ -259,7 +259,8 @@ def test_the_key_service_does_not_import_the_matcher() -> None:
 
     code = (
         "import sys, keyservice, keyservice.api, keyservice.commands;"
-        "keyservice.create_app({'KEYSERVICE_DATABASE_URL': 'sqlite://'});"
+        "keyservice.create_app("
+        "{'KEYSERVICE_DATABASE_URL': 'sqlite://', 'KEYSERVICE_KEY_DIR': 'keys'});"
         "sys.exit(any(m == 'matcher' or m.startswith('matcher.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

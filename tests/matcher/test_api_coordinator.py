@@ -199,7 +199,7 @@ def test_the_detail_explains_who_shares_what_since_when(
 
     assert body["explanation"] == (
         "2 agencies in 2 regions share a phone number; "
-        "first seen 2026-03-01, last seen 2026-04-02, 3 signals."
+        "first observed 2026-03-01, last observed 2026-04-02, 3 signals."
     )
     agencies = {item["name"]: item for item in body["agencies"]}
     assert agencies["Gemeente Utrecht"]["categories"] == {

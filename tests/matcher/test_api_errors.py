@@ -192,6 +192,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(
             "TESTING": True,
             "DATABASE_URL": database_url,
             "PEPPER_FILE": str(pepper_file),
+            "SECRET_KEY": "test-secret-key",
             "INSTANCE_PATH": str(tmp_path),
             "MAX_BATCH_BYTES": 4096,
         }
@@ -316,6 +317,7 @@ def test_health_is_503_when_the_database_cannot_be_reached(
         {
             "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
             "PEPPER_FILE": str(pepper_file),
+            "SECRET_KEY": "test-secret-key",
             "INSTANCE_PATH": str(tmp_path),
         }
     )

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, select
 
 from matcher import config, create_app
 from matcher.commands import main
+from matcher.instance import init_instance
 from matcher.models import Agency, ApiToken, AuditEntry, KeyEpoch, Signal, UserAccount
 from tests.conftest import TEST_PASSWORD, create_postgres_database, drop_postgres_database
 
@@ -249,12 +250,12 @@ def test_every_administration_command_is_audited_with_the_console_user(
 
 
 def test_settings_lists_every_setting_without_the_database_password(tmp_path: Path) -> None:
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": "postgresql+psycopg://matcher:s3cret@db.internal/kp",
-        }
-    )
+    settings = {
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": "postgresql+psycopg://matcher:s3cret@127.0.0.1:1/kp",
+    }
+    init_instance(settings, environ={})
+    app = create_app(settings)
 
     result = app.test_cli_runner().invoke(args=["settings"])
 
@@ -294,6 +295,7 @@ def test_the_migrations_build_exactly_the_models_schema(
         {
             "DATABASE_URL": fresh_database_url,
             "PEPPER_FILE": str(pepper_file),
+            "SECRET_KEY": "test-secret-key",
             "INSTANCE_PATH": str(tmp_path),
         }
     )
@@ -320,6 +322,7 @@ def test_the_link_migration_keeps_existing_alerts_and_grades_them(
 ) -> None:
     app = create_app(
         {
+            "SECRET_KEY": "test-secret-key",
             "DATABASE_URL": fresh_database_url,
             "PEPPER_FILE": str(pepper_file),
             "INSTANCE_PATH": str(tmp_path),

@@ -5,7 +5,7 @@ overlaps are still to be found. An existing database has found every overlap alr
 queue starts empty.
 
 Revision ID: 20261201_1400_ingest_queue
-Revises: 20261201_1100_security
+Revises: 20261201_1310_notifications
 Create Date: 2026-12-01 14:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "20261201_1400_ingest_queue"
-down_revision: str | None = "20261201_1100_security"
+down_revision: str | None = "20261201_1310_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
