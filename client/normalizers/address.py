@@ -42,7 +42,8 @@ DEFAULT_COUNTRY = "NL"
 _CONTEXT = frozenset({"country"})
 
 #: 's-Hertogenbosch, 's Gravenhage, 't Zand: the article belongs to the name, not a house letter.
-_ARTICLE = re.compile(r"(?<![a-z0-9])'?([st])['\-] ?(?=[a-z])|(?<![a-z0-9])'([st]) (?=[a-z])")
+#: Not after a dash: in '1-s-a' the 's' is a house letter of its own.
+_ARTICLE = re.compile(r"(?<![a-z0-9\-])'?([st])['\-] ?(?=[a-z])|(?<![a-z0-9])'([st]) (?=[a-z])")
 _SEGMENT_BREAKS = re.compile(r"[;|\n\r]")
 _NOISE = re.compile(r"[^a-z0-9,/\- ]+")
 _SPACES = re.compile(r" +")

@@ -171,3 +171,12 @@ def test_a_house_number_word_is_never_a_street(raw: str) -> None:
     # read as a street, 'no' would come back as 'number 1' from its own canonical form
     with pytest.raises(NormalizationError, match="no street name"):
         address.normalize(raw)
+
+
+def test_a_house_letter_after_a_dash_is_not_an_article() -> None:
+    # 's-Hertogenbosch joins its article; in '1-S-A' the S is a house letter and Ede the city
+    canonical = address.normalize("Dorpsweg 1-S-A, Ede")
+
+    assert canonical == "NL dorpsweg 1-S-A, ede"
+    assert address.normalize(canonical) == canonical
+    assert address.normalize("Markt 1, 's-Hertogenbosch") == "NL markt 1, denbosch"
