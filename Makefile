@@ -23,7 +23,9 @@ browser:
 	  else echo "chromium is missing: sudo apt-get install -y chromium (browser tests will be skipped)"; fi; }
 
 test: install browser
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider --ignore=tests/test_demo_canary.py $(PYTEST_ARGS)
+	# the demonstrations start their own servers and CLI processes: run them in a process of their own
+	$(BIN)/python -m pytest -p no:cacheprovider tests/test_demo_canary.py $(PYTEST_ARGS)
 
 check: install
 	$(BIN)/ruff check .
