@@ -106,6 +106,19 @@ def clean_db(db_engine: Engine) -> Iterator[Engine]:
         empty_tables(db_engine)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, shared by the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard import live
+
+    with sync_playwright() as playwright:
+        chromium = live.launch(playwright)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def pepper_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A pepper file made the way the embedded default makes it (0600)."""
