@@ -39,7 +39,8 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     An alert's kinds include those of its evidence, so the alert a given one is evidence of is
     refreshed too. A caller that detaches evidence passes the alert it left (its ``link_id`` is
     gone by then). Two detection transactions may refresh one alert's kinds at once (evidence of
-    two tokens of one link): the inserts skip rows the other just wrote instead of failing.
+    two tokens of one link): the inserts skip rows the other just wrote instead of failing, and
+    rows that stay are neither deleted nor written again.
     """
     given = sorted(set(alert_ids))
     if not given:
@@ -68,12 +69,34 @@ def refresh_all(session: Session) -> None:
 
 
 def _refresh_regions(session: Session, among_ids: Any) -> None:
-    session.execute(delete(ALERT_REGIONS).where(among_ids(ALERT_REGIONS.c.alert_id)))
+    """Delete the rows no agency of the alert stands for any more; add the missing ones.
+
+    Only what changed is written: a recount that leaves an alert's regions as they were (the
+    usual case at ingest) deletes nothing and inserts nothing, and takes no row lock.
+    """
+    held = (
+        select(ALERT_AGENCIES.c.alert_id)
+        .select_from(ALERT_AGENCIES.join(AGENCIES, AGENCIES.c.id == ALERT_AGENCIES.c.agency_id))
+        .where(
+            ALERT_AGENCIES.c.alert_id == ALERT_REGIONS.c.alert_id,
+            AGENCIES.c.region == ALERT_REGIONS.c.region,
+        )
+    )
+    session.execute(delete(ALERT_REGIONS).where(among_ids(ALERT_REGIONS.c.alert_id), ~exists(held)))
     session.execute(_insert_regions(session, among_ids))
 
 
 def _refresh_kinds(session: Session, among_ids: Any) -> None:
-    session.execute(delete(ALERT_KINDS).where(among_ids(ALERT_KINDS.c.alert_id)))
+    """Delete the kinds neither the alert nor its evidence has any more; add the missing ones."""
+    own = select(ALERTS.c.id).where(
+        ALERTS.c.id == ALERT_KINDS.c.alert_id, ALERTS.c.kind == ALERT_KINDS.c.kind
+    )
+    linked = select(ALERTS.c.id).where(
+        ALERTS.c.link_id == ALERT_KINDS.c.alert_id, ALERTS.c.kind == ALERT_KINDS.c.kind
+    )
+    session.execute(
+        delete(ALERT_KINDS).where(among_ids(ALERT_KINDS.c.alert_id), ~exists(own), ~exists(linked))
+    )
     session.execute(_insert_kinds(session, among_ids))
 
 

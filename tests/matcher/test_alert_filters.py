@@ -211,7 +211,19 @@ def test_refresh_repairs_what_a_change_outside_it_left_stale(world: World) -> No
         alert_filters.refresh(session, [second.id or 0])
         session.commit()
     assert_filters_exact(world.engine)
-    assert listed(world, {"Oost"}, kind="address") == [first.id]
+    assert first.kind != second.kind
+    assert listed(world, {"Oost"}, kind=second.kind) == [first.id]  # under its evidence's kind
+    # and back: detached evidence takes its kind away from the alert it left
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == second.id).values(link_id=None))  # type: ignore[arg-type]
+        session.commit()
+    with pytest.raises(AssertionError, match="kinds went stale"):
+        assert_filters_exact(world.engine)
+    with Session(world.engine) as session:
+        alert_filters.refresh(session, [second.id or 0, first.id or 0])
+        session.commit()
+    assert_filters_exact(world.engine)
+    assert listed(world, {"Oost"}, kind=second.kind) == [second.id]
 
 
 def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World) -> None:
