@@ -349,6 +349,7 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
     import datetime as dt
 
     from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+    from matcher.services import alert_filters
     from matcher.services.strength import Evidence, strength
 
     def make(
@@ -400,6 +401,8 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
                     last_seen=moment,
                 )
             )
+        db_session.flush()
+        alert_filters.refresh(db_session, [alert.id])
         db_session.commit()
         return alert
 

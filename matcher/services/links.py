@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from client import kinds
 from matcher import alert_states
+from matcher.services import alert_filters
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
@@ -69,6 +70,7 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
         # graded at once: the next alert of this batch reads the grade to choose its link
         regrade(session, [target or alert.id])
         touched.add(target or alert.id)
+    alert_filters.refresh(session, touched)
     return touched
 
 
@@ -94,6 +96,7 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
             touched.update((alert_id, primary))
     regrade(session, touched)
+    alert_filters.refresh(session, touched)
     return touched
 
 

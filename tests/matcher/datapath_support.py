@@ -26,7 +26,15 @@ from sqlmodel import Session, SQLModel
 
 from client import wire
 from matcher.db import create_schema, make_engine
-from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+from matcher.models import (
+    Agency,
+    Alert,
+    AlertAgency,
+    AlertKind,
+    AlertRegion,
+    SignalToken,
+    TokenEntry,
+)
 from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest, retention
 from tests.conftest import empty_tables
@@ -277,3 +285,33 @@ def assert_consistent(engine: Engine) -> None:
                 assert links.get(alert.id, {}) == {}
             else:
                 assert alert.agency_count == len(holders.get(alert.token, {}))
+    assert_filters_exact(engine)
+
+
+def expected_filters(session: Session) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """Recompute every alert's regions and kinds from their sources, as the list once derived
+    them per alert: the regions of its alert_agency rows' agencies; its own kind and its
+    evidence's (the alerts whose link_id names it)."""
+    regions = {agency.id: agency.region for agency in session.execute(select(Agency)).scalars()}
+    every_alert = list(session.execute(select(Alert)).scalars())
+    expected_regions = {
+        (link.alert_id, regions[link.agency_id])
+        for link in session.execute(select(AlertAgency)).scalars()
+    }
+    expected_kinds = {(alert.id, alert.kind) for alert in every_alert if alert.id is not None}
+    expected_kinds |= {(alert.link_id, alert.kind) for alert in every_alert if alert.link_id}
+    return expected_regions, expected_kinds
+
+
+def assert_filters_exact(engine: Engine) -> None:
+    """Check the list's stored regions and kinds against a recount from their sources."""
+    with Session(engine) as session:
+        expected_regions, expected_kinds = expected_filters(session)
+        stored_regions = {
+            (row.alert_id, row.region) for row in session.execute(select(AlertRegion)).scalars()
+        }
+        stored_kinds = {
+            (row.alert_id, row.kind) for row in session.execute(select(AlertKind)).scalars()
+        }
+    assert stored_regions == expected_regions, "an alert's stored regions went stale"
+    assert stored_kinds == expected_kinds, "an alert's stored kinds went stale"
