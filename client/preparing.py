@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -28,7 +28,7 @@ from client import wire
 from client.errors import ClientError
 from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
-from client.signals import Rejection, RowReader, RowSignal
+from client.signals import Encoder, Rejection, RowReader, RowSignal
 
 Chunk = list[tuple[int, tuple[str, ...]]]
 
@@ -48,9 +48,12 @@ class ChunkResult(NamedTuple):
 
 def token_texts(tokens: list[bytes]) -> list[str]:
     """Return the wire text of each token; refuse a scheme's token of the wrong length."""
-    if any(len(token) != wire.TOKEN_BYTES for token in tokens):
-        raise ClientError(f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes")
-    return wire.encode_tokens(tokens)
+    try:
+        return wire.encode_tokens(tokens)
+    except ValueError:
+        raise ClientError(
+            f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes"
+        ) from None
 
 
 def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
@@ -82,12 +85,66 @@ def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
     return result._replace(pending=[])
 
 
+def item_encoder(scheme: Scheme) -> Encoder:
+    """Return what writes an identifier's token items with a scheme computed in this process.
+
+    ``hmac`` tokens are made per identifier (``HmacScheme.tokenize_values``: no MatchKey per
+    key); the reader remembers them per cell and canonical value, so a repeated operator or
+    address costs one dictionary lookup instead of its normalization, near keys and MACs.
+    """
+    tokenize_values = getattr(scheme, "tokenize_values", None)
+
+    def encode(kind: str, keys: list[tuple[str, str]], prefixes: Mapping[str, str]) -> str:
+        if tokenize_values is not None:
+            tokens: list[bytes] = tokenize_values(kind, keys)
+        else:
+            tokens = scheme.tokenize([MatchKey(kind, level, value) for level, value in keys])
+        if len(tokens) != len(keys):
+            raise ClientError("the scheme returned a different number of tokens than keys")
+        try:
+            return wire.token_items_text(keys, prefixes, tokens)
+        except ValueError:
+            raise ClientError(
+                f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes"
+            ) from None
+
+    return encode
+
+
+def local(scheme: Scheme) -> bool:
+    """Say whether a scheme computes tokens in this process (``hmac``), not at a key service."""
+    return scheme.name is wire.SchemeName.HMAC
+
+
+def written(result: ChunkResult) -> ChunkResult:
+    """Write the signals of a chunk whose rows hold their token items already."""
+    refs = wire.new_refs(len(result.pending))
+    metadata: dict[tuple[object, ...], str] = {}  # few distinct (category, dates) per chunk
+    signal_json = wire.signal_json
+    origins = result.origins
+    signals = result.signals
+    for ref, row in zip(refs, result.pending, strict=True):
+        shared = (row.category, row.observed_on, row.retain_until)
+        middle = metadata.get(shared) or metadata.setdefault(
+            shared, wire.signal_metadata_json(row.category, row.observed_on, row.retain_until)
+        )
+        origins.append((ref, row.row, row.case_number))
+        signals.append(signal_json(ref, middle, row.items))
+    return result._replace(pending=[])
+
+
 class ChunkWorker:
-    """Read chunks of rows under one plan; tokenize too when given a scheme."""
+    """Read chunks of rows under one plan; tokenize too when given a scheme.
+
+    A local scheme's tokens are written as each row is read; a remote scheme is asked once
+    per chunk for the keys of all its rows.
+    """
 
     def __init__(self, plan: RowPlan, scheme: Scheme | None) -> None:
-        self._reader = RowReader(plan)
-        self._scheme = scheme
+        encoder = item_encoder(scheme) if scheme is not None and local(scheme) else None
+        self._reader = RowReader(plan, encoder)
+        self._scheme = scheme if encoder is None else None
+        self._encoded = encoder is not None
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
         with no_cyclic_gc():
@@ -111,7 +168,9 @@ class ChunkWorker:
         result = ChunkResult(
             len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch
         )
-        return tokenize(result, self._scheme) if self._scheme is not None else result
+        if self._scheme is not None:
+            return tokenize(result, self._scheme)
+        return written(result) if self._encoded else result
 
 
 @contextmanager
@@ -168,7 +227,6 @@ def chunk_results(
 ) -> Iterator[ChunkResult]:
     """Yield each chunk's result in order, on worker processes once the export is large."""
     workers = workers or available_cores()
-    local = scheme.name is wire.SchemeName.HMAC
     chunks = iter(chunks)
     buffered: list[Chunk] = []
     seen = 0
@@ -183,7 +241,7 @@ def chunk_results(
             yield work(chunk)
         return
     yield from _pooled(
-        itertools.chain(buffered, chunks), plan, scheme, scheme if local else None, workers
+        itertools.chain(buffered, chunks), plan, scheme, scheme if local(scheme) else None, workers
     )
 
 
