@@ -22,11 +22,11 @@ from functools import cached_property
 from typing import NamedTuple
 from uuid import UUID
 
-from client import kinds, wire
+from client import wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
-from client.preparing import ChunkResult, chunk_results, no_cyclic_gc
+from client.preparing import ChunkResult, chunk_results, kind_marks, no_cyclic_gc
 from client.reading import Export, ReadingTally
 from client.schemes.base import Scheme
 from client.signals import Rejection
@@ -161,9 +161,9 @@ class Preparation:
         self._threshold = parallel_threshold
         self._chunk_rows = chunk_rows
         self._on_progress = on_progress
-        # Only the mapped kinds can occur: each kind counted is one more pass over a payload.
-        mapped = {kind for _, _, kind, _ in self._plan.identifiers}
-        self._kinds = [kind for kind in kinds.names() if kind in mapped]
+        # Only the mapped kinds can occur; where the signals are written, each signal's tokens
+        # are counted per kind in this order (ChunkResult.kind_tokens).
+        self._kinds = kind_marks(self._plan)[0]
         self._header = wire.batch_header_json(
             scheme=scheme.name.value,
             fingerprint=scheme.fingerprint,
@@ -174,6 +174,7 @@ class Preparation:
     def __iter__(self) -> Iterator[PreparedBatch]:
         signals: list[str] = []
         origins: list[tuple[str, int, str | None]] = []
+        counts: list[tuple[int, ...]] = []
         size, budget, used = self._batch_size, self._batch_bytes, 0
         results = chunk_results(
             self._chunks(),
@@ -190,19 +191,22 @@ class Preparation:
                 if result is None:
                     break
                 self._count(result)
-                for signal, origin in zip(result.signals, result.origins, strict=True):
+                for signal, origin, count in zip(
+                    result.signals, result.origins, result.kind_tokens, strict=True
+                ):
                     # a batch ends at its number of signals or before its JSON grows too large
                     if signals and (len(signals) == size or used + len(signal) > budget):
-                        ready.append(self._batch(signals, origins))
-                        signals, origins, used = [], [], 0
+                        ready.append(self._batch(signals, origins, counts))
+                        signals, origins, counts, used = [], [], [], 0
                     signals.append(signal)
                     origins.append(origin)
+                    counts.append(count)
                     used += len(signal) + 1
             yield from ready
             if self._on_progress is not None:
                 self._on_progress()
         if signals:
-            yield self._batch(signals, origins)
+            yield self._batch(signals, origins, counts)
         if self._reading is not None:
             self._count_reading(self._reading)
 
@@ -238,15 +242,15 @@ class Preparation:
         report.blank_rows = tally.blank_rows
 
     def _batch(
-        self, signals: list[str], origins: list[tuple[str, int, str | None]]
+        self,
+        signals: list[str],
+        origins: list[tuple[str, int, str | None]],
+        kind_tokens: list[tuple[int, ...]],
     ) -> PreparedBatch:
         batch_id = wire.new_batch_id()
         payload = wire.batch_json(self._header, batch_id, signals)
-        # Counting in the finished text is exact (each token item names its kind once) and
-        # cheaper than counting per signal.
-        counts = Counter(
-            {kind: count for kind, count in _kind_counts(payload, self._kinds).items() if count}
-        )
+        totals = zip(self._kinds, map(sum, zip(*kind_tokens, strict=True)), strict=True)
+        counts = Counter({kind: count for kind, count in totals if count})
         self.report.batches += 1
         self.report.signals += len(signals)
         self.report.tokens += sum(counts.values())
@@ -259,10 +263,6 @@ class Preparation:
             scheme=self._scheme.name.value,
             key_epoch=int(self._scheme.epoch),
         )
-
-
-def _kind_counts(payload: str, names: Iterable[str]) -> dict[str, int]:
-    return {kind: payload.count(wire.kind_mark(kind)) for kind in names}
 
 
 def prepare(

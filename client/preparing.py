@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import NamedTuple
 
-from client import wire
+from client import kinds, wire
 from client.errors import ClientError
 from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
@@ -44,6 +44,24 @@ class ChunkResult(NamedTuple):
     identifiers: Counter[str]
     pending: list[RowSignal]
     assumed_dutch: int
+    #: per signal, its number of tokens of each mapped kind (in the order of ``kind_marks``)
+    kind_tokens: list[tuple[int, ...]]
+
+
+def kind_marks(plan: RowPlan) -> tuple[list[str], list[str]]:
+    """Return the kinds a plan maps, in registry order, and the text that marks each kind's
+    token items in a signal's JSON (``wire.kind_mark``)."""
+    mapped = {kind for _, _, kind, _ in plan.identifiers}
+    names = [kind for kind in kinds.names() if kind in mapped]
+    return names, [wire.kind_mark(kind) for kind in names]
+
+
+def counted(result: ChunkResult, marks: list[str]) -> ChunkResult:
+    """Count each signal's tokens per kind where the signals are written (on a worker, not in
+    the process that writes the batches): exact, since each token item names its kind once."""
+    return result._replace(
+        kind_tokens=[tuple(map(signal.count, marks)) for signal in result.signals]
+    )
 
 
 def token_texts(tokens: list[bytes]) -> list[str]:
@@ -56,7 +74,7 @@ def token_texts(tokens: list[bytes]) -> list[str]:
         ) from None
 
 
-def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
+def tokenize(result: ChunkResult, scheme: Scheme, marks: list[str]) -> ChunkResult:
     """Compute the tokens of a chunk's pending rows in one call and write their signals.
 
     A signal's JSON is written field for field as pydantic writes a wire.SignalItem.
@@ -82,7 +100,7 @@ def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
         result.origins.append((ref, row.row, row.case_number))
         result.signals.append(wire.signal_json(ref, middle, items[start:end]))
         start = end
-    return result._replace(pending=[])
+    return counted(result._replace(pending=[]), marks)
 
 
 def item_encoder(scheme: Scheme) -> Encoder:
@@ -116,7 +134,7 @@ def local(scheme: Scheme) -> bool:
     return scheme.name is wire.SchemeName.HMAC
 
 
-def written(result: ChunkResult) -> ChunkResult:
+def written(result: ChunkResult, marks: list[str]) -> ChunkResult:
     """Write the signals of a chunk whose rows hold their token items already."""
     refs = wire.new_refs(len(result.pending))
     metadata: dict[tuple[object, ...], str] = {}  # few distinct (category, dates) per chunk
@@ -130,7 +148,7 @@ def written(result: ChunkResult) -> ChunkResult:
         )
         origins.append((ref, row.row, row.case_number))
         signals.append(signal_json(ref, middle, row.items))
-    return result._replace(pending=[])
+    return counted(result._replace(pending=[]), marks)
 
 
 class ChunkWorker:
@@ -145,6 +163,7 @@ class ChunkWorker:
         self._reader = RowReader(plan, encoder)
         self._scheme = scheme if encoder is None else None
         self._encoded = encoder is not None
+        self._marks = kind_marks(plan)[1]
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
         with no_cyclic_gc():
@@ -166,11 +185,11 @@ class ChunkWorker:
                 pending.append(outcome)
                 identifiers.update(outcome.identifiers)
         result = ChunkResult(
-            len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch
+            len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch, []
         )
         if self._scheme is not None:
-            return tokenize(result, self._scheme)
-        return written(result) if self._encoded else result
+            return tokenize(result, self._scheme, self._marks)
+        return written(result, self._marks) if self._encoded else result
 
 
 @contextmanager
@@ -259,13 +278,14 @@ def _pooled(
         initargs=(plan, worker_scheme),
     )
     pending: deque[Future[ChunkResult]] = deque()
+    marks = kind_marks(plan)[1]
     try:
         for chunk in chunks:
             pending.append(pool.submit(_work, chunk))
             if len(pending) > 2 * workers:
-                yield _finished(pending.popleft(), scheme)
+                yield _finished(pending.popleft(), scheme, marks)
         while pending:
-            yield _finished(pending.popleft(), scheme)
+            yield _finished(pending.popleft(), scheme, marks)
     except BrokenProcessPool:
         raise ClientError(
             "a worker process stopped unexpectedly (out of memory?); run with one worker"
@@ -275,6 +295,6 @@ def _pooled(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finished(future: Future[ChunkResult], scheme: Scheme) -> ChunkResult:
+def _finished(future: Future[ChunkResult], scheme: Scheme, marks: list[str]) -> ChunkResult:
     result = future.result()
-    return tokenize(result, scheme) if result.pending else result
+    return tokenize(result, scheme, marks) if result.pending else result
