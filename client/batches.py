@@ -13,6 +13,7 @@ Large exports are spread over worker processes (``client.preparing``).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections import Counter
@@ -191,17 +192,24 @@ class Preparation:
                 if result is None:
                     break
                 self._count(result)
-                for signal, origin, count in zip(
-                    result.signals, result.origins, result.kind_tokens, strict=True
+                written = result.signals
+                start = 0
+                for end in batch_ends(
+                    [len(signal) for signal in written],
+                    size=size,
+                    budget=budget,
+                    held=len(signals),
+                    used=used,
                 ):
-                    # a batch ends at its number of signals or before its JSON grows too large
-                    if signals and (len(signals) == size or used + len(signal) > budget):
+                    if end < 0:  # the batch being filled is full: close it
                         ready.append(self._batch(signals, origins, counts))
                         signals, origins, counts, used = [], [], [], 0
-                    signals.append(signal)
-                    origins.append(origin)
-                    counts.append(count)
-                    used += len(signal) + 1
+                        continue
+                    signals += written[start:end]
+                    origins += result.origins[start:end]
+                    counts += result.kind_tokens[start:end]
+                    used += sum(map(len, written[start:end])) + end - start
+                    start = end
             yield from ready
             if self._on_progress is not None:
                 self._on_progress()
@@ -263,6 +271,35 @@ class Preparation:
             scheme=self._scheme.name.value,
             key_epoch=int(self._scheme.epoch),
         )
+
+
+def batch_ends(
+    lengths: list[int], *, size: int, budget: int, held: int, used: int
+) -> Iterator[int]:
+    """Say where signals of these JSON lengths go, after a batch holding ``held`` signals of
+    ``used`` characters (each signal and its comma): yields the end (exclusive) of each run
+    that joins the batch being filled, and -1 wherever that batch is full and a new one starts.
+
+    A batch ends at ``size`` signals or before its signals pass ``budget`` characters; a
+    signal larger than the budget goes on its own. The same as deciding signal by signal,
+    but found by bisection on cumulative sizes: the preparing process handles every signal.
+    """
+    ends = list(itertools.accumulate(length + 1 for length in lengths))
+    start, total = 0, len(lengths)
+    while start < total:
+        before = ends[start - 1] if start else 0
+        room = min(total, start + size - held)
+        end = bisect.bisect_right(ends, budget + 1 - used + before, start, room)
+        if end == start and not held:
+            end = start + 1
+        if end > start:
+            yield end
+            held += end - start
+            used += ends[end - 1] - before
+        if end < total:
+            yield -1
+            held = used = 0
+        start = end
 
 
 def prepare(
