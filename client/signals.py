@@ -7,6 +7,10 @@ category, a retention period already over) is rejected whole. A date of birth th
 the person cell fall back to its name-only key, and the date column is reported.
 
 Nothing here ever puts a cell's content in a message: rules come from NormalizationError.rule.
+
+Speed: a reader remembers what each cell gave (per column, with the row's hints where the column
+takes them) and, with an encoder, each canonical value's token items, within a bounded budget: a
+batch repeats its operators, addresses and names. The memory lives in the worker's process only.
 """
 
 from __future__ import annotations
