@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from client import kinds
 from matcher import alert_states
-from matcher.services import alert_filters
+from matcher.services import alert_filters, status_counts
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
@@ -71,6 +71,7 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
         regrade(session, [target or alert.id])
         touched.add(target or alert.id)
     alert_filters.refresh(session, touched)
+    status_counts.refresh(session, alert_ids)  # those made evidence leave the list's counts
     return touched
 
 
@@ -225,9 +226,11 @@ def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:
 
 def regrade(session: Session, alert_ids: Iterable[int]) -> None:
     """Grade each alert again from its evidence (its own token and those linked to it)."""
-    for alert_id in sorted(set(alert_ids)):
+    graded = sorted(set(alert_ids))
+    for alert_id in graded:
         grade = strength(item for _, item in evidence_of(session, alert_id))
         session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(strength=grade))
+    status_counts.refresh(session, graded)
 
 
 #: the most signals a link chart draws (a hub would otherwise draw hundreds)
