@@ -6,7 +6,7 @@ strength) with ``alert_tally`` (the key each listed alert is counted under), by
 matcher.services.status_counts. An existing database gets both filled from its alerts and their
 stored regions, in one set-based statement each.
 
-Revision ID: 20261201_1600_alert_status_counts
+Revision ID: 20261201_1600_status_counts
 Revises: 20261201_1500_alert_filters
 Create Date: 2026-12-01 16:00:00
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "20261201_1600_alert_status_counts"
+revision: str = "20261201_1600_status_counts"
 down_revision: str | None = "20261201_1500_alert_filters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
