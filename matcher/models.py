@@ -287,7 +287,7 @@ class AlertRegion(SQLModel, table=True):
 
 
 class AlertTally(SQLModel, table=True):
-    """What a listed alert is counted under in ``alert_status_count``: its regions, status, strength.
+    """The key a listed alert is counted under in ``alert_status_count``: regions, status, strength.
 
     One row per alert the list shows (no ``link_id``); none for evidence of another alert. Kept by
     :func:`matcher.services.status_counts.refresh`, which compares it with the alert as it is now

@@ -85,8 +85,9 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
         stored = {
             row[0]: (row[1], row[2], row[3])
             for row in session.execute(
-                select(TALLIES.c.alert_id, TALLIES.c.regions, TALLIES.c.status, TALLIES.c.strength)
-                .where(among(session, TALLIES.c.alert_id, chunk))
+                select(
+                    TALLIES.c.alert_id, TALLIES.c.regions, TALLIES.c.status, TALLIES.c.strength
+                ).where(among(session, TALLIES.c.alert_id, chunk))
             )
         }
         for alert_id in chunk:
@@ -137,7 +138,9 @@ def _add(session: Session, moved: dict[Key, int]) -> None:
     folded: list[int] = []
     for chunk in chunks(keys):
         rows = session.execute(
-            select(COUNTS.c.id, COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.alerts)
+            select(
+                COUNTS.c.id, COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.alerts
+            )
             .where(tuple_(COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength).in_(list(chunk)))
             .order_by(COUNTS.c.id)
             .with_for_update(skip_locked=True)
@@ -171,11 +174,21 @@ def counts(
     """
     if viewer_regions is not None and not viewer_regions:
         return {}
-    statement = select(COUNTS.c.regions, COUNTS.c.status, func.sum(COUNTS.c.alerts)).group_by(
-        COUNTS.c.regions, COUNTS.c.status
+    graded = [COUNTS.c.strength.in_(strengths)] if strengths is not None else []
+    if viewer_regions is None and region is None:
+        every = (
+            select(COUNTS.c.status, func.sum(COUNTS.c.alerts))
+            .where(*graded)
+            .group_by(COUNTS.c.status)
+        )
+        summed = {status: int(number) for status, number in session.execute(every)}
+        return {status: number for status, number in summed.items() if number}
+    # the regions are matched here, not in SQL: a key's regions are a set, not a pattern
+    statement = (
+        select(COUNTS.c.regions, COUNTS.c.status, func.sum(COUNTS.c.alerts))
+        .where(*graded)
+        .group_by(COUNTS.c.regions, COUNTS.c.status)
     )
-    if strengths is not None:
-        statement = statement.where(COUNTS.c.strength.in_(strengths))
     found: Counter[str] = Counter()
     for regions, status, number in session.execute(statement):
         held = set(regions.split(SEPARATOR)) if regions else set()
@@ -232,7 +245,7 @@ def backfill_statements(dialect: str) -> list[Any]:
         source = "(SELECT alert_id, region FROM alert_region ORDER BY alert_id, region)"
     return [
         text(
-            "INSERT INTO alert_tally (alert_id, regions, status, strength)"
+            "INSERT INTO alert_tally (alert_id, regions, status, strength)"  # noqa: S608 (constants)
             " SELECT alert.id, coalesce(held.regions, ''), alert.status, alert.strength"
             f" FROM alert LEFT JOIN (SELECT alert_id, {joined} AS regions FROM {source} AS r"
             " GROUP BY alert_id) AS held ON held.alert_id = alert.id"

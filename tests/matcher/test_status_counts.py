@@ -217,7 +217,9 @@ def test_a_kind_or_period_filter_counts_from_the_alerts(world: World) -> None:
 
 
 @pytest.mark.postgres
-def test_concurrent_moves_of_one_key_keep_the_counts_exact(postgres_url: str, tmp_path: Path) -> None:
+def test_concurrent_moves_of_one_key_keep_the_counts_exact(
+    postgres_url: str, tmp_path: Path
+) -> None:
     """Threads move alerts of one key at once, each step its own transaction: none is lost."""
     with open_world("postgres", tmp_path, postgres_url) as world:
         north = world.agency("Gemeente Noord", region="Noord")
@@ -246,8 +248,7 @@ def test_concurrent_moves_of_one_key_keep_the_counts_exact(postgres_url: str, tm
                 errors.append(error)
 
         workers = [
-            threading.Thread(target=move, args=(ids[number::threads],))
-            for number in range(threads)
+            threading.Thread(target=move, args=(ids[number::threads],)) for number in range(threads)
         ]
         for worker in workers:
             worker.start()
@@ -317,11 +318,19 @@ def test_the_migration_counts_the_alerts_of_an_existing_database(
                         f"INSERT INTO alert ({columns}) VALUES (:id, NULL, 'phone', 'e164',"
                         " :status, 2, 1, 2, :at, :at, :at, :at, false, :strength, :link)"
                     ),
-                    {"id": number, "status": status, "strength": strength, "at": moment, "link": link},
+                    {
+                        "id": number,
+                        "status": status,
+                        "strength": strength,
+                        "at": moment,
+                        "link": link,
+                    },
                 )
                 for region in regions:
                     connection.execute(
-                        text("INSERT INTO alert_region (alert_id, region) VALUES (:alert, :region)"),
+                        text(
+                            "INSERT INTO alert_region (alert_id, region) VALUES (:alert, :region)"
+                        ),
                         {"alert": number, "region": region},
                     )
         upgraded = runner.invoke(args=["db", "upgrade"])

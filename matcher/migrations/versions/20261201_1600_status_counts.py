@@ -44,9 +44,7 @@ def upgrade() -> None:
         sa.Column("alerts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_alert_status_count_key", "alert_status_count", ["status", "strength"]
-    )
+    op.create_index("ix_alert_status_count_key", "alert_status_count", ["status", "strength"])
     # the backfill: what matcher.services.status_counts.refresh_all runs, as it stood here
     if op.get_bind().dialect.name == "postgresql":
         joined = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'
@@ -55,7 +53,7 @@ def upgrade() -> None:
         joined = "group_concat(region, char(31))"
         source = "(SELECT alert_id, region FROM alert_region ORDER BY alert_id, region)"
     op.execute(
-        "INSERT INTO alert_tally (alert_id, regions, status, strength)"
+        "INSERT INTO alert_tally (alert_id, regions, status, strength)"  # noqa: S608 (constants)
         " SELECT alert.id, coalesce(held.regions, ''), alert.status, alert.strength"
         f" FROM alert LEFT JOIN (SELECT alert_id, {joined} AS regions FROM {source} AS r"
         " GROUP BY alert_id) AS held ON held.alert_id = alert.id"
