@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
@@ -82,7 +82,7 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
             )
         }
         regions = _regions_of(session, chunk)
-        stored = {
+        tallied = {
             row[0]: (row[1], row[2], row[3])
             for row in session.execute(
                 select(
@@ -90,19 +90,27 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
                 ).where(among(session, TALLIES.c.alert_id, chunk))
             )
         }
+        added: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        gone: list[int] = []
         for alert_id in chunk:
             now = current.get(alert_id)
             new: Key | None = None
             if now is not None and now[2] is None:
                 new = (SEPARATOR.join(sorted(regions.get(alert_id, ()))), now[0], now[1])
-            old = stored.get(alert_id)
+            old = tallied.get(alert_id)
             if old == new:
                 continue
             if old is not None:
                 moved[old] -= 1
-            if new is not None:
-                moved[new] += 1
-            _write_tally(session, alert_id, old, new)
+            if new is None:
+                gone.append(alert_id)
+                continue
+            moved[new] += 1
+            row = {"tally_id": alert_id, "tally_regions": new[0]}
+            row |= {"tally_status": new[1], "tally_strength": new[2]}
+            (added if old is None else changed).append(row)
+        _write_tallies(session, added, changed, gone)
     _add(session, {key: number for key, number in moved.items() if number})
 
 
@@ -118,15 +126,24 @@ def _regions_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[
     return found
 
 
-def _write_tally(session: Session, alert_id: int, old: Key | None, new: Key | None) -> None:
-    if new is None:
-        session.execute(delete(TALLIES).where(TALLIES.c.alert_id == alert_id))
-        return
-    values = {"regions": new[0], "status": new[1], "strength": new[2]}
-    if old is None:
-        session.execute(insert(TALLIES).values(alert_id=alert_id, **values))
-    else:
-        session.execute(update(TALLIES).where(TALLIES.c.alert_id == alert_id).values(**values))
+def _write_tallies(
+    session: Session, added: list[dict[str, Any]], changed: list[dict[str, Any]], gone: list[int]
+) -> None:
+    """Write the tally rows of the alerts whose key moved: one statement per kind of change."""
+    values: dict[str, Any] = {
+        "regions": bindparam("tally_regions"),
+        "status": bindparam("tally_status"),
+        "strength": bindparam("tally_strength"),
+    }
+    if added:
+        session.execute(insert(TALLIES).values(alert_id=bindparam("tally_id"), **values), added)
+    if changed:
+        session.execute(
+            update(TALLIES).where(TALLIES.c.alert_id == bindparam("tally_id")).values(**values),
+            changed,
+        )
+    if gone:
+        session.execute(delete(TALLIES).where(among(session, TALLIES.c.alert_id, gone)))
 
 
 def _add(session: Session, moved: dict[Key, int]) -> None:
