@@ -40,8 +40,9 @@ from sqlmodel import Session
 from matcher import create_app, db
 from matcher.instance import init_instance
 from matcher.models import Agency, UserAccount
-from matcher.services import alert_filters
+from matcher.services import alert_filters, status_counts
 from matcher.services.alert_counts import detected_per_week
+from matcher.services.alerts import AlertFilter, _conditions
 from matcher.services.bulk import insert_rows
 from matcher.services.observation import observed
 from matcher.services.tables import ALERT_AGENCIES, ALERTS
@@ -195,9 +196,15 @@ def run(backend: str, url: str, options: argparse.Namespace) -> None:
             alert_filters.refresh_all(session)
             session.commit()
         stored = time.perf_counter() - begin
+        begin = time.perf_counter()
+        with Session(engine) as session:
+            status_counts.refresh_all(session)
+            session.commit()
+        tallied = time.perf_counter() - begin
         print(
             f"[{backend}] filled {options.alerts:,} alerts in {filled:.1f} s; "
-            f"stored their regions and kinds in {stored:.1f} s"
+            f"stored their regions and kinds in {stored:.1f} s; "
+            f"their counts per status in {tallied:.1f} s"
         )
         if backend == "postgres":
             with engine.connect() as connection:
@@ -236,8 +243,38 @@ def run(backend: str, url: str, options: argparse.Namespace) -> None:
 
 
 def time_the_list_extras(engine: Any, *, repeats: int, label: str) -> None:
-    """Time the list's two additions alone: alerts per week, and a page's observation days."""
+    """Time parts of the page alone: counts per status, alerts per week, observation days.
+
+    The counts per status are timed both ways in the same run: summed from the stored counts
+    (what the list reads now) and counted from the alerts (what it read before, and still reads
+    with a kind, agency or period filter).
+    """
+    from sqlalchemy import func
     from sqlmodel import select
+
+    default = AlertFilter(strengths=("strong", "medium"))
+    with Session(engine) as session:
+        for who, regions in (("admin", None), ("coordinator", {REGIONS[0]})):
+            stored_times, counted_times = [], []
+            for _ in range(repeats):
+                begin = time.perf_counter()
+                stored = status_counts.counts(
+                    session, viewer_regions=regions, strengths=default.strengths
+                )
+                stored_times.append((time.perf_counter() - begin) * 1000)
+                begin = time.perf_counter()
+                counted = dict(
+                    session.execute(
+                        select(ALERTS.c.status, func.count())
+                        .where(*_conditions(default, regions, with_status=False, for_counting=True))
+                        .group_by(ALERTS.c.status)
+                    ).all()
+                )
+                counted_times.append((time.perf_counter() - begin) * 1000)
+                assert stored == counted, (who, stored, counted)
+            for what, times in (("stored", stored_times), ("counted from alerts", counted_times)):
+                label_text = f"counts per status, {what}"
+                print(f"{label} {who:12} {label_text:56} {statistics.median(times):7.1f} ms")
 
     last_day = dt.date(2025, 1, 1) + dt.timedelta(minutes=600_000)
     with Session(engine) as session:

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import JSON as SA_JSON
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from matcher import append_only
@@ -284,6 +284,41 @@ class AlertRegion(SQLModel, table=True):
 
     alert_id: int = Field(foreign_key="alert.id", primary_key=True)
     region: str = Field(max_length=80, primary_key=True)
+
+
+class AlertTally(SQLModel, table=True):
+    """The key a listed alert is counted under in ``alert_status_count``: regions, status, strength.
+
+    One row per alert the list shows (no ``link_id``); none for evidence of another alert. Kept by
+    :func:`matcher.services.status_counts.refresh`, which compares it with the alert as it is now
+    and moves the alert's one count from the old key to the new.
+    """
+
+    __tablename__ = "alert_tally"
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    #: the alert's regions, sorted, joined by matcher.services.status_counts.SEPARATOR
+    regions: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=24)
+    strength: str = Field(max_length=8)
+
+
+class AlertStatusCount(SQLModel, table=True):
+    """A number of listed alerts with these regions, status and strength (the list's counts).
+
+    Not unique per key: a change adds a row of its own and folds the rows no other transaction
+    holds into it (:mod:`matcher.services.status_counts`), so concurrent changes never wait on
+    one counter row; a read sums the rows of a key.
+    """
+
+    __tablename__ = "alert_status_count"
+    __table_args__ = (Index("ix_alert_status_count_key", "status", "strength"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    regions: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=24)
+    strength: str = Field(max_length=8)
+    alerts: int = 0
 
 
 class AlertKind(SQLModel, table=True):

@@ -418,6 +418,7 @@ def record_approvals(session: Session, alert_id: int) -> None:
     from sqlmodel import col, select
 
     from matcher.models import Alert, AlertAgency, DisclosureDecision
+    from matcher.services import status_counts
 
     alert = session.get(Alert, alert_id)
     assert alert is not None
@@ -436,6 +437,7 @@ def record_approvals(session: Session, alert_id: int) -> None:
                 decided_by="test",
             )
         )
+    status_counts.refresh(session, [alert_id])
     session.commit()
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Table, delete, exists, select, union
 from sqlmodel import Session
 
 from matcher.models import AlertKind, AlertRegion
+from matcher.services import status_counts
 from matcher.services.bulk import among, chunks, dialect_insert
 from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERTS
 
@@ -58,6 +59,7 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
         _refresh_regions(session, lambda column, chunk=chunk: among(session, column, chunk))
     for chunk in chunks(sorted(primaries)):
         _refresh_kinds(session, lambda column, chunk=chunk: among(session, column, chunk))
+    status_counts.refresh(session, given)  # the list's counts per status read the regions
 
 
 def refresh_all(session: Session) -> None:

@@ -26,7 +26,7 @@ from matcher.models import (
     DisclosureDecision,
     utcnow,
 )
-from matcher.services import alert_filters
+from matcher.services import alert_filters, status_counts
 from matcher.services.alert_detail import (
     AgencyInvolvement,
     AlertDetail,
@@ -202,11 +202,7 @@ def list_alerts(
         raise InvalidRequest(
             f"page starts at 1; per_page is 1 to {MAX_PER_PAGE}.", code="invalid_query"
         )
-    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
-    counted = session.exec(
-        select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
-    )
-    counts = {str(status): int(number) for status, number in counted}
+    counts = _counts_per_status(session, filters, viewer_regions)
     total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
     # The page's ids first: the walk over the sort order reads the list's indexes only (they
     # hold every column it filters on), however deep the page; then the page's own rows.
@@ -230,6 +226,29 @@ def list_alerts(
         for alert in alerts
     ]
     return AlertPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
+
+
+def _counts_per_status(
+    session: Session, filters: AlertFilter, viewer_regions: set[str] | None
+) -> dict[str, int]:
+    """Count the alerts per status the filter matches, whatever status it names.
+
+    Filtered on regions and strength alone (the dashboard's default), the counts are read from
+    those stored per key (:mod:`matcher.services.status_counts`); a kind, agency or period
+    counts the matching alerts.
+    """
+    if filters.kind is None and filters.agency_id is None and not (filters.since or filters.until):
+        return status_counts.counts(
+            session,
+            viewer_regions=viewer_regions,
+            region=filters.region,
+            strengths=filters.strengths,
+        )
+    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
+    counted = session.exec(
+        select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
+    )
+    return {str(status): int(number) for status, number in counted}
 
 
 def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:
@@ -303,6 +322,7 @@ def release_alert(
     alert.released_at = now
     alert.updated_at = now
     session.add(alert)
+    status_counts.refresh(session, [alert_id])
     session.add(
         AlertEvent(
             alert_id=alert_id,
