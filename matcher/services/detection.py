@@ -54,9 +54,7 @@ def pending(session: Session) -> int:
 def claim(session: Session) -> Row[Any] | None:
     """Lock and return the oldest job no other transaction has claimed, or None."""
     oldest = (
-        select(
-            JOBS.c.id, JOBS.c.batch_id, JOBS.c.agency_id, JOBS.c.enqueued_at, JOBS.c.check_fresh
-        )
+        select(JOBS.c.id, JOBS.c.batch_id, JOBS.c.agency_id, JOBS.c.enqueued_at, JOBS.c.check_fresh)
         .order_by(JOBS.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -104,9 +102,7 @@ def shared_tokens(session: Session, *, batch_id: str) -> list[bytes]:
     the signal-id index of every partition answers), each probed against the token index.
     """
     bounds = session.execute(
-        select(func.min(SIGNALS.c.id), func.max(SIGNALS.c.id)).where(
-            SIGNALS.c.batch_id == batch_id
-        )
+        select(func.min(SIGNALS.c.id), func.max(SIGNALS.c.id)).where(SIGNALS.c.batch_id == batch_id)
     ).one()
     if bounds[0] is None:
         return []  # withdrawn before detection

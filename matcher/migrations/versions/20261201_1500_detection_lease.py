@@ -46,7 +46,10 @@ def _signal_token(name: str, **options: object) -> None:
 def _rebuild_signal_token(*, partitioned: bool) -> None:
     """Move signal_token's rows into a new table of the wanted layout (PostgreSQL)."""
     op.execute("ALTER TABLE signal_token RENAME TO signal_token_before")
-    op.execute("ALTER TABLE signal_token_before RENAME CONSTRAINT signal_token_pkey TO signal_token_before_pkey")
+    op.execute(
+        "ALTER TABLE signal_token_before "
+        "RENAME CONSTRAINT signal_token_pkey TO signal_token_before_pkey"
+    )
     op.execute("ALTER INDEX ix_signal_token_signal RENAME TO ix_signal_token_signal_before")
     if partitioned:
         _signal_token("signal_token", postgresql_partition_by="HASH (token)")
