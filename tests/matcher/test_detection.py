@@ -208,3 +208,28 @@ def test_the_worker_command_works_the_queue_off(
     assert result.exit_code == 0, result.output
     assert "Detected overlaps of 2 batches." in result.output
     assert db_session.execute(select(func.count()).select_from(Alert)).scalar_one() == 1
+
+
+def test_the_alert_list_says_detection_is_pending_until_the_worker_ran(
+    app: Any,
+    runner: Any,
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+    make_epoch: Callable[..., Any],
+    make_user: Callable[..., Any],
+) -> None:
+    from tests.dashboard.conftest import Dashboard
+
+    app.config["DETECTION"] = "external"
+    fingerprint = make_epoch().fingerprint
+    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
+    shared = raw_token()
+    for token in tokens:
+        assert _post(app, token, fingerprint, shared).status_code == 201
+    client = app.test_client()
+    Dashboard(client).sign_in_as(make_user("beheer", "admin"))
+    waiting = client.get("/alerts").get_data(as_text=True)
+    assert "Detectie loopt: 2 ingediende batches" in waiting
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    done = client.get("/alerts").get_data(as_text=True)
+    assert "Detectie loopt" not in done
