@@ -104,11 +104,14 @@ def shared_tokens(session: Session, *, batch_id: str) -> list[bytes]:
     same moment: their shared tokens are recounted once more, which changes no count (alerts
     are recounted from all signals, :mod:`.overlap`), and their own job finds them anyway.
     """
-    low, high = session.execute(
-        select(func.min(SIGNALS.c.id), func.max(SIGNALS.c.id)).where(SIGNALS.c.batch_id == batch_id)
-    ).one()
-    if low is None:
+    # the ids themselves, not min() and max(): PostgreSQL would answer those by walking the
+    # primary key from its end, filtering on the batch id (a scan growing with the store)
+    ids = list(
+        session.execute(select(SIGNALS.c.id).where(SIGNALS.c.batch_id == batch_id)).scalars()
+    )
+    if not ids:
         return []  # withdrawn before detection
+    low, high = min(ids), max(ids)
     mine = SIGNAL_TOKENS.alias("mine")
     other = SIGNAL_TOKENS.alias("other")
     held_elsewhere = exists(

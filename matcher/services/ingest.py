@@ -203,10 +203,10 @@ def _store(
     insert_rows(session, SIGNALS, SIGNAL_COLUMNS, [(*row, now) for row in prepared.signals])
     signal_ids = dict(
         session.execute(
-            # Core columns, not ORM attributes: no ORM row loading for thousands of rows
-            select(SIGNALS.c.ref, SIGNALS.c.id).where(
-                SIGNALS.c.batch_id == batch_id, SIGNALS.c.agency_id == agency_id
-            )
+            # Core columns, not ORM attributes: no ORM row loading for thousands of rows. The
+            # batch id alone: its batch row (primary key) is this transaction's, so every signal
+            # of that id is too; adding the agency made PostgreSQL AND in the agency's index
+            select(SIGNALS.c.ref, SIGNALS.c.id).where(SIGNALS.c.batch_id == batch_id)
         )
         .tuples()
         .all()
