@@ -14,7 +14,7 @@ from sqlalchemy import JSON as SA_JSON
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from matcher import append_only
+from matcher import append_only, partitions
 
 
 def utcnow() -> dt.datetime:
@@ -106,6 +106,9 @@ class DetectionJob(SQLModel, table=True):
     batch_id: str = Field(max_length=36, unique=True)
     agency_id: int
     enqueued_at: dt.datetime = Field(default_factory=utcnow)
+    #: the batch came through the API's submission limits: detection samples its tokens for
+    #: the unusual-submission signal (matcher.services.submission_limits.check_fresh)
+    check_fresh: bool = False
 
 
 class SubmissionDay(SQLModel, table=True):
@@ -143,7 +146,12 @@ class SignalToken(SQLModel, table=True):
 
     __tablename__ = "signal_token"
     # SQLite: the primary key is the table (no rowid b-tree beside it): half the writes per token
-    __table_args__ = (Index("ix_signal_token_signal", "signal_id"), {"sqlite_with_rowid": False})
+    # PostgreSQL: hash-partitioned by token (matcher.partitions), so each partition's index stays
+    # a sixteenth of the whole; Citus distributes the same table by the same column
+    __table_args__ = (
+        Index("ix_signal_token_signal", "signal_id"),
+        {"sqlite_with_rowid": False, "postgresql_partition_by": "HASH (token)"},
+    )
 
     token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
     signal_id: int = Field(primary_key=True)
@@ -152,25 +160,23 @@ class SignalToken(SQLModel, table=True):
     level: str = Field(max_length=12)
 
 
-class TokenEntry(SQLModel, table=True):
-    """One row per distinct peppered token.
+partitions.attach(SignalToken.__table__)  # type: ignore[attr-defined]
 
-    Upserting this row takes a row lock that serializes concurrent batches holding the same
-    token, so that an overlap between two agencies submitting at the same moment is never lost.
+
+class DetectionLease(SQLModel, table=True):
+    """The one row whose lock serializes everything that recounts alerts from signals.
+
+    A detection job, a withdrawal and a purge upsert this row first and hold its lock until they
+    commit, so there is never a second detector at work: each one sees every signal committed
+    before it, and one join of a batch's tokens against ``signal_token`` finds all its overlaps
+    (:mod:`matcher.services.lease`). A plain row lock: it works the same on Citus (a reference
+    table), where advisory locks would not.
     """
 
-    __tablename__ = "token_entry"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __tablename__ = "detection_lease"
 
-    token: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
-    kind: str = Field(max_length=10)
-    level: str = Field(max_length=12)
-    first_seen: dt.datetime = Field(default_factory=utcnow)
-    #: the agency of the first holder; 0 (no agency) makes the next holder count as shared
-    agency_id: int = 0
-    #: held by two or more agencies: the upsert's RETURNING tells ingest which tokens overlap.
-    #: A hint that may err towards True (the alert counts are always recounted from signals).
-    shared: bool = False
+    id: int = Field(default=1, primary_key=True)
+    taken_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class AlertStatus(StrEnum):

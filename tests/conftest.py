@@ -348,7 +348,7 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
     """
     import datetime as dt
 
-    from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+    from matcher.models import Agency, Alert, AlertAgency, SignalToken
     from matcher.services import alert_filters
     from matcher.services.strength import Evidence, strength
 
@@ -361,7 +361,6 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
     ) -> Any:
         token = secrets.token_bytes(32)
         moment = seen or dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
-        db_session.add(TokenEntry(token=token, kind=kind, level=level, first_seen=moment))
         per_agency: dict[int, int] = {}
         for signal in signals:
             db_session.add(

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from matcher import (
     models,  # noqa: F401  (registers the tables)
+    partitions,
     pepper_record,  # noqa: F401  (registers its table)
 )
 from matcher.db import make_engine
@@ -32,6 +33,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=partitions.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +49,7 @@ def run_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=partitions.include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -2,11 +2,13 @@
 
 Ingest stores a batch and adds its job in one transaction, then returns the receipt: what a
 submit costs and answers never depends on other agencies' tokens (design non-negotiable 9).
-A worker claims the oldest job, finds the batch's overlaps (:mod:`.token_locks`, :mod:`.overlap`,
-:mod:`.links`) and deletes the job in one transaction. A worker killed mid-job rolls back and
-leaves the job for the next; several workers skip each other's claimed jobs (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL; SQLite has one writer at a time). So nothing is lost and nothing is done
-twice, and the token locks keep concurrent jobs exact as they kept concurrent batches exact.
+A worker claims the oldest job, takes the detection lease (:mod:`.lease`), finds the batch's
+overlaps with one join of its tokens against the token index (:func:`shared_tokens`), recounts
+and creates their alerts set-based (:mod:`.overlap`), groups them (:mod:`.links`) and deletes the
+job, in one transaction. A worker killed mid-job rolls back and leaves the job for the next;
+several workers skip each other's claimed jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+has one writer at a time) and then work one at a time under the lease, so each job sees every
+signal committed before it: nothing is lost, nothing is done twice, no alert is made twice.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import Row, delete, exists, func, insert, select
 from sqlmodel import Session
 
 from matcher import audit
-from matcher.services import links, overlap, token_locks
-from matcher.services.tables import JOBS
+from matcher.services import lease, links, overlap, submission_limits
+from matcher.services.tables import JOBS, SIGNAL_TOKENS, SIGNALS
 
 
 class Detected(NamedTuple):
@@ -30,9 +32,18 @@ class Detected(NamedTuple):
     changes: overlap.AlertChanges
 
 
-def enqueue(session: Session, *, batch_id: str, agency_id: int, now: dt.datetime) -> None:
-    """Queue a stored batch for detection, in the transaction that stores it."""
-    session.execute(insert(JOBS).values(batch_id=batch_id, agency_id=agency_id, enqueued_at=now))
+def enqueue(
+    session: Session, *, batch_id: str, agency_id: int, now: dt.datetime, check_fresh: bool = False
+) -> None:
+    """Queue a stored batch for detection, in the transaction that stores it.
+
+    With check_fresh the job also samples the batch for the unusual-submission signal.
+    """
+    session.execute(
+        insert(JOBS).values(
+            batch_id=batch_id, agency_id=agency_id, enqueued_at=now, check_fresh=check_fresh
+        )
+    )
 
 
 def pending(session: Session) -> int:
@@ -43,7 +54,7 @@ def pending(session: Session) -> int:
 def claim(session: Session) -> Row[Any] | None:
     """Lock and return the oldest job no other transaction has claimed, or None."""
     oldest = (
-        select(JOBS.c.id, JOBS.c.batch_id, JOBS.c.agency_id, JOBS.c.enqueued_at)
+        select(JOBS.c.id, JOBS.c.batch_id, JOBS.c.agency_id, JOBS.c.enqueued_at, JOBS.c.check_fresh)
         .order_by(JOBS.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -60,13 +71,13 @@ def run_next(session: Session) -> Detected | None:
     if job is None:
         return None
     now = dt.datetime.now(dt.UTC)
-    shared = token_locks.lock_batch_tokens(
-        session, batch_id=job.batch_id, agency_id=job.agency_id, now=now
-    )
-    shared = token_locks.without_benign_hubs(session, shared)
+    lease.take(session, now=now)
+    shared = overlap.without_benign_hubs(session, shared_tokens(session, batch_id=job.batch_id))
     changes = overlap.refresh_alerts(session, shared, now=now, create=True)
     links.detach_outgrown(session, shared)
     links.link_new_alerts(session, changes.created_ids)
+    if job.check_fresh:
+        submission_limits.check_fresh(session, agency_id=job.agency_id, batch_id=job.batch_id)
     session.execute(delete(JOBS).where(JOBS.c.id == job.id))
     enqueued = job.enqueued_at
     if enqueued.tzinfo is None:  # SQLite returns naive UTC
@@ -82,6 +93,39 @@ def run_next(session: Session) -> Detected | None:
         },
     )
     return Detected(job.batch_id, now - enqueued, changes)
+
+
+def shared_tokens(session: Session, *, batch_id: str) -> list[bytes]:
+    """Return the batch's tokens that a signal of another agency holds too, in token order.
+
+    One statement: the token rows of the batch's signal-id range (one range scan of the
+    signal-id index per partition), each probed against the token index. A batch's signals are
+    written by one statement, so the range is theirs, save signals of a batch written at the
+    same moment: their shared tokens are recounted once more, which changes no count (alerts
+    are recounted from all signals, :mod:`.overlap`), and their own job finds them anyway.
+    """
+    # the ids themselves, not min() and max(): PostgreSQL would answer those by walking the
+    # primary key from its end, filtering on the batch id (a scan growing with the store)
+    ids = list(
+        session.execute(select(SIGNALS.c.id).where(SIGNALS.c.batch_id == batch_id)).scalars()
+    )
+    if not ids:
+        return []  # withdrawn before detection
+    low, high = min(ids), max(ids)
+    mine = SIGNAL_TOKENS.alias("mine")
+    other = SIGNAL_TOKENS.alias("other")
+    held_elsewhere = exists(
+        select(other.c.token).where(
+            other.c.token == mine.c.token, other.c.agency_id != mine.c.agency_id
+        )
+    )
+    statement = (
+        select(mine.c.token)
+        .where(mine.c.signal_id.between(low, high), held_elsewhere)
+        .distinct()
+        .order_by(mine.c.token)
+    )
+    return list(session.execute(statement).scalars())
 
 
 def drain(session: Session, *, limit: int | None = None) -> list[Detected]:

@@ -9,7 +9,8 @@ One transaction, in this order (design non-negotiables 3-9):
    batch id, so a concurrent replay waits on it and then fails on the constraint), then the
    signals and their peppered tokens, written in bulk, and the batch's detection job
    (:mod:`matcher.services.detection`);
-4. the unusual-submission signal (audited for administrators, never in the answer);
+4. the unusual-submission signal by volume (the agency's own counters; audited for
+   administrators, never in the answer; the share of fresh tokens is sampled by detection);
 5. audit, counts only.
 
 Nothing here reads another agency's data: overlaps are found after the receipt, from the queue,
@@ -89,7 +90,14 @@ def submit_batch(
                     now=received_at,
                     policy=policy,
                 )
-            _store(session, agency_id=agency_id, batch=batch, prepared=prepared, now=received_at)
+            _store(
+                session,
+                agency_id=agency_id,
+                batch=batch,
+                prepared=prepared,
+                now=received_at,
+                check_fresh=policy is not None,
+            )
     except IntegrityError:
         return _explain_conflict(session, agency_id=agency_id, batch=batch, prepared=prepared)
     if policy is not None and admission is not None:
@@ -98,9 +106,6 @@ def submit_batch(
             agency_id=agency_id,
             batch_id=str(batch.batch_id),
             admission=admission,
-            tokens=prepared.tokens,
-            tokens_per_kind=prepared.tokens_per_kind,
-            now=received_at,
             policy=policy,
         )
     audit.record(
@@ -171,7 +176,13 @@ def _stored_receipt(session: Session, *, batch_id: uuid.UUID, agency_id: int) ->
 
 
 def _store(
-    session: Session, *, agency_id: int, batch: WireBatch, prepared: PreparedBatch, now: dt.datetime
+    session: Session,
+    *,
+    agency_id: int,
+    batch: WireBatch,
+    prepared: PreparedBatch,
+    now: dt.datetime,
+    check_fresh: bool,
 ) -> None:
     """Write the batch, its signals and tokens and its detection job; raise on a constraint."""
     batch_id = str(batch.batch_id)
@@ -192,10 +203,10 @@ def _store(
     insert_rows(session, SIGNALS, SIGNAL_COLUMNS, [(*row, now) for row in prepared.signals])
     signal_ids = dict(
         session.execute(
-            # Core columns, not ORM attributes: no ORM row loading for thousands of rows
-            select(SIGNALS.c.ref, SIGNALS.c.id).where(
-                SIGNALS.c.batch_id == batch_id, SIGNALS.c.agency_id == agency_id
-            )
+            # Core columns, not ORM attributes: no ORM row loading for thousands of rows. The
+            # batch id alone: its batch row (primary key) is this transaction's, so every signal
+            # of that id is too; adding the agency made PostgreSQL AND in the agency's index
+            select(SIGNALS.c.ref, SIGNALS.c.id).where(SIGNALS.c.batch_id == batch_id)
         )
         .tuples()
         .all()
@@ -210,7 +221,9 @@ def _store(
             for token, kind, level in tokens
         ],
     )
-    detection.enqueue(session, batch_id=batch_id, agency_id=agency_id, now=now)
+    detection.enqueue(
+        session, batch_id=batch_id, agency_id=agency_id, now=now, check_fresh=check_fresh
+    )
 
 
 def _explain_conflict(

@@ -1,6 +1,6 @@
 """Overlap alerts: one alert per token held by two or more agencies, counted from signals.
 
-Callers hold the tokens' locks (:mod:`.token_locks`) before they ask for a refresh, so the
+Callers hold the detection lease (:mod:`.lease`) before they ask for a refresh, so the
 counts read here include every committed signal of those tokens. Counts are recounted from
 ``signal_token`` by set-based statements (a handful per batch, however many alerts it touches),
 never kept as running totals that a lost update could skew. ``alert`` is unique on token and
@@ -23,7 +23,14 @@ from sqlmodel import Session
 from matcher.models import AlertStatus
 from matcher.services import alert_filters
 from matcher.services.bulk import among, chunks, dialect_insert, rowcount
-from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERTS, SIGNAL_TOKENS, SIGNALS
+from matcher.services.tables import (
+    AGENCIES,
+    ALERT_AGENCIES,
+    ALERTS,
+    HUBS,
+    SIGNAL_TOKENS,
+    SIGNALS,
+)
 
 
 class AlertChanges(NamedTuple):
@@ -36,10 +43,19 @@ class AlertChanges(NamedTuple):
     created_ids: tuple[int, ...] = ()
 
 
+def without_benign_hubs(session: Session, tokens: Sequence[bytes]) -> list[bytes]:
+    """Drop tokens a coordinator marked as harmless shared hubs."""
+    hubs: set[bytes] = set()
+    for chunk in chunks(tokens):
+        found = session.execute(select(HUBS.c.token).where(among(session, HUBS.c.token, chunk)))
+        hubs.update(found.scalars())
+    return [token for token in tokens if token not in hubs]
+
+
 def refresh_alerts(
     session: Session, tokens: Collection[bytes], *, now: dt.datetime, create: bool
 ) -> AlertChanges:
-    """Recount the alerts of tokens whose locks the caller holds; create missing ones if asked.
+    """Recount the alerts of tokens (the caller holds the lease); create missing ones if asked.
 
     Ingest asks to create (agencies only join); withdrawal and purge do not (agencies only
     leave), and they also drop the agencies that left and clear tokens no signal holds.

@@ -1,10 +1,10 @@
 """Retention by deletion: an agency withdraws its signals, and expired signals are purged.
 
-Both delete the signals and their tokens for real (design non-negotiable 7), then make the
-token entries exact again (an entry no signal holds is deleted, so no token lingers; see
-:mod:`.token_locks`) and recount the alerts the tokens belong to (:mod:`.overlap`). The tokens
-are locked first, in the same order ingest locks them, so a withdrawal or purge running beside
-an upload, or beside another purge from a second cron host, neither loses nor double-counts.
+Both delete the signals and their tokens for real (design non-negotiable 7), then recount the
+alerts the tokens belong to (:mod:`.overlap`; an alert no signal holds forgets its token). They
+take the detection lease first (:mod:`.lease`), as detection jobs do, so a withdrawal or purge
+running beside detection, or beside another purge from a second cron host, neither loses nor
+double-counts.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from sqlmodel import Session, col
 from client.wire import WithdrawalReceipt
 from matcher import audit
 from matcher.models import Signal, SignalToken
-from matcher.services import links, overlap, token_locks
+from matcher.services import lease, links, overlap
 from matcher.services.bulk import among, chunks, rowcount
 from matcher.services.tables import SIGNAL_TOKENS, SIGNALS
 
-#: signals deleted per round of statements; every round's tokens stay locked until commit
+#: signals deleted per round of statements
 SIGNALS_PER_ROUND = 2000
 
 
@@ -83,9 +83,11 @@ def purge(session: Session, *, today: dt.date) -> PurgeResult:
 
 
 def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
-    """Lock the signals' tokens, delete signals and tokens, settle entries, recount alerts."""
+    """Take the lease, delete signals and their tokens, recount the alerts of the tokens."""
     signals = tokens = alerts_updated = 0
     now = dt.datetime.now(dt.UTC)
+    if signal_ids:
+        lease.take(session, now=now)
     for chunk in chunks(signal_ids, SIGNALS_PER_ROUND):
         touched = sorted(
             session.execute(
@@ -94,7 +96,6 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
                 .distinct()
             ).scalars()
         )
-        token_locks.lock_signal_tokens(session, chunk, now=now)
         tokens += rowcount(
             session.execute(
                 delete(SIGNAL_TOKENS).where(among(session, SIGNAL_TOKENS.c.signal_id, chunk))
@@ -103,7 +104,6 @@ def _delete_signals(session: Session, signal_ids: list[int]) -> PurgeResult:
         signals += rowcount(
             session.execute(delete(SIGNALS).where(among(session, SIGNALS.c.id, chunk)))
         )
-        token_locks.settle_token_entries(session, touched)
         graded = links.alerts_of_tokens(session, touched)  # before refresh clears spent tokens
         changes = overlap.refresh_alerts(session, touched, now=now, create=False)
         links.regrade(session, graded)

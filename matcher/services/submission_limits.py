@@ -26,7 +26,8 @@ on the dashboard's Submissions page the moment they happen. A batch is *unusual*
 - ``fresh_tokens_of_one_kind``: at least :data:`MIN_TOKENS_FOR_SHARE` tokens, of which
   :data:`ONE_KIND_SHARE` or more are of one kind, and of those :data:`FRESH_SHARE` or more
   were new to the matcher (a dictionary of guesses mostly misses), estimated from a sample of
-  :data:`FRESH_SAMPLE` of them.
+  :data:`FRESH_SAMPLE` of them. This one reads what other agencies hold, so the batch's
+  detection job samples it after the receipt (:func:`check_fresh`), never the submit.
 
 The signal never changes the agency's answer (design non-negotiable 9): only administrators
 see it. No Flask here: the settings come in as a :class:`SubmissionPolicy`.
@@ -35,18 +36,18 @@ see it. No Flask here: the settings come in as a :class:`SubmissionPolicy`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import distinct, func, select, update
 from sqlmodel import Session, col
 from sqlmodel import select as sql_select
 
 from matcher import audit
 from matcher.errors import InvalidRequest, RateLimited
 from matcher.models import Agency, AuditEntry, SubmissionDay
-from matcher.services.bulk import among, chunks, dialect_insert
-from matcher.services.tables import ENTRIES, SUBMISSION_DAYS
+from matcher.services.bulk import among, dialect_insert
+from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS, SUBMISSION_DAYS
 
 HISTORY_DAYS = 28
 #: tokens that count as one signal against the limits (see the module's docstring)
@@ -177,72 +178,92 @@ def _volume_threshold(history: int, policy: SubmissionPolicy) -> int:
     return max(policy.unusual_min_signals, policy.unusual_volume_factor * history)
 
 
-def _fresh_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> int:
-    """Count the tokens no earlier batch brought (no entry yet, or one first seen at arrival).
-
-    Entries are made by detection after the receipt, so at submit time a fresh token has none.
-    """
-    fresh = 0
-    for chunk in chunks(tokens, FRESH_SAMPLE):
-        seen_before = session.execute(
-            select(func.count())
-            .select_from(ENTRIES)
-            .where(among(session, ENTRIES.c.token, chunk), ENTRIES.c.first_seen != now)
-        ).scalar_one()
-        fresh += len(chunk) - int(seen_before)
-    return fresh
-
-
 def check_unusual(
     session: Session,
     *,
     agency_id: int,
     batch_id: str,
     admission: Admission,
-    tokens: Mapping[str, Collection[tuple[bytes, str, str]]],
-    tokens_per_kind: Mapping[str, int],
-    now: dt.datetime,
     policy: SubmissionPolicy,
 ) -> list[str]:
-    """Audit the batch as unusual when it is; return the reasons (empty when it is not)."""
+    """At submit: audit the batch as unusual by volume when it is; return the reasons.
+
+    Reads the agency's own counters only. The share of fresh tokens, which needs what other
+    agencies hold, is sampled after the receipt by the batch's detection job (:func:`check_fresh`).
+    """
     reasons: list[str] = []
-    details: dict[str, object] = {
-        "signals": admission.signals,
-        "signals_today": admission.signals_today,
-    }
     history = busiest_day(session, agency_id=agency_id, before=admission.day)
     threshold = _volume_threshold(history, policy)
     before_batch = admission.signals_today - admission.signals
     if admission.signals_today > threshold >= before_batch:
         reasons.append("volume")
-        details["busiest_day"] = history
-    total = sum(tokens_per_kind.values())
-    if total >= MIN_TOKENS_FOR_SHARE:
-        kind, count = max(tokens_per_kind.items(), key=lambda item: item[1])
-        if count >= ONE_KIND_SHARE * total:
-            of_kind = {
-                token for held in tokens.values() for token, named, _ in held if named == kind
-            }
-            # peppered tokens are uniformly random: their first FRESH_SAMPLE in sorted order
-            # are a fair sample (a share within about 2 points), at the cost of one query
-            sample = sorted(of_kind)[:FRESH_SAMPLE]
-            fresh = _fresh_tokens(session, sample, now=now)
-            if fresh >= FRESH_SHARE * len(sample):
-                reasons.append("fresh_tokens_of_one_kind")
-                details.update(
-                    kind=kind,
-                    tokens=len(of_kind),
-                    fresh_percent=round(100 * fresh / len(sample)),
-                    sampled=len(sample),
-                )
-    if reasons:
         audit.record(
             session,
             actor=audit.agency_actor(agency_id),
             action=UNUSUAL,
             subject=f"batch:{batch_id}",
-            details={"reasons": reasons, **details},
+            details={
+                "reasons": reasons,
+                "signals": admission.signals,
+                "signals_today": admission.signals_today,
+                "busiest_day": history,
+            },
         )
+    return reasons
+
+
+def check_fresh(session: Session, *, agency_id: int, batch_id: str) -> list[str]:
+    """In the batch's detection job: audit it as unusual when it is mostly fresh tokens of one kind.
+
+    Peppered tokens are uniformly random, so the batch's first :data:`FRESH_SAMPLE` tokens of its
+    main kind in token order are a fair sample (a share within about 2 points). A token is fresh
+    when no signal of another batch holds it. Returns the reasons (empty when not unusual).
+    """
+    per_kind = session.execute(
+        select(BATCHES.c.tokens_per_kind).where(BATCHES.c.id == batch_id)
+    ).scalar_one_or_none()
+    total = sum((per_kind or {}).values())
+    if total < MIN_TOKENS_FOR_SHARE or not per_kind:
+        return []
+    kind, count = max(per_kind.items(), key=lambda item: item[1])
+    if count < ONE_KIND_SHARE * total:
+        return []
+    mine = SIGNAL_TOKENS.alias("mine")
+    sample = list(
+        session.execute(
+            select(mine.c.token)
+            .join(SIGNALS, SIGNALS.c.id == mine.c.signal_id)
+            .where(SIGNALS.c.batch_id == batch_id, mine.c.kind == kind)
+            .distinct()
+            .order_by(mine.c.token)
+            .limit(FRESH_SAMPLE)
+        ).scalars()
+    )
+    if not sample:
+        return []
+    other = SIGNAL_TOKENS.alias("other")
+    seen_before = session.execute(
+        select(func.count(distinct(other.c.token)))
+        .select_from(other.join(SIGNALS, SIGNALS.c.id == other.c.signal_id))
+        .where(among(session, other.c.token, sample), SIGNALS.c.batch_id != batch_id)
+    ).scalar_one()
+    fresh = len(sample) - int(seen_before)
+    if fresh < FRESH_SHARE * len(sample):
+        return []
+    reasons = ["fresh_tokens_of_one_kind"]
+    audit.record(
+        session,
+        actor=audit.agency_actor(agency_id),
+        action=UNUSUAL,
+        subject=f"batch:{batch_id}",
+        details={
+            "reasons": reasons,
+            "kind": kind,
+            "tokens": count,
+            "fresh_percent": round(100 * fresh / len(sample)),
+            "sampled": len(sample),
+        },
+    )
     return reasons
 
 

@@ -15,10 +15,10 @@ from matcher.models import (
     Batch,
     BenignHub,
     DetectionJob,
+    DetectionLease,
     Signal,
     SignalToken,
     SubmissionDay,
-    TokenEntry,
 )
 
 AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
@@ -27,7 +27,7 @@ ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
 JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]
-ENTRIES: Table = TokenEntry.__table__  # type: ignore[attr-defined]
+LEASES: Table = DetectionLease.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
 SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
 SUBMISSION_DAYS: Table = SubmissionDay.__table__  # type: ignore[attr-defined]

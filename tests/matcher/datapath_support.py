@@ -34,7 +34,6 @@ from matcher.models import (
     AlertRegion,
     AlertTally,
     SignalToken,
-    TokenEntry,
 )
 from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest, retention, status_counts
@@ -250,20 +249,16 @@ class World:
         with self.engine.connect() as connection:
             return {
                 name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
-                for name in ("batch", "signal", "signal_token", "token_entry", "alert")
+                for name in ("batch", "signal", "signal_token", "alert")
             }
 
 
 def assert_consistent(engine: Engine) -> None:
-    """Check the store against a recount from signal_token: entries, alerts and their agencies."""
+    """Check the store against a recount from signal_token: alerts and their agencies."""
     with Session(engine) as session:
         holders: dict[bytes, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for row in session.execute(select(SignalToken)).scalars():
             holders[row.token][row.agency_id] += 1
-        entries = {row.token: row for row in session.execute(select(TokenEntry)).scalars()}
-        assert set(entries) == set(holders), "every held token has exactly one entry, no more"
-        for token, entry in entries.items():
-            assert entry.shared == (len(holders[token]) > 1)
         regions = {agency.id: agency.region for agency in session.execute(select(Agency)).scalars()}
         every_alert = list(session.execute(select(Alert)).scalars())
         alerts = {alert.token: alert for alert in every_alert if alert.token is not None}

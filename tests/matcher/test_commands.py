@@ -17,7 +17,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel, select
 
-from matcher import config, create_app
+from matcher import config, create_app, partitions
 from matcher.commands import main
 from matcher.instance import init_instance
 from matcher.models import Agency, ApiToken, AuditEntry, KeyEpoch, Signal, UserAccount
@@ -307,7 +307,10 @@ def test_the_migrations_build_exactly_the_models_schema(
     try:
         with engine.connect() as connection:
             differences = compare_metadata(
-                MigrationContext.configure(connection), SQLModel.metadata
+                MigrationContext.configure(
+                    connection, opts={"include_name": partitions.include_name}
+                ),
+                SQLModel.metadata,
             )
             audited = connection.execute(text("SELECT action FROM audit_entry")).scalars().all()
     finally:

@@ -38,7 +38,7 @@ TOKENS = 20
 #: held batches may take at most this many times the fresh batches' median, and vice versa
 BOUND = 1.5
 #: tables that hold what other agencies sent or what the matcher concluded from it
-OVERLAP_STATE = ("token_entry", "alert", "benign_hub")
+OVERLAP_STATE = ("alert", "alert_agency", "benign_hub", "detection_lease")
 
 
 @pytest.fixture(scope="module")

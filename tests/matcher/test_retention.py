@@ -23,7 +23,7 @@ from datapath_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.models import AuditEntry, Signal, SignalToken, TokenEntry
+from matcher.models import AuditEntry, Signal, SignalToken
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_when_no_signal_holds_the_token_the_alert_forgets_it(world: World) -> No
     assert alert.status == "new"
     assert world.alert_agencies(alert.id) == {}
     assert world.stored_bytes() == []
-    assert world.count(TokenEntry) == 0
+    assert world.count(SignalToken) == 0
 
 
 def test_an_agency_can_only_withdraw_its_own_signals(world: World) -> None:
