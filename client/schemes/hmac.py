@@ -80,7 +80,8 @@ class HmacScheme:
         return tokens
 
     def _derive(self, kind: str, level: str) -> _Mac:
-        info = subkey_info(kind, level, epoch=self._epoch)
+        # a level declared with a token domain (address/no_addition) shares that level's subkey
+        info = subkey_info(kind, kinds.domain_level(kind, level), epoch=self._epoch)
         return primitives.hmac_sha256_with(primitives.hkdf_sha256(self._secret, info=info))
 
     def _mac_for(self, kind: str, level: str) -> _Mac:

@@ -77,8 +77,9 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
 
     A name shared by two signals of a phone link is evidence of it; once other agencies' signals
     hold the same name too, it no longer speaks for that link and stands as an alert of its own.
+    Building alerts are labelled again first (:func:`relabel_buildings`).
     """
-    touched: set[int] = set()
+    touched = relabel_buildings(session, tokens)
     for chunk in chunks(sorted(tokens)):
         rows = session.execute(
             select(
@@ -95,6 +96,62 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             touched.update((alert_id, primary))
     regrade(session, touched)
     return touched
+
+
+#: the building token of an address written without an addition: near evidence next to one with
+BARE, BUILDING = "no_addition", "building"
+
+
+def relabel_buildings(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Label each building alert of these tokens by its holders; return the alerts regraded.
+
+    A building token is one value whichever spelling gave it; the client labels it ``no_addition``
+    when the address was written without an addition. An alert whose holders mix both labels, and
+    whose holders with an addition agree on it (they share a unit token), is ``no_addition``: one
+    spelling lacks the other's addition, near identifying evidence. Otherwise (two different
+    additions, or no spelling with one) it is ``building``, weak.
+    """
+    touched: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        rows = session.execute(
+            select(ALERTS.c.id, ALERTS.c.level, ALERTS.c.link_id, SIGNAL_TOKENS.c.signal_id)
+            .add_columns(SIGNAL_TOKENS.c.level)
+            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+            .where(
+                among(session, ALERTS.c.token, chunk),
+                ALERTS.c.kind == "address",
+                ALERTS.c.level.in_((BARE, BUILDING)),
+            )
+        ).all()
+        holders: dict[int, tuple[str, int | None, set[int], set[int]]] = {}
+        for alert_id, level, primary, signal_id, label in rows:
+            _, _, bare, added = holders.setdefault(alert_id, (level, primary, set(), set()))
+            (bare if label == BARE else added).add(signal_id)
+        for alert_id, (level, primary, bare, added) in holders.items():
+            wanted = BARE if bare and added and _one_addition(session, added) else BUILDING
+            if wanted != level:
+                session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(level=wanted))
+                touched.add(primary or alert_id)
+    regrade(session, touched)
+    return touched
+
+
+def _one_addition(session: Session, signals: set[int]) -> bool:
+    """Say whether these signals' addresses agree on the addition (all hold one unit token)."""
+    if len(signals) < 2:
+        return True
+    common = (
+        select(SIGNAL_TOKENS.c.token)
+        .where(
+            among(session, SIGNAL_TOKENS.c.signal_id, sorted(signals)),
+            SIGNAL_TOKENS.c.kind == "address",
+            SIGNAL_TOKENS.c.level == "unit",
+        )
+        .group_by(SIGNAL_TOKENS.c.token)
+        .having(func.count(func.distinct(SIGNAL_TOKENS.c.signal_id)) == len(signals))
+        .limit(1)
+    )
+    return session.execute(common).first() is not None
 
 
 def _signals_of(session: Session, alert_id: int) -> set[int]:

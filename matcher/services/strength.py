@@ -5,21 +5,23 @@ the kind specs (:mod:`client.kinds`, ``Level.strength`` and ``Level.match``):
 
 * ``identifying``: points at one phone, mailbox, account, company, vehicle, dwelling or person
   (phone, e-mail, IBAN, KvK number, plate, address unit, name + date of birth).
-* ``partial``: an operator's legal or trade name, a web host: names like 'Salon Luna' recur in
-  many towns, so a name points at a business only together with other evidence.
-* ``weak``: a name without date of birth, a building: many people share one.
+* ``partial``: an operator's registered name (its legal name with its legal form), a web host:
+  close to one business, but the register does not make it unique.
+* ``weak``: a name alone (a person's name without date of birth, an operator's legal or trade
+  name without its legal form: 'Salon Luna' recurs in many towns), a building.
 
 A level is ``near`` when its tokens come from a neighbourhood (a swapped digit pair, a one-letter
-difference); the others are ``exact``. A token that more than ``HUB_SIGNALS`` signals hold is a hub
-(a switchboard, a shared office) and counts as weak whatever its level.
+difference, an address lacking the other's addition); the others are ``exact``. A token that more
+than ``HUB_SIGNALS`` signals hold is a hub (a switchboard, a shared office) and counts as weak
+whatever its level.
 
-The rules, in order:
+The rules, in order (docs/linkage.md, after issue 9):
 
 1. ``strong``: exact identifying evidence (not a hub).
-2. ``medium``: near identifying evidence; or exact partial evidence (the same legal name); or
-   evidence of two or more kinds corroborating each other.
-3. ``weak``: everything else: a person's name only, a building only, a hub only, a business
-   name one letter apart only.
+2. ``medium``: near identifying evidence; partial evidence, exact or one letter apart (a registered
+   name with the same legal form: the name corroborated by its form); or evidence of two or more
+   kinds corroborating each other.
+3. ``weak``: everything else: a name only, a building only, a hub only.
 """
 
 from __future__ import annotations
@@ -83,9 +85,7 @@ def strength(evidence: Iterable[Evidence]) -> str:
     items = list(evidence)
     if any(item.grade == "identifying" and not item.near for item in items):
         return "strong"
-    if any(
-        item.grade == "identifying" or (item.grade == "partial" and not item.near) for item in items
-    ):
+    if any(item.grade in ("identifying", "partial") for item in items):
         return "medium"
     if len({item.kind for item in items}) >= 2:
         return "medium"
