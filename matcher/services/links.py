@@ -11,9 +11,10 @@ what is separate:
   is not pulled into another link);
 * only an alert whose status takes evidence (``takes_evidence`` in :mod:`matcher.alert_states`:
   new, in triage) is joined;
-* partial and weak evidence (a business or person name, a building, a hub token) joins only an
-  alert that already holds all of its signals, and leaves it again once other signals hold it
-  too: a common name never chains separate links into one giant alert.
+* partial and weak evidence (a business or person name, a building, a hub token), and an address
+  lacking the other's addition (``no_addition``: the bare number may be any dwelling of the
+  building), joins only an alert that already holds all of its signals, and leaves it again once
+  other signals hold it too: a common name never chains separate links into one giant alert.
 
 New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
 the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
@@ -87,7 +88,7 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             ).where(among(session, ALERTS.c.token, chunk), ALERTS.c.link_id.is_not(None))
         ).all()
         for alert_id, kind, level, signals, primary in rows:
-            if Evidence(kind, level, signals).grade == "identifying":
+            if Evidence(kind, level, signals).brings_signals:
                 continue
             own = _signals_of(session, alert_id)
             if own <= _link_signals(session, primary, besides=alert_id):
@@ -189,7 +190,11 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
     Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
     """
     # only identifying evidence may bring new signals into a link; a name must fit inside one
-    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade != "identifying"
+    own = Evidence(alert.kind, alert.level, len(alert.signals))
+    weak = not own.brings_signals
+    # and it never lifts a weaker alert: a registered name does not make medium an alert of a
+    # bare name that also holds another business's signal; it stands as an alert of its own
+    floor = STRENGTHS.index(strength([own]))
     candidates = _alerts_holding(session, alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
@@ -200,7 +205,7 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
         held = _link_signals(session, primary)
         rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
         if weak:
-            if alert.signals <= held:
+            if alert.signals <= held and (held == alert.signals or rank[1] <= floor):
                 chosen.append(rank)
         elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
             chosen.append(rank)
@@ -213,8 +218,9 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
 
 
 def _anchored(session: Session, primary: int) -> bool:
-    """Say whether identifying evidence (exact or near) holds an alert's link together."""
-    return any(item.grade == "identifying" for _, item in evidence_of(session, primary))
+    """Say whether identifying evidence (exact or near, not a label such as no_addition) holds an
+    alert's link together."""
+    return any(item.brings_signals for _, item in evidence_of(session, primary))
 
 
 def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:

@@ -61,10 +61,26 @@ class Evidence:
         return is_near(self.kind, self.level)
 
     @property
+    def brings_signals(self) -> bool:
+        """Say whether this evidence may bring new signals into a link (matcher.services.links).
+
+        Only identifying evidence of the value itself does: not a hub, and not a label that
+        shares another level's token (``address/no_addition``: a number written without its
+        addition may be any dwelling of the building, so it links only what else links).
+        """
+        return self.grade == "identifying" and not _is_label(self.kind, self.level)
+
+    @property
     def grade(self) -> Grade:
         if self.signals > HUB_SIGNALS:
             return "weak"
         return level_grade(self.kind, self.level)
+
+
+def _is_label(kind: str, level: str) -> bool:
+    spec = kinds.spec(kind)
+    found = spec.level(level) if spec is not None else None
+    return found is not None and found.shares_domain is not None
 
 
 def is_near(kind: str, level: str) -> bool:
