@@ -268,8 +268,19 @@ def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:
         select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count)
         .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
         .order_by(ALERTS.c.id)
+    ).all()
+    held: dict[int, set[int]] = {alert_id: set() for alert_id, *_ in rows}
+    holders = session.execute(
+        select(ALERTS.c.id, SIGNAL_TOKENS.c.signal_id)
+        .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
     )
-    return [(alert_id, Evidence(kind, level, signals)) for alert_id, kind, level, signals in rows]
+    for alert_id, signal_id in holders:
+        held.setdefault(alert_id, set()).add(signal_id)
+    return [
+        (alert_id, Evidence(kind, level, signals, frozenset(held[alert_id])))
+        for alert_id, kind, level, signals in rows
+    ]
 
 
 def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:

@@ -55,6 +55,8 @@ class Evidence:
     kind: str
     level: str
     signals: int
+    #: the signals holding the token, when known: corroboration needs two kinds on one set
+    held: frozenset[int] = frozenset()
 
     @property
     def near(self) -> bool:
@@ -103,9 +105,21 @@ def strength(evidence: Iterable[Evidence]) -> str:
         return "strong"
     if any(item.grade in ("identifying", "partial") for item in items):
         return "medium"
-    if len({item.kind for item in items}) >= 2:
+    if _corroborated(items):
         return "medium"
     return "weak"
+
+
+def _corroborated(items: list[Evidence]) -> bool:
+    """Say whether evidence of two kinds holds the same signals (when their signals are known).
+
+    A building and a name of the same two signals corroborate each other; a building of three
+    signals (one of them another dwelling) and a name of two of them do not.
+    """
+    kinds_by_signals: dict[frozenset[int], set[str]] = {}
+    for item in items:
+        kinds_by_signals.setdefault(item.held, set()).add(item.kind)
+    return any(len(found) >= 2 for found in kinds_by_signals.values())
 
 
 __all__ = ["HUB_SIGNALS", "STRENGTHS", "Evidence", "grade_rank", "is_near", "strength"]
