@@ -35,7 +35,8 @@ from client.normalizers import operator
 
 #: fewer letters than this: a one-letter difference is too often another name
 MIN_LENGTH = 6
-#: more letters than this: no near keys, so that no identifier yields more than MAX_NEAR_KEYS per level
+#: more letters than this: no near keys, so that no identifier yields more than MAX_NEAR_KEYS
+#: keys per near level
 MAX_LENGTH = 30
 #: the most keys one near level yields for one identifier
 MAX_NEAR_KEYS = MAX_LENGTH + 1

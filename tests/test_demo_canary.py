@@ -62,6 +62,9 @@ def _secrets_to_find() -> set[str]:
             canonical = normalize(kind, value)
         except NormalizationError:
             continue
+        # each name of an operator, with and without its legal form (clubrood:bv, clubrood)
+        parts = canonical.replace(":", "|:").split("|")
+        values.update(part.lstrip(":") for part in parts if len(part.lstrip(":")) >= 5)
         values.update(part for part in canonical.split("|") if len(part) >= 5)
     return {value for value in values if len(value) >= 5}
 
