@@ -88,9 +88,10 @@ def test_the_demonstration_raises_cross_agency_alerts(demo: tuple[Path, str]) ->
     assert "strong 4 agencies in 2 regions share a phone number, " in output
     assert "regions share an address, a building address" in output
     assert "exact person/name_dob: Gemeente Amersfoort, Politie Eenheid Midden-Nederland" in output
+    # the operator link: the same legal name with the same legal form (B.V.) on both sides
     assert (
-        "medium 2 agencies in 2 regions share an operator's legal name and an operator's trade name"
-        in output
+        "medium 2 agencies in 2 regions share an operator's legal name with its legal form,"
+        " an operator's legal name and an operator's trade name" in output
     )
     assert "Our signals:" in output  # a released alert reached an involved agency
 

@@ -91,7 +91,7 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             if Evidence(kind, level, signals).brings_signals:
                 continue
             own = _signals_of(session, alert_id)
-            if own <= _link_signals(session, primary, besides=alert_id):
+            if own <= _anchor_signals(session, primary, besides=alert_id):
                 continue
             session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
             touched.update((alert_id, primary))
@@ -153,6 +153,20 @@ def _one_addition(session: Session, signals: set[int]) -> bool:
         .limit(1)
     )
     return session.execute(common).first() is not None
+
+
+def _anchor_signals(session: Session, primary: int, *, besides: int) -> set[int]:
+    """Return the signals an alert and its signal-bringing evidence hold (not ``besides``).
+
+    Names and buildings do not vouch for each other: once one name token of a link is held by
+    another business too, its sibling tokens (the name's near keys) are held by it as well, and
+    each would otherwise find the stray signal covered by the others and stay.
+    """
+    held: set[int] = set()
+    for alert_id, item in evidence_of(session, primary):
+        if alert_id != besides and (alert_id == primary or item.brings_signals):
+            held |= item.held
+    return held
 
 
 def _signals_of(session: Session, alert_id: int) -> set[int]:
