@@ -13,6 +13,7 @@ Large exports are spread over worker processes (``client.preparing``).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections import Counter
@@ -22,11 +23,11 @@ from functools import cached_property
 from typing import NamedTuple
 from uuid import UUID
 
-from client import kinds, wire
+from client import wire
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
-from client.preparing import ChunkResult, chunk_results, no_cyclic_gc
+from client.preparing import ChunkResult, chunk_results, kind_marks, no_cyclic_gc
 from client.reading import Export, ReadingTally
 from client.schemes.base import Scheme
 from client.signals import Rejection
@@ -161,9 +162,9 @@ class Preparation:
         self._threshold = parallel_threshold
         self._chunk_rows = chunk_rows
         self._on_progress = on_progress
-        # Only the mapped kinds can occur: each kind counted is one more pass over a payload.
-        mapped = {kind for _, _, kind, _ in self._plan.identifiers}
-        self._kinds = [kind for kind in kinds.names() if kind in mapped]
+        # Only the mapped kinds can occur; where the signals are written, each signal's tokens
+        # are counted per kind in this order (ChunkResult.kind_tokens).
+        self._kinds = kind_marks(self._plan)[0]
         self._header = wire.batch_header_json(
             scheme=scheme.name.value,
             fingerprint=scheme.fingerprint,
@@ -174,6 +175,7 @@ class Preparation:
     def __iter__(self) -> Iterator[PreparedBatch]:
         signals: list[str] = []
         origins: list[tuple[str, int, str | None]] = []
+        counts: list[tuple[int, ...]] = []
         size, budget, used = self._batch_size, self._batch_bytes, 0
         results = chunk_results(
             self._chunks(),
@@ -190,19 +192,29 @@ class Preparation:
                 if result is None:
                     break
                 self._count(result)
-                for signal, origin in zip(result.signals, result.origins, strict=True):
-                    # a batch ends at its number of signals or before its JSON grows too large
-                    if signals and (len(signals) == size or used + len(signal) > budget):
-                        ready.append(self._batch(signals, origins))
-                        signals, origins, used = [], [], 0
-                    signals.append(signal)
-                    origins.append(origin)
-                    used += len(signal) + 1
+                written = result.signals
+                start = 0
+                for end in batch_ends(
+                    [len(signal) for signal in written],
+                    size=size,
+                    budget=budget,
+                    held=len(signals),
+                    used=used,
+                ):
+                    if end < 0:  # the batch being filled is full: close it
+                        ready.append(self._batch(signals, origins, counts))
+                        signals, origins, counts, used = [], [], [], 0
+                        continue
+                    signals += written[start:end]
+                    origins += result.origins[start:end]
+                    counts += result.kind_tokens[start:end]
+                    used += sum(map(len, written[start:end])) + end - start
+                    start = end
             yield from ready
             if self._on_progress is not None:
                 self._on_progress()
         if signals:
-            yield self._batch(signals, origins)
+            yield self._batch(signals, origins, counts)
         if self._reading is not None:
             self._count_reading(self._reading)
 
@@ -238,15 +250,15 @@ class Preparation:
         report.blank_rows = tally.blank_rows
 
     def _batch(
-        self, signals: list[str], origins: list[tuple[str, int, str | None]]
+        self,
+        signals: list[str],
+        origins: list[tuple[str, int, str | None]],
+        kind_tokens: list[tuple[int, ...]],
     ) -> PreparedBatch:
         batch_id = wire.new_batch_id()
         payload = wire.batch_json(self._header, batch_id, signals)
-        # Counting in the finished text is exact (each token item names its kind once) and
-        # cheaper than counting per signal.
-        counts = Counter(
-            {kind: count for kind, count in _kind_counts(payload, self._kinds).items() if count}
-        )
+        totals = zip(self._kinds, map(sum, zip(*kind_tokens, strict=True)), strict=True)
+        counts = Counter({kind: count for kind, count in totals if count})
         self.report.batches += 1
         self.report.signals += len(signals)
         self.report.tokens += sum(counts.values())
@@ -261,8 +273,33 @@ class Preparation:
         )
 
 
-def _kind_counts(payload: str, names: Iterable[str]) -> dict[str, int]:
-    return {kind: payload.count(wire.kind_mark(kind)) for kind in names}
+def batch_ends(
+    lengths: list[int], *, size: int, budget: int, held: int, used: int
+) -> Iterator[int]:
+    """Say where signals of these JSON lengths go, after a batch holding ``held`` signals of
+    ``used`` characters (each signal and its comma): yields the end (exclusive) of each run
+    that joins the batch being filled, and -1 wherever that batch is full and a new one starts.
+
+    A batch ends at ``size`` signals or before its signals pass ``budget`` characters; a
+    signal larger than the budget goes on its own. The same as deciding signal by signal,
+    but found by bisection on cumulative sizes: the preparing process handles every signal.
+    """
+    ends = list(itertools.accumulate(length + 1 for length in lengths))
+    start, total = 0, len(lengths)
+    while start < total:
+        before = ends[start - 1] if start else 0
+        room = min(total, start + size - held)
+        end = bisect.bisect_right(ends, budget + 1 - used + before, start, room)
+        if end == start and not held:
+            end = start + 1
+        if end > start:
+            yield end
+            held += end - start
+            used += ends[end - 1] - before
+        if end < total:
+            yield -1
+            held = used = 0
+        start = end
 
 
 def prepare(

@@ -17,18 +17,18 @@ import os
 import signal
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import NamedTuple
 
-from client import wire
+from client import kinds, wire
 from client.errors import ClientError
 from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
-from client.signals import Rejection, RowReader, RowSignal
+from client.signals import Encoder, Rejection, RowReader, RowSignal
 
 Chunk = list[tuple[int, tuple[str, ...]]]
 
@@ -44,16 +44,37 @@ class ChunkResult(NamedTuple):
     identifiers: Counter[str]
     pending: list[RowSignal]
     assumed_dutch: int
+    #: per signal, its number of tokens of each mapped kind (in the order of ``kind_marks``)
+    kind_tokens: list[tuple[int, ...]]
+
+
+def kind_marks(plan: RowPlan) -> tuple[list[str], list[str]]:
+    """Return the kinds a plan maps, in registry order, and the text that marks each kind's
+    token items in a signal's JSON (``wire.kind_mark``)."""
+    mapped = {kind for _, _, kind, _ in plan.identifiers}
+    names = [kind for kind in kinds.names() if kind in mapped]
+    return names, [wire.kind_mark(kind) for kind in names]
+
+
+def counted(result: ChunkResult, marks: list[str]) -> ChunkResult:
+    """Count each signal's tokens per kind where the signals are written (on a worker, not in
+    the process that writes the batches): exact, since each token item names its kind once."""
+    return result._replace(
+        kind_tokens=[tuple(map(signal.count, marks)) for signal in result.signals]
+    )
 
 
 def token_texts(tokens: list[bytes]) -> list[str]:
     """Return the wire text of each token; refuse a scheme's token of the wrong length."""
-    if any(len(token) != wire.TOKEN_BYTES for token in tokens):
-        raise ClientError(f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes")
-    return wire.encode_tokens(tokens)
+    try:
+        return wire.encode_tokens(tokens)
+    except ValueError:
+        raise ClientError(
+            f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes"
+        ) from None
 
 
-def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
+def tokenize(result: ChunkResult, scheme: Scheme, marks: list[str]) -> ChunkResult:
     """Compute the tokens of a chunk's pending rows in one call and write their signals.
 
     A signal's JSON is written field for field as pydantic writes a wire.SignalItem.
@@ -79,15 +100,70 @@ def tokenize(result: ChunkResult, scheme: Scheme) -> ChunkResult:
         result.origins.append((ref, row.row, row.case_number))
         result.signals.append(wire.signal_json(ref, middle, items[start:end]))
         start = end
-    return result._replace(pending=[])
+    return counted(result._replace(pending=[]), marks)
+
+
+def item_encoder(scheme: Scheme) -> Encoder:
+    """Return what writes an identifier's token items with a scheme computed in this process.
+
+    ``hmac`` tokens are made per identifier (``HmacScheme.tokenize_values``: no MatchKey per
+    key); the reader remembers them per cell and canonical value, so a repeated operator or
+    address costs one dictionary lookup instead of its normalization, near keys and MACs.
+    """
+    tokenize_values = getattr(scheme, "tokenize_values", None)
+
+    def encode(kind: str, keys: list[tuple[str, str]], prefixes: Mapping[str, str]) -> str:
+        if tokenize_values is not None:
+            tokens: list[bytes] = tokenize_values(kind, keys)
+        else:
+            tokens = scheme.tokenize([MatchKey(kind, level, value) for level, value in keys])
+        if len(tokens) != len(keys):
+            raise ClientError("the scheme returned a different number of tokens than keys")
+        try:
+            return wire.token_items_text(keys, prefixes, tokens)
+        except ValueError:
+            raise ClientError(
+                f"the scheme returned a token that is not {wire.TOKEN_BYTES} bytes"
+            ) from None
+
+    return encode
+
+
+def local(scheme: Scheme) -> bool:
+    """Say whether a scheme computes tokens in this process (``hmac``), not at a key service."""
+    return scheme.name is wire.SchemeName.HMAC
+
+
+def written(result: ChunkResult, marks: list[str]) -> ChunkResult:
+    """Write the signals of a chunk whose rows hold their token items already."""
+    refs = wire.new_refs(len(result.pending))
+    metadata: dict[tuple[object, ...], str] = {}  # few distinct (category, dates) per chunk
+    signal_json = wire.signal_json
+    origins = result.origins
+    signals = result.signals
+    for ref, row in zip(refs, result.pending, strict=True):
+        shared = (row.category, row.observed_on, row.retain_until)
+        middle = metadata.get(shared) or metadata.setdefault(
+            shared, wire.signal_metadata_json(row.category, row.observed_on, row.retain_until)
+        )
+        origins.append((ref, row.row, row.case_number))
+        signals.append(signal_json(ref, middle, row.items))
+    return counted(result._replace(pending=[]), marks)
 
 
 class ChunkWorker:
-    """Read chunks of rows under one plan; tokenize too when given a scheme."""
+    """Read chunks of rows under one plan; tokenize too when given a scheme.
+
+    A local scheme's tokens are written as each row is read; a remote scheme is asked once
+    per chunk for the keys of all its rows.
+    """
 
     def __init__(self, plan: RowPlan, scheme: Scheme | None) -> None:
-        self._reader = RowReader(plan)
-        self._scheme = scheme
+        encoder = item_encoder(scheme) if scheme is not None and local(scheme) else None
+        self._reader = RowReader(plan, encoder)
+        self._scheme = scheme if encoder is None else None
+        self._encoded = encoder is not None
+        self._marks = kind_marks(plan)[1]
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
         with no_cyclic_gc():
@@ -109,9 +185,11 @@ class ChunkWorker:
                 pending.append(outcome)
                 identifiers.update(outcome.identifiers)
         result = ChunkResult(
-            len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch
+            len(chunk), [], [], rejected, skipped, identifiers, pending, reader.assumed_dutch, []
         )
-        return tokenize(result, self._scheme) if self._scheme is not None else result
+        if self._scheme is not None:
+            return tokenize(result, self._scheme, self._marks)
+        return written(result, self._marks) if self._encoded else result
 
 
 @contextmanager
@@ -168,7 +246,6 @@ def chunk_results(
 ) -> Iterator[ChunkResult]:
     """Yield each chunk's result in order, on worker processes once the export is large."""
     workers = workers or available_cores()
-    local = scheme.name is wire.SchemeName.HMAC
     chunks = iter(chunks)
     buffered: list[Chunk] = []
     seen = 0
@@ -183,7 +260,7 @@ def chunk_results(
             yield work(chunk)
         return
     yield from _pooled(
-        itertools.chain(buffered, chunks), plan, scheme, scheme if local else None, workers
+        itertools.chain(buffered, chunks), plan, scheme, scheme if local(scheme) else None, workers
     )
 
 
@@ -201,13 +278,14 @@ def _pooled(
         initargs=(plan, worker_scheme),
     )
     pending: deque[Future[ChunkResult]] = deque()
+    marks = kind_marks(plan)[1]
     try:
         for chunk in chunks:
             pending.append(pool.submit(_work, chunk))
             if len(pending) > 2 * workers:
-                yield _finished(pending.popleft(), scheme)
+                yield _finished(pending.popleft(), scheme, marks)
         while pending:
-            yield _finished(pending.popleft(), scheme)
+            yield _finished(pending.popleft(), scheme, marks)
     except BrokenProcessPool:
         raise ClientError(
             "a worker process stopped unexpectedly (out of memory?); run with one worker"
@@ -217,6 +295,6 @@ def _pooled(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finished(future: Future[ChunkResult], scheme: Scheme) -> ChunkResult:
+def _finished(future: Future[ChunkResult], scheme: Scheme, marks: list[str]) -> ChunkResult:
     result = future.result()
-    return tokenize(result, scheme) if result.pending else result
+    return tokenize(result, scheme, marks) if result.pending else result

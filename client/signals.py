@@ -7,6 +7,10 @@ category, a retention period already over) is rejected whole. A date of birth th
 the person cell fall back to its name-only key, and the date column is reported.
 
 Nothing here ever puts a cell's content in a message: rules come from NormalizationError.rule.
+
+Speed: a reader remembers what each cell gave (per column, with the row's hints where the column
+takes them) and, with an encoder, each canonical value's token items, within a bounded budget: a
+batch repeats its operators, addresses and names. The memory lives in the worker's process only.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from client import kinds, wire
 from client.cells import category_of, excel_serial_date, parse_date
@@ -41,7 +45,13 @@ class Rejection(NamedTuple):
 
 
 class RowSignal(NamedTuple):
-    """What one accepted row becomes before tokens: its keys and its metadata."""
+    """What one accepted row becomes: its metadata and either its keys or its token items.
+
+    A reader given an encoder (a scheme computed in this process) writes each identifier's
+    token items at once: ``items`` holds JSON texts to join with commas, ``keys`` and
+    ``prefixes`` stay empty. Without one, ``keys`` and ``prefixes`` (the JSON of each key's
+    TokenItem up to its token) wait for a scheme asked in bulk, and ``items`` is empty.
+    """
 
     row: int
     case_number: str | None
@@ -49,8 +59,28 @@ class RowSignal(NamedTuple):
     observed_on: dt.date
     retain_until: dt.date
     keys: list[MatchKey]
-    prefixes: list[str]  # the JSON of each key's TokenItem up to the token
+    prefixes: list[str]
+    items: list[str]
     identifiers: tuple[str, ...]  # the kind of each accepted cell, for the report
+
+
+#: Writes one identifier's token items: (kind, its (level, value) keys, the JSON prefix of each
+#: level) -> the items' JSON joined with commas, in the order of the keys.
+Encoder = Callable[[str, list[tuple[str, str]], Mapping[str, str]], str]
+
+#: One identifier read from a cell: its kind's name, its keys as the reader keeps them (token
+#: items, or (key, prefix) pairs) and how many tokens that is.
+_Piece = tuple[str, "str | tuple[tuple[MatchKey, str], ...]", int]
+
+
+class _Outcome(NamedTuple):
+    """What one cell gave, the same each time the same cell (and hints) come again."""
+
+    pieces: tuple[_Piece, ...]
+    problems: tuple[tuple[str | None, str], ...]  # (column, rule) of what was refused
+    assumed_dutch: int
+    several: bool  # several identifiers may have come from the cell: count them against the cap
+    tokens: int  # of all the pieces
 
 
 class _Column(NamedTuple):
@@ -67,13 +97,25 @@ class _Column(NamedTuple):
     prefixes: Mapping[str, str]
 
 
-class RowReader:
-    """Apply a plan to rows: metadata first, then each identifier cell."""
+#: Cells and canonical values remembered per reader, counted in tokens: a few tens of MiB at
+#: most. An export repeats its operators, addresses and names; when the budget is spent the
+#: memory is emptied and fills again with what keeps coming back.
+MEMORY_TOKENS = 200_000
 
-    def __init__(self, plan: RowPlan) -> None:
+
+class RowReader:
+    """Apply a plan to rows: metadata first, then each identifier cell.
+
+    A cell seen before (same column, same text, same hints in the row) gives what it gave the
+    first time without being read again; with an encoder, so does an identifier's canonical
+    value. Only outcomes of the normalizers' own rules are remembered, never a failure.
+    """
+
+    def __init__(self, plan: RowPlan, encoder: Encoder | None = None) -> None:
         self.plan = plan
         #: phone numbers without a country code and without a region hint, read as Dutch
         self.assumed_dutch = 0
+        self._encoder = encoder
         self._columns = []
         #: the context keys each mapped kind's normalizer takes (from its spec)
         self._takes: dict[str, tuple[str, ...]] = {}
@@ -105,6 +147,16 @@ class RowReader:
         # Metadata cells repeat a lot (a few categories, a few hundred dates): remember them.
         self._categories: dict[str, Category | None] = {}
         self._dates: dict[str, dt.date | None] = {}
+        #: per column: cell text (with the row's hints if the column takes them) -> what it
+        #: gave: its token items' JSON when that is all (one identifier, nothing refused), as a
+        #: text, which the cycle collector never needs to visit; otherwise an _Outcome
+        self._cells: list[dict[object, str | _Outcome]] = [{} for _ in self._columns]
+        #: per kind: canonical value -> its token items' JSON (with an encoder)
+        self._by_canonical: dict[str, dict[str, str]] = {
+            column.kind: {} for column in self._columns
+        }
+        self._remembered = 0
+        self._failed = False
 
     def read(
         self, row: int, cells: tuple[str, ...], skipped: list[Rejection]
@@ -113,52 +165,125 @@ class RowReader:
         metadata = self._metadata(row, cells)
         if isinstance(metadata, Rejection):
             return [metadata]
-        keys: list[MatchKey] = []
-        prefixes: list[str] = []
+        parts: list[Any] = []  # token items JSON, or (key, prefix) pairs without an encoder
         accepted: list[str] = []
         problems: list[Rejection] = []
+        encoded = self._encoder is not None
+        plan = self.plan
         # The hot loop of the client: locals and tuple unpacking rather than attribute lookups.
-        for column in self._columns:
-            position, name, kind, kind_name, contextual, _, normalize, match_keys, levels = column
-            raw = cells[position]
+        for column, memory in zip(self._columns, self._cells, strict=True):
+            raw = cells[column.position]
             if not raw or raw.isspace():
                 continue
-            if may_hold_several(kind_name, raw):
-                for value_read in self._several(row, cells, raw, column, problems):
-                    pairs = match_keys(value_read)
-                    if len(keys) + len(pairs) > MAX_TOKENS_PER_SIGNAL:
-                        problems.append(Rejection(row, name, _TOO_MANY_RULE))
-                        continue
-                    for level, value in pairs:
-                        keys.append(MatchKey(kind, level, value))
-                        prefixes.append(levels[level])
-                    accepted.append(kind_name)
-                continue
-            if contextual:
-                canonical = self._canonical(row, cells, raw, column, problems)
-                if canonical is None:
-                    continue
+            if column.contextual:
+                seen: object = (
+                    raw,
+                    cells[plan.region] if plan.region is not None else None,
+                    cells[plan.dob] if plan.dob is not None else None,
+                )
             else:
-                try:
-                    canonical = normalize(raw)
-                except NormalizationError as error:
-                    problems.append(Rejection(row, name, error.rule))
+                seen = raw
+            outcome = memory.get(seen)
+            if outcome is None:
+                self._failed = False
+                outcome = self._outcome(row, cells, raw, column)
+                if not self._failed:  # a normalizer's bug is reported each time, not remembered
+                    self._remember(memory, seen, outcome)
+            if isinstance(outcome, str):  # one identifier's token items, nothing refused
+                parts.append(outcome)
+                accepted.append(column.kind_name)
+                continue
+            pieces, refused, dutch, several, _ = outcome
+            if refused:
+                problems.extend(Rejection(row, name, rule) for name, rule in refused)
+            if dutch:
+                self.assumed_dutch += dutch
+            for kind_name, piece, count in pieces:
+                if several and _tokens(parts, encoded) + count > MAX_TOKENS_PER_SIGNAL:
+                    problems.append(Rejection(row, column.name, _TOO_MANY_RULE))
                     continue
-                except Exception as error:
-                    problems.append(_failure(row, column, error))
-                    continue
-            for level, value in match_keys(canonical):
-                keys.append(MatchKey(kind, level, value))
-                prefixes.append(levels[level])
-            accepted.append(kind_name)
-        if not keys:
+                if encoded:
+                    parts.append(piece)
+                else:
+                    parts.extend(piece)
+                accepted.append(kind_name)
+        if not accepted:
             return problems or [Rejection(row, None, "no identifier in the mapped columns")]
         skipped.extend(problems)
         if self._may_repeat:
-            keys, prefixes = _unique(keys, prefixes)
-        plan = self.plan
+            parts = _unique_items(parts) if encoded else list(dict.fromkeys(parts))
         case_number = (cells[plan.case].strip() or None) if plan.case is not None else None
-        return RowSignal(row, case_number, *metadata, keys, prefixes, tuple(accepted))
+        if encoded:
+            return RowSignal(row, case_number, *metadata, [], [], parts, tuple(accepted))
+        keys = [key for key, _ in parts]
+        prefixes = [prefix for _, prefix in parts]
+        return RowSignal(row, case_number, *metadata, keys, prefixes, [], tuple(accepted))
+
+    def _remember(
+        self, memory: dict[object, str | _Outcome], seen: object, outcome: str | _Outcome
+    ) -> None:
+        self._remembered += 1 + (1 if isinstance(outcome, str) else outcome.tokens)
+        if self._remembered > MEMORY_TOKENS:
+            for cells in self._cells:
+                cells.clear()
+            for values in self._by_canonical.values():
+                values.clear()
+            self._remembered = 0
+        memory[seen] = outcome
+
+    def _outcome(
+        self, row: int, cells: tuple[str, ...], raw: str, column: _Column
+    ) -> str | _Outcome:
+        """Read one cell: its identifiers' keys (or token items) and what was refused; only
+        the token items' JSON if that is all there is."""
+        problems: list[Rejection] = []
+        before = self.assumed_dutch
+        values: list[str] = []
+        several = may_hold_several(column.kind_name, raw)
+        if several:
+            values = self._several(row, cells, raw, column, problems)
+        elif column.contextual:
+            canonical = self._canonical(row, cells, raw, column, problems)
+            values = [] if canonical is None else [canonical]
+        else:
+            try:
+                values = [column.normalize(raw)]
+            except NormalizationError as error:
+                problems.append(Rejection(row, column.name, error.rule))
+            except Exception as error:
+                problems.append(self._failure(row, column, error))
+        dutch = self.assumed_dutch - before
+        self.assumed_dutch = before  # counted where the outcome is used, each time
+        pieces = tuple([self._piece(column, value) for value in values])
+        simple = len(pieces) == 1 and not several and not problems and not dutch
+        if simple and isinstance(pieces[0][1], str):
+            return pieces[0][1]
+        return _Outcome(
+            pieces,
+            tuple([(item.column, item.rule) for item in problems]),
+            dutch,
+            several,
+            sum(count for _, _, count in pieces),
+        )
+
+    def _piece(self, column: _Column, canonical: str) -> _Piece:
+        """Return the keys of one canonical value, as token items if there is an encoder."""
+        encoder = self._encoder
+        if encoder is None:
+            levels = column.prefixes
+            pairs = [
+                (MatchKey(column.kind, level, value), levels[level])
+                for level, value in column.match_keys(canonical)
+            ]
+            return column.kind_name, tuple(pairs), len(pairs)
+        known = self._by_canonical[column.kind]
+        items = known.get(canonical)
+        if items is None:
+            items = known[canonical] = encoder(
+                column.kind, column.match_keys(canonical), column.prefixes
+            )
+            self._remembered += 1
+        return column.kind_name, items, items.count(_TOKEN_MARK)
 
     def _several(
         self, row: int, cells: tuple[str, ...], raw: str, column: _Column, problems: list[Rejection]
@@ -182,10 +307,17 @@ class RowReader:
             problems.append(Rejection(row, column.name, error.rule))
             return []
         except Exception as error:
-            problems.append(_failure(row, column, error))
+            problems.append(self._failure(row, column, error))
             return []
         problems.extend(Rejection(row, column.name, rule) for rule in found.refused)
         return found.values
+
+    def _failure(self, row: int, column: _Column, error: Exception) -> Rejection:
+        """Report a normalizer bug as a skipped cell: it must not stop the export nor leak a
+        value. The cell's outcome is then not remembered, so each such cell is reported."""
+        self._failed = True
+        log.warning("the %s normalizer raised %s", column.kind_name, type(error).__name__)
+        return Rejection(row, column.name, f"{column.kind_name} normalizer failed")
 
     def _phone_without_hint(self, raw: str) -> str:
         """Normalize a phone number, counting those read as Dutch for lack of a country code
@@ -253,7 +385,7 @@ class RowReader:
                 return None
             dob_rule = error.rule
         except Exception as error:
-            problems.append(_failure(row, column, error))
+            problems.append(self._failure(row, column, error))
             return None
         # The name may be fine and only the date of birth wrong: keep the name-only key.
         try:
@@ -266,20 +398,16 @@ class RowReader:
         return canonical
 
 
-def _failure(row: int, column: _Column, error: Exception) -> Rejection:
-    """Report a normalizer bug as a skipped cell: it must not stop the export nor leak a value."""
-    log.warning("the %s normalizer raised %s", column.kind_name, type(error).__name__)
-    return Rejection(row, column.name, f"{column.kind_name} normalizer failed")
+_TOKEN_MARK = '"token":"'  # noqa: S105  (JSON, not a secret)
 
 
-def _unique(keys: list[MatchKey], prefixes: list[str]) -> tuple[list[MatchKey], list[str]]:
-    """Drop repeated keys (two columns holding the same phone give one token), keeping order."""
-    seen: set[MatchKey] = set()
-    unique_keys: list[MatchKey] = []
-    unique_prefixes: list[str] = []
-    for key, prefix in zip(keys, prefixes, strict=True):
-        if key not in seen:
-            seen.add(key)
-            unique_keys.append(key)
-            unique_prefixes.append(prefix)
-    return unique_keys, unique_prefixes
+def _tokens(parts: list[Any], encoded: bool) -> int:
+    """Count the tokens of a row's parts so far (token items' JSON, or (key, prefix) pairs)."""
+    return sum(part.count(_TOKEN_MARK) for part in parts) if encoded else len(parts)
+
+
+def _unique_items(parts: list[str]) -> list[str]:
+    """Drop repeated token items (two columns holding the same phone give one token), keeping
+    order. Each part is token items' JSON joined by commas; an item holds no '},{'."""
+    items = ",".join(parts)[1:-1].split("},{")
+    return ["{" + "},{".join(dict.fromkeys(items)) + "}"]

@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 import uuid
 from binascii import a2b_base64, b2a_base64
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -93,10 +94,10 @@ def encode_tokens(tokens: list[bytes]) -> list[str]:
     A token and a zero byte are 33 bytes, which base64 turns into 44 characters on their own;
     the first 43 are exactly the token's unpadded encoding (the zero byte only adds zero bits).
     """
-    if any(len(token) != TOKEN_BYTES for token in tokens):
-        raise ValueError(f"a token is {TOKEN_BYTES} bytes")
     if not tokens:
         return []
+    if set(map(len, tokens)) != {TOKEN_BYTES}:
+        raise ValueError(f"a token is {TOKEN_BYTES} bytes")
     text = b2a_base64(b"\0".join(tokens) + b"\0", newline=False).translate(_URLSAFE_OUT).decode()
     width = TOKEN_CHARS + 1
     return [text[start : start + TOKEN_CHARS] for start in range(0, len(text), width)]
@@ -135,6 +136,29 @@ def kind_mark(kind: str) -> str:
 def token_items_json(prefixes: list[str], texts: list[str]) -> list[str]:
     """Return the JSON of each TokenItem from its prefix and its token text."""
     return [f'{prefix}{text}"}}' for prefix, text in zip(prefixes, texts, strict=True)]
+
+
+def token_items_text(
+    keys: Sequence[tuple[str, object]], prefixes: Mapping[str, str], tokens: list[bytes]
+) -> str:
+    """Return the JSON of the TokenItems of (level, ...) keys and their tokens, joined by commas.
+
+    ``prefixes`` maps each level to its ``token_item_prefix``. One base64 call for all the
+    tokens, as ``encode_tokens``; the client writes an identifier's items with it.
+    """
+    if len(keys) != len(tokens):
+        raise ValueError("one token per key")
+    if not tokens:
+        return ""
+    if set(map(len, tokens)) != {TOKEN_BYTES}:
+        raise ValueError(f"a token is {TOKEN_BYTES} bytes")
+    text = b2a_base64(b"\0".join(tokens) + b"\0", newline=False).translate(_URLSAFE_OUT).decode()
+    items = []
+    start = 0
+    for level, _ in keys:
+        items.append(prefixes[level] + text[start : start + TOKEN_CHARS])
+        start += TOKEN_CHARS + 1
+    return '"},'.join(items) + '"}'
 
 
 def signal_metadata_json(category: Category, observed_on: dt.date, retain_until: dt.date) -> str:

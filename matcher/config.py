@@ -39,6 +39,8 @@ class Setting:
     help: str
     parse: Callable[[str], str | int] = str
     secret: bool = False
+    #: read by one command only: without a folder it stays unset, and that command says so
+    optional: bool = False
 
     @property
     def env_var(self) -> str:
@@ -77,12 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
         "File holding the Ed25519 key that signs audit checkpoints; created (0600) by the first "
         "`audit checkpoint` only at the default path. Keep it off the database host and out of "
         "database backups.",
+        optional=True,
     ),
     Setting(
         "AUDIT_CHECKPOINT_FILE",
         "{instance}/audit-checkpoints.jsonl",
         "File that `audit checkpoint` appends signed checkpoints of the audit chain to and "
         "`audit verify` checks against; put it where the database's operators cannot rewrite it.",
+        optional=True,
     ),
     Setting(
         "MAX_BATCH_BYTES",
@@ -172,10 +176,6 @@ def instance_path(
     return environ.get(ENV_PREFIX + "INSTANCE_PATH") or None
 
 
-#: file settings that only one command reads: without a folder they stay unset until it runs
-_ONLY_FOR_ONE_COMMAND = frozenset({"AUDIT_CHECKPOINT_KEY_FILE", "AUDIT_CHECKPOINT_FILE"})
-
-
 def resolve(
     setting: Setting,
     *,
@@ -195,7 +195,7 @@ def resolve(
             ) from None
     default = setting.default
     if isinstance(default, str) and "{instance}" in default:
-        if instance is None and setting.name in _ONLY_FOR_ONE_COMMAND:
+        if instance is None and setting.optional:
             return None, False  # the command that needs it says so in one line
         if instance is None:
             raise ConfigurationError(

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import JSON as SA_JSON
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from matcher import append_only
@@ -188,6 +188,19 @@ class AlertStatus(StrEnum):
     EXPIRED = "expired"
 
 
+#: the alerts the list shows: those that are not evidence of another
+_LISTED = text("link_id IS NULL")
+#: the alert list's indexes (partial: over the listed alerts only)
+LIST_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_alert_list_recent": ("last_seen", "id", "strength", "status"),
+    "ix_alert_list_agencies": ("agency_count", "last_seen", "id", "strength", "status"),
+    "ix_alert_list_reach": (
+        "region_count", "agency_count", "signal_count", "last_seen", "id", "strength", "status",
+    ),
+    "ix_alert_list_counts": ("status", "strength"),
+}  # fmt: skip
+
+
 class Alert(SQLModel, table=True):
     """A token held by two or more distinct agencies (unique on token).
 
@@ -198,10 +211,24 @@ class Alert(SQLModel, table=True):
     __table_args__ = (
         Index("ix_alert_status_last_seen", "status", "last_seen"),
         Index("ix_alert_last_seen", "last_seen"),
-        # the alert list's other sort orders (matcher.services.alerts.SORTS) walk these
-        Index("ix_alert_agency_count", "agency_count", "last_seen"),
-        Index("ix_alert_strength", "region_count", "agency_count", "signal_count", "last_seen"),
-        Index("ix_alert_grade", "strength", "last_seen"),
+        # The alert list (matcher.services.alerts): one index per sort order over the alerts it
+        # shows (no link_id), ending in the columns it filters on, so that a page, however deep,
+        # walks one index and reads only the rows it shows; and one for its counts per status.
+        # Regions and kinds are in alert_region and alert_kind.
+        *(
+            Index(name, *columns, sqlite_where=_LISTED, postgresql_where=_LISTED)
+            for name, columns in LIST_INDEXES.items()
+        ),
+        # an alert's evidence (link_id = its id); partial, so that no planner walks it for
+        # the alerts without one (the list's partial indexes serve those)
+        Index(
+            "ix_alert_evidence",
+            "link_id",
+            sqlite_where=text("link_id IS NOT NULL"),
+            postgresql_where=text("link_id IS NOT NULL"),
+        ),
+        # the weekly counts of alerts detected (matcher.services.alert_counts)
+        Index("ix_alert_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -227,7 +254,7 @@ class Alert(SQLModel, table=True):
     #: strong, medium or weak, from the evidence (matcher.services.strength)
     strength: str = Field(default="weak", max_length=8)
     #: set when this token's alert is evidence of another alert (one alert per real link)
-    link_id: int | None = Field(default=None, index=True)
+    link_id: int | None = None
 
 
 class AlertAgency(SQLModel, table=True):
@@ -240,6 +267,72 @@ class AlertAgency(SQLModel, table=True):
     signal_count: int = 0
     first_seen: dt.datetime = Field(default_factory=utcnow)
     last_seen: dt.datetime = Field(default_factory=utcnow)
+
+
+class AlertRegion(SQLModel, table=True):
+    """A region of an agency an alert involves: the list's region scope, stored, not derived.
+
+    Kept exact by :func:`matcher.services.alert_filters.refresh` wherever an alert's agencies
+    change (detection, withdrawal, retention purge).
+    """
+
+    __tablename__ = "alert_region"
+    __table_args__ = (
+        Index("ix_alert_region_region", "region", "alert_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    region: str = Field(max_length=80, primary_key=True)
+
+
+class AlertTally(SQLModel, table=True):
+    """The key a listed alert is counted under in ``alert_status_count``: regions, status, strength.
+
+    One row per alert the list shows (no ``link_id``); none for evidence of another alert. Kept by
+    :func:`matcher.services.status_counts.refresh`, which compares it with the alert as it is now
+    and moves the alert's one count from the old key to the new.
+    """
+
+    __tablename__ = "alert_tally"
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    #: the alert's regions, sorted, joined by matcher.services.status_counts.SEPARATOR
+    regions: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=24)
+    strength: str = Field(max_length=8)
+
+
+class AlertStatusCount(SQLModel, table=True):
+    """A number of listed alerts with these regions, status and strength (the list's counts).
+
+    Not unique per key: a change adds a row of its own and folds the rows no other transaction
+    holds into it (:mod:`matcher.services.status_counts`), so concurrent changes never wait on
+    one counter row; a read sums the rows of a key.
+    """
+
+    __tablename__ = "alert_status_count"
+    __table_args__ = (Index("ix_alert_status_count_key", "status", "strength"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    regions: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=24)
+    strength: str = Field(max_length=8)
+    alerts: int = 0
+
+
+class AlertKind(SQLModel, table=True):
+    """A kind of an alert's evidence (its own token's and those of alerts linked to it).
+
+    The list's kind filter reads this; :func:`matcher.services.alert_filters.refresh` keeps it
+    exact wherever evidence joins or leaves an alert (detection, linking, detaching).
+    """
+
+    __tablename__ = "alert_kind"
+    __table_args__ = (Index("ix_alert_kind_kind", "kind", "alert_id"), {"sqlite_with_rowid": False})
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+    kind: str = Field(max_length=10, primary_key=True)
 
 
 class BenignHub(SQLModel, table=True):

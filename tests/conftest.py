@@ -106,6 +106,19 @@ def clean_db(db_engine: Engine) -> Iterator[Engine]:
         empty_tables(db_engine)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, shared by the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard import live
+
+    with sync_playwright() as playwright:
+        chromium = live.launch(playwright)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def pepper_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A pepper file made the way the embedded default makes it (0600)."""
@@ -336,6 +349,7 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
     import datetime as dt
 
     from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+    from matcher.services import alert_filters
     from matcher.services.strength import Evidence, strength
 
     def make(
@@ -387,6 +401,8 @@ def make_alert(db_session: Session) -> Callable[..., Any]:
                     last_seen=moment,
                 )
             )
+        db_session.flush()
+        alert_filters.refresh(db_session, [alert.id])
         db_session.commit()
         return alert
 
@@ -402,6 +418,7 @@ def record_approvals(session: Session, alert_id: int) -> None:
     from sqlmodel import col, select
 
     from matcher.models import Alert, AlertAgency, DisclosureDecision
+    from matcher.services import status_counts
 
     alert = session.get(Alert, alert_id)
     assert alert is not None
@@ -420,6 +437,7 @@ def record_approvals(session: Session, alert_id: int) -> None:
                 decided_by="test",
             )
         )
+    status_counts.refresh(session, [alert_id])
     session.commit()
 
 

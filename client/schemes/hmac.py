@@ -29,7 +29,7 @@ def subkey_info(kind: str, level: str, *, epoch: int) -> bytes:
 class HmacScheme:
     """Shared-key tokens: HMAC-SHA256 under a subkey per (kind, level, epoch)."""
 
-    __slots__ = ("_epoch", "_fingerprint", "_macs", "_secret")
+    __slots__ = ("_epoch", "_fingerprint", "_macs", "_secret", "_states")
 
     def __init__(self, secret: bytes, *, epoch: int) -> None:
         if not isinstance(secret, bytes):
@@ -42,9 +42,15 @@ class HmacScheme:
         self._epoch = epoch
         self._fingerprint = primitives.fingerprint(secret, scheme=SchemeName.HMAC, epoch=epoch)
         # Every subkey is derived up front: the hot path is then one dict lookup and one HMAC.
-        self._macs: dict[str, dict[str, _Mac]] = {
+        self._states: dict[str, dict[str, primitives.HmacStates]] = {
             spec.name: {level: self._derive(spec.name, level) for level in spec.level_names}
             for spec in kinds.specs()
+        }
+        self._macs: dict[str, dict[str, _Mac]] = {
+            kind: {
+                level: primitives.hmac_sha256_prepared(states) for level, states in levels.items()
+            }
+            for kind, levels in self._states.items()
         }
 
     def __repr__(self) -> str:
@@ -79,10 +85,18 @@ class HmacScheme:
             append(mac(value.encode("utf-8")))
         return tokens
 
-    def _derive(self, kind: str, level: str) -> _Mac:
+    def tokenize_values(self, kind: str, keys: Sequence[tuple[str, str]]) -> list[bytes]:
+        """Return the tokens of one kind's (level, canonical value) keys: ``tokenize`` without
+        a MatchKey per key, for the client's hot path (an identifier's keys at once)."""
+        try:
+            return primitives.hmac_sha256_labelled(self._states[kind], keys)
+        except KeyError:  # a kind registered since, or a level it does not have
+            return self.tokenize([MatchKey(kind, level, value) for level, value in keys])
+
+    def _derive(self, kind: str, level: str) -> primitives.HmacStates:
         # a level declared with a token domain (address/no_addition) shares that level's subkey
         info = subkey_info(kind, kinds.domain_level(kind, level), epoch=self._epoch)
-        return primitives.hmac_sha256_with(primitives.hkdf_sha256(self._secret, info=info))
+        return primitives.hmac_sha256_states(primitives.hkdf_sha256(self._secret, info=info))
 
     def _mac_for(self, kind: str, level: str) -> _Mac:
         """Find the MAC of a kind registered after the scheme was made, or refuse the level."""
@@ -93,8 +107,9 @@ class HmacScheme:
             known_levels = {name for each in kinds.specs() for name in each.level_names}
             shown_level = repr(level) if level in known_levels else "an unknown level"
             raise SchemeError(f"no match level {shown_level} for {shown_kind}")
-        mac = self._derive(kind, level)
-        self._macs.setdefault(kind, {})[level] = mac
+        states = self._derive(kind, level)
+        self._states.setdefault(kind, {})[level] = states
+        mac = self._macs.setdefault(kind, {})[level] = primitives.hmac_sha256_prepared(states)
         return mac
 
 

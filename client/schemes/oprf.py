@@ -28,14 +28,13 @@ from client.oprf.messages import (
     PublicKeyInfo,
     decode_element,
     decode_proof,
-    encode_bytes,
     fingerprint,
 )
 from client.oprf.service import KeyServiceClient, KeyServiceQuotaExceeded, fetch_public_key
 from client.oprf.tokens import PROOF_FAILS, batched_inputs, oprf_input, token_of, tokens_in_order
 from client.schemes.base import MatchKey
+from client.schemes.pinned import PinnedKey
 from client.schemes.threshold import ShareService, ThresholdOprfScheme
-from client.wire import SchemeName
 
 __all__ = [
     "PROOF_FAILS",
@@ -57,7 +56,7 @@ class _Blinded(NamedTuple):
     request: EvaluateRequest
 
 
-class OprfScheme:
+class OprfScheme(PinnedKey):
     """Tokens via the key service, verified against a pinned public key."""
 
     def __init__(
@@ -80,9 +79,7 @@ class OprfScheme:
             raise ValueError("epochs start at 1")
         if not 1 <= batch_size <= 0xFFFF:
             raise ValueError("batch_size is between 1 and 65,535")
-        self._public_key = public_key
-        self._epoch = epoch
-        self._fingerprint = fingerprint(public_key, epoch=epoch)
+        super().__init__(public_key, epoch=epoch)
         self._batch_size = batch_size
         self._service = KeyServiceClient(
             base_url,
@@ -171,22 +168,6 @@ class OprfScheme:
         """Close the HTTP connections to the key service."""
         self._service.close()
 
-    @property
-    def name(self) -> SchemeName:
-        return SchemeName.OPRF
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public_key
-
     def tokenize(self, keys: Sequence[MatchKey]) -> list[bytes]:
         """Return one 32-byte token per key; equal keys cost one evaluation."""
         unique, batches = batched_inputs(keys, epoch=self._epoch, batch_size=self._batch_size)
@@ -224,10 +205,7 @@ class OprfScheme:
             blinds, blinded = protocol.blind(inputs)
         except OprfError as error:
             raise SchemeError(f"an input cannot be blinded ({error})") from error
-        request = EvaluateRequest(
-            suite=protocol.SUITE, epoch=self._epoch, blinded=[encode_bytes(e) for e in blinded]
-        )
-        return _Blinded(inputs, blinds, blinded, request)
+        return _Blinded(inputs, blinds, blinded, self._request(blinded))
 
     def _finalize(self, batch: _Blinded, answer: EvaluateResponse) -> list[bytes]:
         if answer.epoch != self._epoch or len(answer.evaluated) != len(batch.blinded):

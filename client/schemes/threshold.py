@@ -20,18 +20,11 @@ import httpx
 from client.errors import QuotaExceeded, SchemeError
 from client.oprf import dleq, group, protocol
 from client.oprf.errors import OprfError
-from client.oprf.messages import (
-    EvaluateRequest,
-    EvaluateResponse,
-    decode_element,
-    decode_proof,
-    encode_bytes,
-    fingerprint,
-)
+from client.oprf.messages import EvaluateRequest, EvaluateResponse, decode_element, decode_proof
 from client.oprf.service import KeyServiceClient
 from client.oprf.tokens import PROOF_FAILS, batched_inputs, tokens_in_order
 from client.schemes.base import MatchKey
-from client.wire import SchemeName
+from client.schemes.pinned import PinnedKey
 
 _L = group.ORDER
 
@@ -92,7 +85,7 @@ class ShareService:
     transport: httpx.BaseTransport | None = None
 
 
-class ThresholdOprfScheme:
+class ThresholdOprfScheme(PinnedKey):
     """Tokens from t of n key services; identical to the tokens of the unsplit key."""
 
     def __init__(
@@ -113,12 +106,10 @@ class ThresholdOprfScheme:
         keys = [public_key, *(service.public_key for service in services)]
         if not all(isinstance(key, bytes) and group.is_element(key) for key in keys):
             raise TypeError("public keys must be 32 bytes encoding group elements")
+        super().__init__(public_key, epoch=epoch)
         self._services = list(services)
-        self._public_key = public_key
-        self._epoch = epoch
         self._threshold = threshold
         self._batch_size = batch_size
-        self._fingerprint = fingerprint(public_key, epoch=epoch)
         self._clients = {
             s.index: KeyServiceClient(
                 s.base_url,
@@ -131,18 +122,6 @@ class ThresholdOprfScheme:
             for s in services
         }
         self._consistent: set[tuple[int, ...]] = set()
-
-    @property
-    def name(self) -> SchemeName:
-        return SchemeName.OPRF
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
 
     def close(self) -> None:
         """Close the connections to every key service."""
@@ -159,10 +138,7 @@ class ThresholdOprfScheme:
 
     def _evaluate(self, inputs: list[bytes]) -> list[bytes]:
         blinds, blinded = protocol.blind(inputs)
-        request = EvaluateRequest(
-            suite=protocol.SUITE, epoch=self._epoch, blinded=[encode_bytes(e) for e in blinded]
-        )
-        answers = self._collect(request)
+        answers = self._collect(self._request(blinded))
         shares = {
             index: self._verified(index, blinded, answer) for index, answer in answers.items()
         }

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from matcher.errors import NotFound
 from matcher.models import Agency, Alert, AlertAgency, AlertEvent, Signal, SignalToken
+from matcher.services import alert_filters
 from matcher.services.clusters import MAX_CLUSTER, MAX_HOPS, ClusterLink, LinkedAlert, cluster_of
 from matcher.services.explanations import Facts, difference, phrase
 from matcher.services.explanations import explain as explain_facts
@@ -55,9 +56,14 @@ def involving(agencies: Select[Any], *, for_counting: bool = False) -> ColumnEle
 
 
 def visible_to(regions: set[str], *, for_counting: bool = False) -> ColumnElement[bool]:
-    """Return a condition: the alert involves an agency of one of these regions."""
-    agencies = select(col(Agency.id)).where(col(Agency.region).in_(sorted(regions)))
-    return involving(agencies, for_counting=for_counting)
+    """Return a condition: the alert involves an agency of one of these regions.
+
+    Read from the regions stored per alert (:mod:`matcher.services.alert_filters`).
+    """
+    scope: ColumnElement[bool] = alert_filters.within(
+        regions, col(Alert.id), for_counting=for_counting
+    )
+    return scope
 
 
 @dataclass(frozen=True)

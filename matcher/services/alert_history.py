@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from matcher import audit
 from matcher.models import Alert, AlertEvent, utcnow
-from matcher.services import noteguard
+from matcher.services import noteguard, status_counts
 from matcher.services.actors import Actor, coordinator_alert
 
 
@@ -42,6 +42,8 @@ def record_step(
         alert.status = to_status
     alert.updated_at = now
     session.add(alert)
+    if to_status is not None:
+        status_counts.refresh(session, [alert.id or 0])
     return event
 
 

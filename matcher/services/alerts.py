@@ -12,8 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, false, func
 from sqlmodel import Session, col, select
 
 from matcher import alert_states, audit
@@ -27,6 +26,7 @@ from matcher.models import (
     DisclosureDecision,
     utcnow,
 )
+from matcher.services import alert_filters, status_counts
 from matcher.services.alert_detail import (
     AgencyInvolvement,
     AlertDetail,
@@ -139,24 +139,27 @@ def _conditions(
     with_status: bool,
     for_counting: bool = False,
 ) -> list[ColumnElement[bool]]:
-    # an alert that is evidence of another is shown within that one, not on its own
+    # An alert that is evidence of another is shown within that one, not on its own: the
+    # list's partial indexes (models.LIST_INDEXES) hold exactly the alerts without a link_id.
     conditions: list[ColumnElement[bool]] = [col(Alert.link_id).is_(None)]
+    # Terms written as expressions (``id + 0``, ``status || ''``) are tested on the index
+    # entries being walked, never looked up through an index of their own: a planner without
+    # statistics (SQLite's default) would otherwise start from them and sort every match.
+    alert_id = col(Alert.id) + 0 if for_counting else col(Alert.id)
     if filters.strengths is not None:
         conditions.append(col(Alert.strength).in_(filters.strengths))
     if viewer_regions is not None:
-        visible = visible_to(viewer_regions, for_counting=for_counting)
+        visible = alert_filters.within(viewer_regions, alert_id, for_counting=for_counting)
         conditions.append(visible if viewer_regions else false())
     if with_status and filters.status:
-        conditions.append(col(Alert.status) == filters.status)
+        conditions.append(col(Alert.status).concat("") == filters.status)
     if filters.kind:
         # an alert shows under every kind of its evidence, not only under its first token's
-        evidence = aliased(Alert)
-        of_kind = exists().where(
-            col(evidence.link_id) == col(Alert.id), col(evidence.kind) == filters.kind
-        )
-        conditions.append(or_(col(Alert.kind) == filters.kind, of_kind))
+        conditions.append(alert_filters.of_kind(filters.kind, alert_id, for_counting=for_counting))
     if filters.region:
-        conditions.append(visible_to({filters.region}, for_counting=for_counting))
+        conditions.append(
+            alert_filters.within({filters.region}, alert_id, for_counting=for_counting)
+        )
     if filters.agency_id is not None:
         agency = select(col(Agency.id)).where(col(Agency.id) == filters.agency_id)
         conditions.append(involving(agency, for_counting=for_counting))
@@ -199,21 +202,23 @@ def list_alerts(
         raise InvalidRequest(
             f"page starts at 1; per_page is 1 to {MAX_PER_PAGE}.", code="invalid_query"
         )
-    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
-    counted = session.exec(
-        select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
-    )
-    counts = {str(status): int(number) for status, number in counted}
+    counts = _counts_per_status(session, filters, viewer_regions)
     total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
-    statement = (
-        select(Alert)
-        .where(*_conditions(filters, viewer_regions, with_status=True))
-        .order_by(*SORTS[sort])
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    alerts = list(session.exec(statement))
-    ids = [alert.id for alert in alerts if alert.id is not None]
+    # The page's ids first: the walk over the sort order reads the list's indexes only (they
+    # hold every column it filters on), however deep the page; then the page's own rows.
+    # A page past the last one is empty: the counts already say so.
+    ids: list[int] = []
+    if (page - 1) * per_page < total:
+        statement = (
+            select(col(Alert.id))
+            .where(*_conditions(filters, viewer_regions, with_status=True))
+            .order_by(*SORTS[sort])
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        ids = [alert_id for alert_id in session.exec(statement) if alert_id is not None]
+    rows = {alert.id: alert for alert in session.exec(select(Alert).where(col(Alert.id).in_(ids)))}
+    alerts = [rows[alert_id] for alert_id in ids if alert_id in rows]
     names = _agency_names(session, ids)
     periods = observed(session, ids)
     items = [
@@ -221,6 +226,29 @@ def list_alerts(
         for alert in alerts
     ]
     return AlertPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
+
+
+def _counts_per_status(
+    session: Session, filters: AlertFilter, viewer_regions: set[str] | None
+) -> dict[str, int]:
+    """Count the alerts per status the filter matches, whatever status it names.
+
+    Filtered on regions and strength alone (the dashboard's default), the counts are read from
+    those stored per key (:mod:`matcher.services.status_counts`); a kind, agency or period
+    counts the matching alerts.
+    """
+    if filters.kind is None and filters.agency_id is None and not (filters.since or filters.until):
+        return status_counts.counts(
+            session,
+            viewer_regions=viewer_regions,
+            region=filters.region,
+            strengths=filters.strengths,
+        )
+    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
+    counted = session.exec(
+        select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
+    )
+    return {str(status): int(number) for status, number in counted}
 
 
 def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:
@@ -294,6 +322,7 @@ def release_alert(
     alert.released_at = now
     alert.updated_at = now
     session.add(alert)
+    status_counts.refresh(session, [alert_id])
     session.add(
         AlertEvent(
             alert_id=alert_id,

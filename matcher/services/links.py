@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from client import kinds
 from matcher import alert_states
+from matcher.services import alert_filters, status_counts
 from matcher.services.bulk import among, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
@@ -68,8 +69,10 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
         if target is not None:
             session.execute(update(ALERTS).where(ALERTS.c.id == alert.id).values(link_id=target))
         # graded at once: the next alert of this batch reads the grade to choose its link
-        regrade(session, [target or alert.id])
+        _grade(session, [target or alert.id])
         touched.add(target or alert.id)
+    alert_filters.refresh(session, touched)  # counts them under their grades as well
+    status_counts.refresh(session, alert_ids)  # those made evidence leave the list's counts
     return touched
 
 
@@ -95,7 +98,8 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
                 continue
             session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
             touched.update((alert_id, primary))
-    regrade(session, touched)
+    _grade(session, touched)
+    alert_filters.refresh(session, touched)  # counts them under their grades as well
     return touched
 
 
@@ -104,7 +108,8 @@ BARE, BUILDING = "no_addition", "building"
 
 
 def relabel_buildings(session: Session, tokens: Collection[bytes]) -> set[int]:
-    """Label each building alert of these tokens by its holders; return the alerts regraded.
+    """Label each building alert of these tokens by its holders; return the alerts regraded
+    (the caller, :func:`detach_outgrown`, refreshes their stored list filters and counts).
 
     A building token is one value whichever spelling gave it; the client labels it ``no_addition``
     when the address was written without an addition. An alert whose holders mix both labels, and
@@ -133,7 +138,7 @@ def relabel_buildings(session: Session, tokens: Collection[bytes]) -> set[int]:
             if wanted != level:
                 session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(level=wanted))
                 touched.add(primary or alert_id)
-    regrade(session, touched)
+    _grade(session, touched)  # the caller refreshes the list's stored filters and counts
     return touched
 
 
@@ -309,6 +314,13 @@ def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:
 
 
 def regrade(session: Session, alert_ids: Iterable[int]) -> None:
+    """Grade each alert again from its evidence; count it under its new grade in the list."""
+    graded = sorted(set(alert_ids))
+    _grade(session, graded)
+    status_counts.refresh(session, graded)
+
+
+def _grade(session: Session, alert_ids: Iterable[int]) -> None:
     """Grade each alert again from its evidence (its own token and those linked to it)."""
     for alert_id in sorted(set(alert_ids)):
         grade = strength(item for _, item in evidence_of(session, alert_id))

@@ -21,6 +21,7 @@ from sqlalchemy import delete, distinct, exists, func, literal, select, update
 from sqlmodel import Session
 
 from matcher.models import AlertStatus
+from matcher.services import alert_filters
 from matcher.services.bulk import among, chunks, dialect_insert, rowcount
 from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERTS, SIGNAL_TOKENS, SIGNALS
 
@@ -79,6 +80,7 @@ def refresh_alerts(
         if not create and existing:
             session.execute(_drop_departed_agencies(session, chunk))
             emptied += rowcount(session.execute(_forget_tokens(session, chunk, now=now)))
+        alert_filters.refresh(session, [*existing, *made_now])
     return AlertChanges(created, updated, emptied, tuple(made_ids))
 
 

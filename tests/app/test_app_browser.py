@@ -33,23 +33,7 @@ from tests.app.conftest import (
 )
 from tests.dashboard import live
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        live.CHROMIUM is None,
-        reason="chromium is not installed (apt-get install -y chromium); browser tests skipped",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = live.launch(playwright)
-        yield chromium
-        chromium.close()
+pytestmark = live.BROWSER_MARKS
 
 
 @pytest.fixture

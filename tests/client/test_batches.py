@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from client import wire
-from client.batches import Preparation, PreparationReport, PreparedBatch, prepare
+from client.batches import Preparation, PreparationReport, PreparedBatch, batch_ends, prepare
 from client.batchfile import BatchFileWriter, read_batch_file, read_own_payloads
 from client.cells import parse_date
 from client.errors import ClientError, InputFileError, NormalizationError
@@ -471,3 +473,49 @@ def test_tokens_and_references_are_encoded_as_the_wire_says() -> None:
     assert all(REF.fullmatch(ref) for ref in refs)
     with pytest.raises(ClientError, match="32 bytes"):
         token_texts([b"short"])
+
+
+def one_by_one(lengths: list[int], *, size: int, budget: int, held: int, used: int) -> list[int]:
+    """The rule signal by signal: -1 where a batch closes, else the index after each signal."""
+    out = []
+    for index, length in enumerate(lengths):
+        if held and (held == size or used + length > budget):
+            out.append(-1)
+            held = used = 0
+        out.append(index + 1)
+        held += 1
+        used += length + 1
+    return out
+
+
+@given(
+    lengths=st.lists(st.integers(min_value=1, max_value=12), max_size=30),
+    size=st.integers(min_value=1, max_value=6),
+    budget=st.integers(min_value=1, max_value=40),
+    held=st.integers(min_value=0, max_value=6),
+    used=st.integers(min_value=0, max_value=40),
+)
+@example(lengths=[5], size=8, budget=10, held=1, used=5)  # exactly at the budget: it fits
+@example(lengths=[50, 1], size=8, budget=10, held=0, used=0)  # too large: alone
+def test_batch_ends_by_bisection_are_the_signal_by_signal_rule(
+    lengths: list[int], size: int, budget: int, held: int, used: int
+) -> None:
+    held = min(held, size)
+    used = used if held else 0
+    ends = list(batch_ends(lengths, size=size, budget=budget, held=held, used=used))
+    expected = one_by_one(lengths, size=size, budget=budget, held=held, used=used)
+
+    assert partition(ends) == partition(expected)
+
+
+def partition(marks: list[int]) -> list[list[int]]:
+    """Return the signals of each batch (the first continues the batch already held)."""
+    batches: list[list[int]] = [[]]
+    start = 0
+    for mark in marks:
+        if mark < 0:
+            batches.append([])
+        else:
+            batches[-1] += range(start, mark)
+            start = mark
+    return batches

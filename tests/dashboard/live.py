@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -23,6 +24,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+]
+#: the marks of every browser test module: selected by ``-m browser``, skipped without chromium
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed (apt-get install -y chromium); browser tests skipped",
+    ),
 ]
 #: the longest any page action may wait (ms): a hung page fails fast instead of stalling CI
 TIMEOUT_MS = 15_000

@@ -19,23 +19,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.dashboard import live
 from tests.dashboard.conftest import World
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        live.CHROMIUM is None,
-        reason="chromium is not installed (apt-get install -y chromium); browser tests skipped",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = live.launch(playwright)
-        yield chromium
-        chromium.close()
+pytestmark = live.BROWSER_MARKS
 
 
 @pytest.fixture

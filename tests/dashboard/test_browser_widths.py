@@ -15,10 +15,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.dashboard import live
 from tests.dashboard.conftest import World
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(live.CHROMIUM is None, reason="chromium is not installed"),
-]
+pytestmark = live.BROWSER_MARKS
 #: the page's width beyond the viewport, in CSS pixels
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 PAGES = {
@@ -27,16 +24,6 @@ PAGES = {
     "beheer": ["/admin/users"],
     "fg": ["/audit"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = live.launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -22,13 +22,22 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, LargeBinary, select, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from client import wire
 from matcher.db import create_schema, make_engine
-from matcher.models import Agency, Alert, AlertAgency, SignalToken, TokenEntry
+from matcher.models import (
+    Agency,
+    Alert,
+    AlertAgency,
+    AlertKind,
+    AlertRegion,
+    AlertTally,
+    SignalToken,
+    TokenEntry,
+)
 from matcher.pepper import Pepper
-from matcher.services import detection, federation, ingest, retention
+from matcher.services import detection, federation, ingest, retention, status_counts
 from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -277,3 +286,64 @@ def assert_consistent(engine: Engine) -> None:
                 assert links.get(alert.id, {}) == {}
             else:
                 assert alert.agency_count == len(holders.get(alert.token, {}))
+    assert_filters_exact(engine)
+
+
+def expected_filters(session: Session) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """Recompute every alert's regions and kinds from their sources, as the list once derived
+    them per alert: the regions of its alert_agency rows' agencies; its own kind and its
+    evidence's (the alerts whose link_id names it)."""
+    regions = {agency.id: agency.region for agency in session.execute(select(Agency)).scalars()}
+    every_alert = list(session.execute(select(Alert)).scalars())
+    expected_regions = {
+        (link.alert_id, regions[link.agency_id])
+        for link in session.execute(select(AlertAgency)).scalars()
+    }
+    expected_kinds = {(alert.id, alert.kind) for alert in every_alert if alert.id is not None}
+    expected_kinds |= {(alert.link_id, alert.kind) for alert in every_alert if alert.link_id}
+    return expected_regions, expected_kinds
+
+
+def assert_filters_exact(engine: Engine) -> None:
+    """Check the list's stored regions and kinds against a recount from their sources."""
+    with Session(engine) as session:
+        expected_regions, expected_kinds = expected_filters(session)
+        stored_regions = {
+            (row.alert_id, row.region) for row in session.execute(select(AlertRegion)).scalars()
+        }
+        stored_kinds = {
+            (row.alert_id, row.kind) for row in session.execute(select(AlertKind)).scalars()
+        }
+    assert stored_regions == expected_regions, "an alert's stored regions went stale"
+    assert stored_kinds == expected_kinds, "an alert's stored kinds went stale"
+    assert_status_counts_exact(engine)
+
+
+def assert_status_counts_exact(engine: Engine) -> None:
+    """Check the list's stored counts per (regions, status, strength) against a recount.
+
+    The recount reads the alerts and their agencies' regions (not the stored regions), so a
+    stale count and a stale region both fail here.
+    """
+    with Session(engine) as session:
+        expected_regions, _ = expected_filters(session)
+        per_alert: dict[int, list[str]] = defaultdict(list)
+        for alert_id, region in expected_regions:
+            per_alert[alert_id].append(region)
+        expected: dict[tuple[str, str, str], int] = defaultdict(int)
+        tallies: dict[int, tuple[str, str, str]] = {}
+        for alert in session.execute(select(Alert).where(col(Alert.link_id).is_(None))).scalars():
+            key = (
+                status_counts.SEPARATOR.join(sorted(per_alert[alert.id or 0])),
+                alert.status,
+                alert.strength,
+            )
+            expected[key] += 1
+            tallies[alert.id or 0] = key
+        stored = status_counts.stored(session)
+        stored_tallies = {
+            row.alert_id: (row.regions, row.status, row.strength)
+            for row in session.execute(select(AlertTally)).scalars()
+        }
+    assert stored_tallies == tallies, "an alert is counted under a key it no longer has"
+    assert stored == dict(expected), "the stored counts per status differ from a recount"

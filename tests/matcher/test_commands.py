@@ -371,3 +371,82 @@ def test_the_link_migration_keeps_existing_alerts_and_grades_them(
         (3, "closed", "medium", None),
     ]
     assert notes == ["bel eerst"]
+
+
+def test_the_alert_filters_migration_stores_the_regions_and_kinds_of_existing_alerts(
+    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+) -> None:
+    """A database at the previous head, with alerts, gets their list filters on upgrade."""
+    app = create_app(
+        {
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": fresh_database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    runner = app.test_cli_runner()
+    upgraded = runner.invoke(args=["db", "upgrade", "20261201_1400_ingest_queue"])
+    assert upgraded.exit_code == 0, upgraded.output
+    engine = create_engine(fresh_database_url)
+    moment = "2026-03-01 12:00:00+00:00"
+    alert_columns = (
+        "id, token, kind, level, status, agency_count, region_count, signal_count, first_seen,"
+        " last_seen, created_at, updated_at, possible_victim, strength, link_id"
+    )
+    try:
+        with engine.begin() as connection:
+            for number, region in enumerate(["Noord", "Noord", "Oost", "West"], start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO agency (id, name, kind, region, created_at)"
+                        " VALUES (:id, :name, 'municipality', :region, :at)"
+                    ),
+                    {"id": number, "name": f"Agency {number}", "region": region, "at": moment},
+                )
+            # 1: phone, Noord twice and Oost; 2: its address evidence; 3: email, Oost and West;
+            # 4: an alert whose token no signal holds any more (no agencies, no regions)
+            for number, kind, level, link, agencies in [
+                (1, "phone", "e164", None, (1, 2, 3)),
+                (2, "address", "unit", 1, (1, 3)),
+                (3, "email", "mailbox", None, (3, 4)),
+                (4, "phone", "e164", None, ()),
+            ]:
+                connection.execute(
+                    text(
+                        f"INSERT INTO alert ({alert_columns}) VALUES (:id, NULL, :kind, :level,"
+                        " 'new', 2, 1, 2, :at, :at, :at, :at, false, 'strong', :link)"
+                    ),
+                    {"id": number, "kind": kind, "level": level, "at": moment, "link": link},
+                )
+                for agency in agencies:
+                    connection.execute(
+                        text(
+                            "INSERT INTO alert_agency (alert_id, agency_id, signal_count,"
+                            " first_seen, last_seen) VALUES (:alert, :agency, 1, :at, :at)"
+                        ),
+                        {"alert": number, "agency": agency, "at": moment},
+                    )
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        with engine.connect() as connection:
+            regions = connection.execute(text("SELECT alert_id, region FROM alert_region")).all()
+            kinds = connection.execute(text("SELECT alert_id, kind FROM alert_kind")).all()
+    finally:
+        engine.dispose()
+        app.extensions["matcher.engine"].dispose()
+    assert sorted(tuple(row) for row in regions) == [
+        (1, "Noord"),
+        (1, "Oost"),
+        (2, "Noord"),
+        (2, "Oost"),
+        (3, "Oost"),
+        (3, "West"),
+    ]
+    assert sorted(tuple(row) for row in kinds) == [
+        (1, "address"),
+        (1, "phone"),
+        (2, "address"),
+        (3, "email"),
+        (4, "phone"),
+    ]

@@ -1,0 +1,152 @@
+"""What the alert list filters on, stored per alert: the regions of its agencies, its kinds.
+
+The list (:mod:`.alerts`) narrows alerts to a coordinator's regions and to a kind of evidence.
+Deriving either per alert while paging (a subquery over the alert's agencies and their regions,
+or over the alerts linked to it) costs a join per alert; here they are stored instead, one row
+per (alert, region) in ``alert_region`` and per (alert, kind) in ``alert_kind``, each with an
+index led by the value so that a scope or a count starts from the matching alerts.
+
+The rows are a pure function of other rows: an alert's regions are the regions of the agencies
+in its ``alert_agency`` rows; its kinds are its own kind and the kinds of the alerts whose
+``link_id`` names it. :func:`refresh` recomputes both for given alerts, set-based, and every
+place that changes an alert's agencies or evidence calls it (overlap detection after ingest,
+withdrawal and retention purge through :func:`matcher.services.overlap.refresh_alerts`; linking
+and detaching evidence in :mod:`matcher.services.links`). A merge changes neither. An agency's
+region is fixed at registration, so no agency change moves an alert between regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, delete, exists, select, union
+from sqlmodel import Session
+
+from matcher.models import AlertKind, AlertRegion
+from matcher.services import status_counts
+from matcher.services.bulk import among, chunks, dialect_insert
+from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERTS
+
+ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
+ALERT_KINDS: Table = AlertKind.__table__  # type: ignore[attr-defined]
+
+__all__ = ["ALERT_KINDS", "ALERT_REGIONS", "of_kind", "refresh", "refresh_all", "within"]
+
+
+def refresh(session: Session, alert_ids: Iterable[int]) -> None:
+    """Recompute the stored regions and kinds of these alerts and of the alerts they link to.
+
+    An alert's kinds include those of its evidence, so the alert a given one is evidence of is
+    refreshed too. A caller that detaches evidence passes the alert it left (its ``link_id`` is
+    gone by then). Two detection transactions may refresh one alert's kinds at once (evidence of
+    two tokens of one link): the inserts skip rows the other just wrote instead of failing, and
+    rows that stay are neither deleted nor written again.
+    """
+    given = sorted(set(alert_ids))
+    if not given:
+        return
+    primaries: set[int] = set(given)
+    for chunk in chunks(given):
+        primaries.update(
+            session.execute(
+                select(ALERTS.c.link_id).where(
+                    among(session, ALERTS.c.id, chunk), ALERTS.c.link_id.is_not(None)
+                )
+            ).scalars()
+        )
+    for chunk in chunks(given):
+        _refresh_regions(session, lambda column, chunk=chunk: among(session, column, chunk))
+    for chunk in chunks(sorted(primaries)):
+        _refresh_kinds(session, lambda column, chunk=chunk: among(session, column, chunk))
+    status_counts.refresh(session, given)  # the list's counts per status read the regions
+
+
+def refresh_all(session: Session) -> None:
+    """Recompute the stored regions and kinds of every alert (a backfill; a repair)."""
+    session.execute(delete(ALERT_REGIONS))
+    session.execute(delete(ALERT_KINDS))
+    session.execute(_insert_regions(session, None))
+    session.execute(_insert_kinds(session, None))
+
+
+def _refresh_regions(session: Session, among_ids: Any) -> None:
+    """Delete the rows no agency of the alert stands for any more; add the missing ones.
+
+    Only what changed is written: a recount that leaves an alert's regions as they were (the
+    usual case at ingest) deletes nothing and inserts nothing, and takes no row lock.
+    """
+    held = (
+        select(ALERT_AGENCIES.c.alert_id)
+        .select_from(ALERT_AGENCIES.join(AGENCIES, AGENCIES.c.id == ALERT_AGENCIES.c.agency_id))
+        .where(
+            ALERT_AGENCIES.c.alert_id == ALERT_REGIONS.c.alert_id,
+            AGENCIES.c.region == ALERT_REGIONS.c.region,
+        )
+    )
+    session.execute(delete(ALERT_REGIONS).where(among_ids(ALERT_REGIONS.c.alert_id), ~exists(held)))
+    session.execute(_insert_regions(session, among_ids))
+
+
+def _refresh_kinds(session: Session, among_ids: Any) -> None:
+    """Delete the kinds neither the alert nor its evidence has any more; add the missing ones."""
+    own = select(ALERTS.c.id).where(
+        ALERTS.c.id == ALERT_KINDS.c.alert_id, ALERTS.c.kind == ALERT_KINDS.c.kind
+    )
+    linked = select(ALERTS.c.id).where(
+        ALERTS.c.link_id == ALERT_KINDS.c.alert_id, ALERTS.c.kind == ALERT_KINDS.c.kind
+    )
+    session.execute(
+        delete(ALERT_KINDS).where(among_ids(ALERT_KINDS.c.alert_id), ~exists(own), ~exists(linked))
+    )
+    session.execute(_insert_kinds(session, among_ids))
+
+
+def _insert_regions(session: Session, among_ids: Any) -> Any:
+    """INSERT … SELECT the distinct regions of the agencies of the alerts (all when None)."""
+    regions = (
+        select(ALERT_AGENCIES.c.alert_id, AGENCIES.c.region)
+        .select_from(ALERT_AGENCIES.join(AGENCIES, AGENCIES.c.id == ALERT_AGENCIES.c.agency_id))
+        .distinct()
+    )
+    if among_ids is not None:
+        regions = regions.where(among_ids(ALERT_AGENCIES.c.alert_id))
+    statement = dialect_insert(session, ALERT_REGIONS).from_select(["alert_id", "region"], regions)
+    return statement.on_conflict_do_nothing()
+
+
+def _insert_kinds(session: Session, among_ids: Any) -> Any:
+    """INSERT … SELECT each alert's own kind and its evidence's kinds (all alerts when None)."""
+    own = select(ALERTS.c.id.label("alert_id"), ALERTS.c.kind)
+    linked = select(ALERTS.c.link_id.label("alert_id"), ALERTS.c.kind).where(
+        ALERTS.c.link_id.is_not(None)
+    )
+    if among_ids is not None:
+        own = own.where(among_ids(ALERTS.c.id))
+        linked = linked.where(among_ids(ALERTS.c.link_id))
+    # UNION (not UNION ALL) leaves one row per (alert, kind)
+    statement = dialect_insert(session, ALERT_KINDS).from_select(
+        ["alert_id", "kind"], union(own, linked)
+    )
+    return statement.on_conflict_do_nothing()
+
+
+def within(regions: Collection[str], alert_id: Any, *, for_counting: bool = False) -> Any:
+    """Return a condition: the alert (its id column) involves an agency of one of these regions.
+
+    A correlated EXISTS lets a page walk the sort index and stop after one page; counting every
+    match starts from the regions' rows instead.
+    """
+    names = sorted(regions)
+    if for_counting:
+        return alert_id.in_(
+            select(ALERT_REGIONS.c.alert_id).where(ALERT_REGIONS.c.region.in_(names))
+        )
+    return exists().where(ALERT_REGIONS.c.alert_id == alert_id, ALERT_REGIONS.c.region.in_(names))
+
+
+def of_kind(kind: str, alert_id: Any, *, for_counting: bool = False) -> ColumnElement[bool]:
+    """Return a condition: the alert (its id column) or its evidence has a token of this kind."""
+    if for_counting:
+        return alert_id.in_(select(ALERT_KINDS.c.alert_id).where(ALERT_KINDS.c.kind == kind))  # type: ignore[no-any-return]
+    return exists().where(ALERT_KINDS.c.alert_id == alert_id, ALERT_KINDS.c.kind == kind)

@@ -1,0 +1,248 @@
+"""The alert list's stored filters: regions and kinds per alert, exact through every change.
+
+The list once derived an alert's regions (a subquery over its agencies) and kinds (its own and
+its evidence's) per alert while paging; it now reads them from alert_region and alert_kind.
+These tests compare what a coordinator sees with that old derivation, on worlds built through
+the real ingest, detection, withdrawal and purge, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from datapath_support import (
+    BACKENDS,
+    World,
+    assert_consistent,
+    assert_filters_exact,
+    batch,
+    new_ref,
+    open_world,
+    phone,
+    postgres_database,
+    raw_token,
+    signal,
+)
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from matcher.models import Agency, Alert, AlertAgency
+from matcher.services import alert_filters
+from matcher.services.alert_counts import detected_per_week
+from matcher.services.alerts import AlertFilter, list_alerts
+
+REGIONS = ("Noord", "Oost", "West")
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with open_world(request.param, tmp_path, url) as opened:
+        yield opened
+
+
+def unit(raw: bytes) -> tuple[str, str, bytes]:
+    return ("address", "unit", raw)
+
+
+def email(raw: bytes) -> tuple[str, str, bytes]:
+    return ("email", "mailbox", raw)
+
+
+def listed(world: World, regions: set[str] | None, **filters: object) -> list[int]:
+    """Every alert id the list shows the viewer, page after page, in the list's order."""
+    shown: list[int] = []
+    with Session(world.engine) as session:
+        for page in itertools.count(1):
+            result = list_alerts(
+                session,
+                filters=AlertFilter(**filters),  # type: ignore[arg-type]
+                viewer_regions=regions,
+                page=page,
+                per_page=2,
+            )
+            shown += [item.id for item in result.items]
+            if page >= result.pages:
+                assert len(shown) == result.total
+                return shown
+    raise AssertionError("unreachable")
+
+
+def derived(world: World, regions: set[str] | None, kind: str | None = None) -> set[int]:
+    """The alerts the old per-alert subqueries showed: no link_id; an agency of the regions;
+    the kind its own or one of its evidence's."""
+    with Session(world.engine) as session:
+        region_of = {agency.id: agency.region for agency in session.exec(select(Agency))}
+        agencies: dict[int, set[str]] = {}
+        for row in session.exec(select(AlertAgency)):
+            agencies.setdefault(row.alert_id, set()).add(region_of[row.agency_id])
+        every = list(session.exec(select(Alert)))
+    kinds: dict[int, set[str]] = {}
+    for alert in every:
+        assert alert.id is not None
+        kinds.setdefault(alert.id, set()).add(alert.kind)
+        if alert.link_id is not None:
+            kinds.setdefault(alert.link_id, set()).add(alert.kind)
+    return {
+        alert.id
+        for alert in every
+        if alert.id is not None
+        and alert.link_id is None
+        and (regions is None or agencies.get(alert.id, set()) & regions)
+        and (kind is None or kind in kinds[alert.id])
+    }
+
+
+def build_world(world: World) -> list[int]:
+    """Agencies in three regions; alerts between them, some with evidence of other kinds."""
+    agencies = [
+        world.agency(f"Agency {region} {number}", region=region)
+        for region in REGIONS
+        for number in range(2)
+    ]
+    pairs = [(0, 1), (0, 2), (1, 4), (2, 3), (3, 5), (4, 5), (0, 5), (1, 3)]
+    for number, (first, second) in enumerate(pairs):
+        tokens = [phone(raw_token())]
+        if number % 2 == 0:
+            tokens.append(unit(raw_token()))  # evidence of the phone's alert
+        if number % 3 == 0:
+            tokens.append(email(raw_token()))
+        world.submit(agencies[first], batch(signal(*tokens)))
+        world.submit(agencies[second], batch(signal(*tokens)))
+    # an alert of three regions, and one whose only kind is an address
+    three = raw_token()
+    for agency in (agencies[0], agencies[2], agencies[4]):
+        world.submit(agency, batch(signal(phone(three))))
+    house = raw_token()
+    world.submit(agencies[1], batch(signal(unit(house))))
+    world.submit(agencies[3], batch(signal(unit(house))))
+    return agencies
+
+
+def test_a_coordinator_sees_exactly_the_alerts_the_per_alert_subqueries_showed(
+    world: World,
+) -> None:
+    build_world(world)
+    assert any(alert.link_id is not None for alert in world.alerts()), "no evidence was linked"
+
+    scopes: list[set[str] | None] = [None, set(), *({region} for region in REGIONS)]
+    scopes.append({"Noord", "West"})
+    for regions, kind in itertools.product(scopes, [None, "phone", "address", "email"]):
+        shown = listed(world, regions, kind=kind)
+        assert len(shown) == len(set(shown)), "an alert was listed twice"
+        assert set(shown) == derived(world, regions, kind), (regions, kind)
+    # and at least one scope actually narrows: the comparison is not of everything to everything
+    assert set(listed(world, {"Noord"})) < set(listed(world, None))
+    assert listed(world, {"Noord"}, kind="email")
+    assert_filters_exact(world.engine)
+
+
+def test_stored_regions_follow_a_new_agency_withdrawal_and_purge(world: World) -> None:
+    north = world.agency("Gemeente Noord", region="Noord")
+    east = world.agency("Gemeente Oost", region="Oost")
+    west = world.agency("Gemeente West", region="West")
+    shared = raw_token()
+    today = dt.date(2027, 1, 1)  # before the other signals' retain_until
+    world.submit(north, batch(signal(phone(shared))))
+    east_ref = new_ref()
+    world.submit(
+        east,
+        batch(signal(phone(shared), ref=east_ref, retain_until=today - dt.timedelta(days=1))),
+    )
+    [alert] = world.alerts()
+    assert listed(world, {"West"}) == []
+    assert listed(world, {"Oost"}) == [alert.id]
+
+    west_ref = new_ref()
+    world.submit(west, batch(signal(phone(shared), ref=west_ref)))  # a new agency joins
+    assert listed(world, {"West"}) == [alert.id]
+    assert_filters_exact(world.engine)
+
+    world.withdraw(west, [west_ref])
+    assert listed(world, {"West"}) == []
+    assert listed(world, {"Oost"}) == [alert.id]
+    assert_filters_exact(world.engine)
+
+    world.purge(today)  # east's signal expired: east's region leaves the alert
+    assert listed(world, {"Oost"}) == []
+    assert listed(world, {"Noord"}) == [alert.id]
+    assert listed(world, None) == [alert.id]
+    assert_consistent(world.engine)
+
+
+def test_kinds_follow_evidence_linked_to_an_alert(world: World) -> None:
+    north = world.agency("Gemeente Noord", region="Noord")
+    east = world.agency("Gemeente Oost", region="Oost")
+    number, home = raw_token(), raw_token()
+    world.submit(north, batch(signal(phone(number), unit(home))))
+    world.submit(east, batch(signal(phone(number), unit(home))))
+    [primary] = [alert for alert in world.alerts() if alert.link_id is None]
+    assert primary.kind == "phone"
+    assert listed(world, {"Noord"}, kind="address") == [primary.id]
+    assert listed(world, None, kind="email") == []
+    assert_filters_exact(world.engine)
+
+
+def test_refresh_repairs_what_a_change_outside_it_left_stale(world: World) -> None:
+    """The check itself can fail: a link set behind refresh's back is caught, then repaired."""
+    north = world.agency("Gemeente Noord", region="Noord")
+    east = world.agency("Gemeente Oost", region="Oost")
+    phones, homes = raw_token(), raw_token()
+    world.submit(north, batch(signal(phone(phones)), signal(unit(homes))))
+    world.submit(east, batch(signal(phone(phones)), signal(unit(homes))))
+    first, second = world.alerts()
+    assert first.link_id is None and second.link_id is None  # separate signals: two alerts
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == second.id).values(link_id=first.id))  # type: ignore[arg-type]
+        session.commit()
+    with pytest.raises(AssertionError, match="kinds went stale"):
+        assert_filters_exact(world.engine)
+    with Session(world.engine) as session:
+        alert_filters.refresh(session, [second.id or 0])
+        session.commit()
+    assert_filters_exact(world.engine)
+    assert first.kind != second.kind
+    assert listed(world, {"Oost"}, kind=second.kind) == [first.id]  # under its evidence's kind
+    # and back: detached evidence takes its kind away from the alert it left
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == second.id).values(link_id=None))  # type: ignore[arg-type]
+        session.commit()
+    with pytest.raises(AssertionError, match="kinds went stale"):
+        assert_filters_exact(world.engine)
+    with Session(world.engine) as session:
+        alert_filters.refresh(session, [second.id or 0, first.id or 0])
+        session.commit()
+    assert_filters_exact(world.engine)
+    assert listed(world, {"Oost"}, kind=second.kind) == [second.id]
+
+
+def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World) -> None:
+    north = world.agency("Gemeente Noord", region="Noord")
+    east = world.agency("Gemeente Oost", region="Oost")
+    west = world.agency("Gemeente West", region="West")
+    for agencies in ((north, east), (east, west), (north, west)):
+        shared = raw_token()
+        for agency in agencies:
+            world.submit(agency, batch(signal(phone(shared))))
+    today = dt.datetime.now(dt.UTC).date()
+    with Session(world.engine) as session:
+        weeks = {
+            region: sum(
+                week.alerts
+                for week in detected_per_week(session, viewer_regions={region}, today=today)
+            )
+            for region in REGIONS
+        }
+        everyone = detected_per_week(session, viewer_regions=None, today=today)
+    assert weeks == {"Noord": 2, "Oost": 2, "West": 2}
+    assert sum(week.alerts for week in everyone) == 3
