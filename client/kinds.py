@@ -86,6 +86,10 @@ class Level:
     match: Match = Match.EXACT
     #: for a near level: how two spellings that share a key of it differ, as a sentence
     difference: Text | None = None
+    #: the level whose token domain this level's keys are tokenized in (None: its own). A label
+    #: that shares another level's tokens tells the matcher something about the spelling only:
+    #: ``address/no_addition`` is the building token of an address written without an addition.
+    shares_domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class KindSpec:
         names = [level.name for level in self.levels]
         if len(set(names)) != len(names):
             raise ValueError("the levels of a kind have distinct names")
+        for level in self.levels:
+            if level.shares_domain is not None and level.shares_domain not in names:
+                raise ValueError("a level shares the token domain of a level of its own kind")
         object.__setattr__(self, "_levels", {level.name: level for level in self.levels})
 
     @property
@@ -235,6 +242,24 @@ BUILT_IN: tuple[KindSpec, ...] = (
                 ("building", "pand"),
                 ("a building address", "een pandadres"),
             ),
+            Level(
+                "no_addition",
+                "the building of an address written without an addition: the building token,"
+                " labelled so that one address lacking the addition of the other is told from"
+                " two different additions",
+                ID,
+                Text("address without its addition", "adres zonder toevoeging"),
+                Text(
+                    "an address up to a missing house-number addition",
+                    "een adres op een ontbrekende huisnummertoevoeging na",
+                ),
+                Match.NEAR,
+                Text(
+                    "one address lacks the house-number addition of the other",
+                    "bij één adres ontbreekt de huisnummertoevoeging van het andere",
+                ),
+                shares_domain="building",
+            ),
         ),
         "client.normalizers.address",
         context=("country",),
@@ -249,22 +274,32 @@ BUILT_IN: tuple[KindSpec, ...] = (
         (
             _level(
                 "legal_name",
-                "the registered name without its legal form",
-                PART,
+                "the legal name without its legal form: a name only",
+                WEAK,
                 ("legal name", "statutaire naam"),
                 ("an operator's legal name", "de statutaire naam van een exploitant"),
             ),
             _level(
                 "trade_name",
-                "the name the operator trades under",
-                PART,
+                "the name the operator trades under: a name only",
+                WEAK,
                 ("trade name", "handelsnaam"),
                 ("an operator's trade name", "de handelsnaam van een exploitant"),
             ),
+            _level(
+                "registered",
+                "the legal name with its legal form (B.V., V.O.F., stichting, ...), as registered",
+                PART,
+                ("registered name with legal form", "ingeschreven naam met rechtsvorm"),
+                (
+                    "an operator's legal name with its legal form",
+                    "de statutaire naam met rechtsvorm van een exploitant",
+                ),
+            ),
             _near(
                 "legal_near",
-                "the legal name and each one-letter deletion of it",
-                PART,
+                "a legal name written without a legal form and each one-letter deletion of it",
+                WEAK,
                 ("legal name, one letter apart", "statutaire naam, één letter verschil"),
                 (
                     "an operator's legal name up to one letter",
@@ -275,9 +310,29 @@ BUILT_IN: tuple[KindSpec, ...] = (
                     "de statutaire namen verschillen in hooguit één letter",
                 ),
             ),
+            _near(
+                "reg_near",
+                "a legal name written with a legal form and each one-letter deletion of it, each"
+                " with that legal form",
+                PART,
+                (
+                    "registered name one letter apart, same legal form",
+                    "ingeschreven naam met één letter verschil, zelfde rechtsvorm",
+                ),
+                (
+                    "an operator's legal name up to one letter, with the same legal form",
+                    "de statutaire naam van een exploitant op één letter na, met dezelfde"
+                    " rechtsvorm",
+                ),
+                (
+                    "the legal names differ in at most one letter; the legal forms are the same",
+                    "de statutaire namen verschillen in hooguit één letter; de rechtsvormen zijn"
+                    " gelijk",
+                ),
+            ),
         ),
         "client.normalizers.operator",
-        example="`clubrood` · `clubrood\\|velvetlounge`",
+        example="`clubrood` · `clubrood:bv\\|velvetlounge`",
     ),
     KindSpec(
         Kind.PERSON,
@@ -425,12 +480,26 @@ def exact_levels(name: str) -> tuple[str, ...]:
     return tuple(level.name for level in found.levels if level.match is Match.EXACT)
 
 
-def near_level(name: str) -> Level | None:
-    """Return the near level of a kind (its neighbourhood keys), None when it has none."""
+def near_levels(name: str) -> tuple[Level, ...]:
+    """Return the near levels of a kind (empty for a kind without one or an unknown kind)."""
     found = spec(name)
     if found is None:
-        return None
-    return next((level for level in found.levels if level.match is Match.NEAR), None)
+        return ()
+    return tuple(level for level in found.levels if level.match is Match.NEAR)
+
+
+def domain_level(kind: str, level: str) -> str:
+    """Return the level whose token domain keys of (kind, level) are tokenized in.
+
+    Schemes and the matcher's pepper separate tokens by this name, so a level declared with
+    ``shares_domain`` yields the same token as that level for the same value; the level name
+    itself still travels with the token and is stored with it.
+    """
+    found = spec(kind)
+    declared = found.level(level) if found is not None else None
+    if declared is None or declared.shares_domain is None:
+        return level
+    return declared.shares_domain
 
 
 def register(new: KindSpec) -> None:

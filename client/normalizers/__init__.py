@@ -17,7 +17,7 @@ from client import kinds
 from client.errors import NormalizationError
 from client.schemes.base import MatchKey
 
-NORMALIZATION_VERSION = "2026.2"
+NORMALIZATION_VERSION = "2026.3"
 
 _MODULES: dict[str, ModuleType] = {}
 

@@ -136,24 +136,81 @@ JOINED_FORMS = frozenset(
 )
 
 
-def _strip_one(words: list[str]) -> list[str] | None:
-    """Return words without one legal form at the end (or else the start), or None if none."""
+def _strip_one(words: list[str]) -> tuple[list[str], tuple[str, ...]] | None:
+    """Return words without one legal form at the end (or else the start) and that form, or
+    None if none."""
     for form in _END.get(words[-1], ()):
         size = len(form)
         if len(words) >= size and tuple(words[-size:]) == form:
-            return words[:-size]
+            return words[:-size], form
     for form in _START.get(words[0], ()):
         size = len(form)
         if len(words) > size and tuple(words[:size]) == form:
-            return words[size:]
+            return words[size:], form
     return None
 
 
 def strip_forms(words: list[str]) -> list[str]:
     """Return the words of a name without the legal forms at its ends (repeatedly: 'B.V. i.o.')."""
+    return split_forms(words)[0]
+
+
+#: suffixes that tell a status or a liability rule, not what kind of legal entity a firm is
+_NOT_A_FORM = frozenset(
+    {"u a", "ua", "w a", "wa", "b a", "ba", "i o", "io", "in oprichting", "i l", "il"}
+    | {"in liquidatie", "eenmanszaak"}
+)
+#: forms written out in full, as their one-word code (each code is itself a form of the lists)
+_LONG_FORMS = {
+    "besloten vennootschap met beperkte aansprakelijkheid": "bv",
+    "besloten vennootschap": "bv",
+    "naamloze vennootschap": "nv",
+    "vennootschap onder firma": "vof",
+    "commanditaire vennootschap": "cv",
+    "cooperatieve vereniging": "cooperatie",
+    "gesellschaft mit beschrankter haftung": "gmbh",
+    "aktiengesellschaft": "ag",
+    "kommanditgesellschaft": "kg",
+    "eingetragener kaufmann": "ek",
+    "societate cu raspundere limitata": "srl",
+    "societate pe actiuni": "sa",
+    "private limited company": "ltd",
+    "limited": "ltd",
+    "public limited company": "plc",
+    "limited liability company": "llc",
+    "societe anonyme": "sa",
+    "societe a responsabilite limitee": "sarl",
+    "societe privee a responsabilite limitee": "sprl",
+    "sociedad limitada": "sl",
+    "sociedad anonima": "sa",
+    "spolka z ograniczona odpowiedzialnoscia": "spzoo",
+    "korlatolt felelossegu tarsasag": "kft",
+    "druzhestvo s ogranichena otgovornost": "ood",
+}
+_ONE_WORD_FORMS = frozenset(
+    form for form in _FORMS_ANYWHERE_AT_THE_ENDS + _FORMS_AT_THE_END if " " not in form
+)
+
+
+def form_code(form: tuple[str, ...]) -> str | None:
+    """Return the one-word code of a legal form ('b v' → 'bv'), None for a status or liability
+    suffix (i.o., U.A.) or an eenmanszaak, which has no registered name of its own."""
+    written = " ".join(form)
+    if written in _NOT_A_FORM:
+        return None
+    code = _LONG_FORMS.get(written, written.replace(" ", ""))
+    return code if code in _ONE_WORD_FORMS else None
+
+
+def split_forms(words: list[str]) -> tuple[list[str], str | None]:
+    """Return the words of a name without the legal forms at its ends, and the code of the
+    first legal form taken off (None when the name carries none)."""
+    code: str | None = None
     while words:
-        stripped = _strip_one(words)
-        if stripped is None:
-            return words
-        words = stripped
-    return words
+        found = _strip_one(words)
+        if found is None:
+            break
+        words, taken = found
+        if code is None:
+            code = form_code(taken)
+    return words, code

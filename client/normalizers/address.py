@@ -8,7 +8,8 @@ Canonical forms (the country code first, the addition after a dash):
 
 The country comes from the text (a leading or trailing upper-case ISO code, or a trailing country
 name), else from the ``country=`` context, else it is NL. Levels: ``unit`` (with the addition)
-and ``building`` (without it; the same as unit when there is no addition).
+and ``building`` (without it); an address without an addition gives its building key at
+``no_addition``, which yields the same token as ``building``.
 """
 
 from __future__ import annotations
@@ -205,9 +206,16 @@ def parse(country: str, folded: str) -> str:
 
 
 def match_keys(canonical: str) -> list[tuple[str, str]]:
-    """Return the unit key and the building key (the address without its addition)."""
+    """Return the unit key and the building key (the address without its addition).
+
+    An address written without an addition gives its building key at the level
+    ``no_addition``: the same token as ``building`` (its spec shares that level's token domain),
+    labelled so that the matcher can tell one spelling lacking the other's addition (near
+    evidence) from two different additions of one building (weak).
+    """
     found = _CANONICAL.fullmatch(canonical)
     if found is None:
         raise NormalizationError(KIND, "not a canonical address")
-    building = found[1] + found[3] if found[2] else canonical
-    return [("unit", canonical), ("building", building)]
+    if found[2]:
+        return [("unit", canonical), ("building", found[1] + found[3])]
+    return [("unit", canonical), ("no_addition", canonical)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from client import kinds
 from client.errors import SchemeError
 from client.schemes.base import MatchKey
 
@@ -30,7 +31,9 @@ def oprf_input(key: MatchKey, *, epoch: int) -> bytes:
     value = key.value.encode("utf-8")
     if len(value) > _MAX_VALUE_BYTES:
         raise SchemeError(f"a {key.kind}/{key.level} value is too long for the oprf scheme")
-    fields = (str(epoch).encode("ascii"), key.kind.encode("ascii"), key.level.encode("ascii"))
+    # a level declared with a token domain (address/no_addition) is framed as that level
+    level = kinds.domain_level(key.kind, key.level)
+    fields = (str(epoch).encode("ascii"), key.kind.encode("ascii"), level.encode("ascii"))
     return _INPUT_LABEL + b"".join(_framed(field) for field in fields) + _framed(value)
 
 

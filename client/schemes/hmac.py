@@ -94,7 +94,8 @@ class HmacScheme:
             return self.tokenize([MatchKey(kind, level, value) for level, value in keys])
 
     def _derive(self, kind: str, level: str) -> primitives.HmacStates:
-        info = subkey_info(kind, level, epoch=self._epoch)
+        # a level declared with a token domain (address/no_addition) shares that level's subkey
+        info = subkey_info(kind, kinds.domain_level(kind, level), epoch=self._epoch)
         return primitives.hmac_sha256_states(primitives.hkdf_sha256(self._secret, info=info))
 
     def _mac_for(self, kind: str, level: str) -> _Mac:

@@ -11,6 +11,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from client import kinds
 from client.wire import Batch as WireBatch
 from client.wire import Category, token_bytes
 from matcher.errors import InvalidRequest
@@ -45,7 +46,9 @@ class _Appliers(dict[tuple[str, str], Applier]):
 
     def __missing__(self, domain: tuple[str, str]) -> Applier:
         kind, level = domain
-        apply = self.pepper.applier(scheme=self.scheme, epoch=self.epoch, kind=kind, level=level)
+        # a level sharing another level's token domain (address/no_addition) shares its pepper
+        shared = kinds.domain_level(kind, level)
+        apply = self.pepper.applier(scheme=self.scheme, epoch=self.epoch, kind=kind, level=shared)
         self[domain] = apply
         return apply
 

@@ -11,9 +11,10 @@ what is separate:
   is not pulled into another link);
 * only an alert whose status takes evidence (``takes_evidence`` in :mod:`matcher.alert_states`:
   new, in triage) is joined;
-* partial and weak evidence (a business or person name, a building, a hub token) joins only an
-  alert that already holds all of its signals, and leaves it again once other signals hold it
-  too: a common name never chains separate links into one giant alert.
+* partial and weak evidence (a business or person name, a building, a hub token), and an address
+  lacking the other's addition (``no_addition``: the bare number may be any dwelling of the
+  building), joins only an alert that already holds all of its signals, and leaves it again once
+  other signals hold it too: a common name never chains separate links into one giant alert.
 
 New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
 the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
@@ -80,8 +81,9 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
 
     A name shared by two signals of a phone link is evidence of it; once other agencies' signals
     hold the same name too, it no longer speaks for that link and stands as an alert of its own.
+    Building alerts are labelled again first (:func:`relabel_buildings`).
     """
-    touched: set[int] = set()
+    touched = relabel_buildings(session, tokens)
     for chunk in chunks(sorted(tokens)):
         rows = session.execute(
             select(
@@ -89,16 +91,87 @@ def detach_outgrown(session: Session, tokens: Collection[bytes]) -> set[int]:
             ).where(among(session, ALERTS.c.token, chunk), ALERTS.c.link_id.is_not(None))
         ).all()
         for alert_id, kind, level, signals, primary in rows:
-            if Evidence(kind, level, signals).grade == "identifying":
+            if Evidence(kind, level, signals).brings_signals:
                 continue
             own = _signals_of(session, alert_id)
-            if own <= _link_signals(session, primary, besides=alert_id):
+            if own <= _anchor_signals(session, primary, besides=alert_id):
                 continue
             session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(link_id=None))
             touched.update((alert_id, primary))
     _grade(session, touched)
     alert_filters.refresh(session, touched)  # counts them under their grades as well
     return touched
+
+
+#: the building token of an address written without an addition: near evidence next to one with
+BARE, BUILDING = "no_addition", "building"
+
+
+def relabel_buildings(session: Session, tokens: Collection[bytes]) -> set[int]:
+    """Label each building alert of these tokens by its holders; return the alerts regraded
+    (the caller, :func:`detach_outgrown`, refreshes their stored list filters and counts).
+
+    A building token is one value whichever spelling gave it; the client labels it ``no_addition``
+    when the address was written without an addition. An alert whose holders mix both labels, and
+    whose holders with an addition agree on it (they share a unit token), is ``no_addition``: one
+    spelling lacks the other's addition, near identifying evidence. Otherwise (two different
+    additions, or no spelling with one) it is ``building``, weak.
+    """
+    touched: set[int] = set()
+    for chunk in chunks(sorted(tokens)):
+        rows = session.execute(
+            select(ALERTS.c.id, ALERTS.c.level, ALERTS.c.link_id, SIGNAL_TOKENS.c.signal_id)
+            .add_columns(SIGNAL_TOKENS.c.level)
+            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+            .where(
+                among(session, ALERTS.c.token, chunk),
+                ALERTS.c.kind == "address",
+                ALERTS.c.level.in_((BARE, BUILDING)),
+            )
+        ).all()
+        holders: dict[int, tuple[str, int | None, set[int], set[int]]] = {}
+        for alert_id, level, primary, signal_id, label in rows:
+            _, _, bare, added = holders.setdefault(alert_id, (level, primary, set(), set()))
+            (bare if label == BARE else added).add(signal_id)
+        for alert_id, (level, primary, bare, added) in holders.items():
+            wanted = BARE if bare and added and _one_addition(session, added) else BUILDING
+            if wanted != level:
+                session.execute(update(ALERTS).where(ALERTS.c.id == alert_id).values(level=wanted))
+                touched.add(primary or alert_id)
+    _grade(session, touched)  # the caller refreshes the list's stored filters and counts
+    return touched
+
+
+def _one_addition(session: Session, signals: set[int]) -> bool:
+    """Say whether these signals' addresses agree on the addition (all hold one unit token)."""
+    if len(signals) < 2:
+        return True
+    common = (
+        select(SIGNAL_TOKENS.c.token)
+        .where(
+            among(session, SIGNAL_TOKENS.c.signal_id, sorted(signals)),
+            SIGNAL_TOKENS.c.kind == "address",
+            SIGNAL_TOKENS.c.level == "unit",
+        )
+        .group_by(SIGNAL_TOKENS.c.token)
+        .having(func.count(func.distinct(SIGNAL_TOKENS.c.signal_id)) == len(signals))
+        .limit(1)
+    )
+    return session.execute(common).first() is not None
+
+
+def _anchor_signals(session: Session, primary: int, *, besides: int) -> set[int]:
+    """Return the signals an alert and its signal-bringing evidence hold (not ``besides``).
+
+    Names and buildings do not vouch for each other: once one name token of a link is held by
+    another business too, its sibling tokens (the name's near keys) are held by it as well, and
+    each would otherwise find the stray signal covered by the others and stay.
+    """
+    held: set[int] = set()
+    for alert_id, item in evidence_of(session, primary):
+        if alert_id != besides and (alert_id == primary or item.brings_signals):
+            held |= item.held
+    return held
 
 
 def _signals_of(session: Session, alert_id: int) -> set[int]:
@@ -136,7 +209,11 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
     Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
     """
     # only identifying evidence may bring new signals into a link; a name must fit inside one
-    weak = Evidence(alert.kind, alert.level, len(alert.signals)).grade != "identifying"
+    own = Evidence(alert.kind, alert.level, len(alert.signals))
+    weak = not own.brings_signals
+    # and it never lifts a weaker alert: a registered name does not make medium an alert of a
+    # bare name that also holds another business's signal; it stands as an alert of its own
+    floor = STRENGTHS.index(strength([own]))
     candidates = _alerts_holding(session, alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
@@ -147,7 +224,7 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
         held = _link_signals(session, primary)
         rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
         if weak:
-            if alert.signals <= held:
+            if alert.signals <= held and (held == alert.signals or rank[1] <= floor):
                 chosen.append(rank)
         elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
             chosen.append(rank)
@@ -160,8 +237,9 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
 
 
 def _anchored(session: Session, primary: int) -> bool:
-    """Say whether identifying evidence (exact or near) holds an alert's link together."""
-    return any(item.grade == "identifying" for _, item in evidence_of(session, primary))
+    """Say whether identifying evidence (exact or near, not a label such as no_addition) holds an
+    alert's link together."""
+    return any(item.brings_signals for _, item in evidence_of(session, primary))
 
 
 def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:
@@ -209,8 +287,19 @@ def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:
         select(ALERTS.c.id, ALERTS.c.kind, ALERTS.c.level, ALERTS.c.signal_count)
         .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
         .order_by(ALERTS.c.id)
+    ).all()
+    held: dict[int, set[int]] = {alert_id: set() for alert_id, *_ in rows}
+    holders = session.execute(
+        select(ALERTS.c.id, SIGNAL_TOKENS.c.signal_id)
+        .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
+        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
     )
-    return [(alert_id, Evidence(kind, level, signals)) for alert_id, kind, level, signals in rows]
+    for alert_id, signal_id in holders:
+        held.setdefault(alert_id, set()).add(signal_id)
+    return [
+        (alert_id, Evidence(kind, level, signals, frozenset(held[alert_id])))
+        for alert_id, kind, level, signals in rows
+    ]
 
 
 def alerts_of_tokens(session: Session, tokens: Collection[bytes]) -> set[int]:

@@ -67,7 +67,25 @@ def test_another_kind_or_level_gives_another_token(
 ) -> None:
     (kind_a, level_a), (kind_b, level_b) = pair[0], pair[1]
     scheme = HmacScheme(secret, epoch=epoch)
-    assert token(scheme, kind_a, level_a, value) != token(scheme, kind_b, level_b, value)
+    same_domain = (kind_a, kinds.domain_level(kind_a, level_a)) == (
+        kind_b,
+        kinds.domain_level(kind_b, level_b),
+    )
+    first, second = token(scheme, kind_a, level_a, value), token(scheme, kind_b, level_b, value)
+    # only a label declared to share a level's tokens (address/no_addition) gives the same token
+    assert (first == second) is same_domain
+
+
+def test_an_address_without_addition_gives_the_building_token_of_one_with_an_addition() -> None:
+    from client.normalizers import match_keys, normalize
+
+    scheme = HmacScheme(bytes(range(32)), epoch=1)
+    bare = match_keys(Kind.ADDRESS, normalize(Kind.ADDRESS, "3811AB 14"))
+    added = match_keys(Kind.ADDRESS, normalize(Kind.ADDRESS, "3811AB 14-A"))
+    assert [key.level for key in bare] == ["unit", "no_addition"]
+    assert [key.level for key in added] == ["unit", "building"]
+    assert scheme.tokenize([bare[1]]) == scheme.tokenize([added[1]])
+    assert scheme.tokenize([bare[0]]) != scheme.tokenize([added[0]])
 
 
 @given(secret=secrets_, epoch=epochs, kind_level=kind_levels, value=values)
@@ -114,7 +132,8 @@ def test_scheme_names_itself_and_fits_the_wire() -> None:
     keys = [MatchKey(kind, level, "voorbeeld") for kind, level in KIND_LEVELS]
     tokens = scheme.tokenize(keys)
     assert len(tokens) == len(keys)
-    assert len({encode_token(t) for t in tokens}) == len(keys)
+    domains = {(kind, kinds.domain_level(kind, level)) for kind, level in KIND_LEVELS}
+    assert len({encode_token(t) for t in tokens}) == len(domains) == len(keys) - 1
 
 
 def test_kind_given_as_plain_text_gives_the_same_token() -> None:

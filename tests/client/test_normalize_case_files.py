@@ -71,7 +71,7 @@ def test_a_placeholder_never_yields_a_token(kind: Kind, data: st.DataObject) -> 
 
 
 def test_names_that_merely_contain_placeholder_words_are_kept() -> None:
-    assert normalize("operator", "Geen Limiet B.V.") == "geenlimiet"
+    assert normalize("operator", "Geen Limiet B.V.") == "geenlimiet:bv"
     assert normalize("operator", "No Limit Escorts") == "nolimitescorts"
     assert normalize("operator", "Xenia Beauty") == "xeniabeauty"
     assert normalize("person", "Anna Onbekend-Jansen") == "anna jansen onbekend"
@@ -81,7 +81,7 @@ def test_names_that_merely_contain_placeholder_words_are_kept() -> None:
 
 def test_n_v_t_is_no_longer_read_as_an_operator_with_a_legal_form() -> None:
     assert _refusal(Kind.OPERATOR, "n.v.t.") == PLACEHOLDER_RULE
-    assert normalize("operator", "Jansen N.V.") == "jansen"
+    assert normalize("operator", "Jansen N.V.") == "jansen:nv"
 
 
 # Several identifiers in one cell
@@ -100,7 +100,11 @@ def test_n_v_t_is_no_longer_read_as_an_operator_with_a_legal_form() -> None:
         (Kind.KVK, "12345678 / 87654321", ["12345678", "87654321"]),
         (Kind.EMAIL, "ana@x.nl; bob@y.nl", ["ana@x.nl", "bob@y.nl"]),
         (Kind.URL, "club-rood.nl, velvet.nl", ["club-rood.nl", "velvet.nl"]),
-        (Kind.OPERATOR, "Club Rood B.V.; Velvet Lounge V.O.F.", ["clubrood", "velvetlounge"]),
+        (
+            Kind.OPERATOR,
+            "Club Rood B.V.; Velvet Lounge V.O.F.",
+            ["clubrood:bv", "velvetlounge:vof"],
+        ),
         (
             Kind.ADDRESS,
             "Hoofdstraat 14, 3811 AB Amersfoort\nKerkstraat 100, 1017 GC Amsterdam",
@@ -138,7 +142,7 @@ def test_what_belongs_to_one_identifier_is_not_split() -> None:
     assert cell(Kind.ADDRESS, "Hoofdstraat 14\n3811 AB Amersfoort") == ["NL 3811AB 14"]
     assert cell(Kind.ADDRESS, "Hoofdstraat 14-A; 3811 AB; Amersfoort") == ["NL 3811AB 14-A"]
     assert cell(Kind.OPERATOR, "Jansen & Zn") == ["jansenzn"]
-    assert cell(Kind.OPERATOR, "Club Rood B.V. t / a Velvet Lounge") == ["clubrood|velvetlounge"]
+    assert cell(Kind.OPERATOR, "Club Rood B.V. t / a Velvet Lounge") == ["clubrood:bv|velvetlounge"]
     assert cell(Kind.EMAIL, "Popescu, Ana <ana@x.nl>") == ["ana@x.nl"]
     assert cell(Kind.PERSON, "Popescu, Ana Maria") == ["ana maria popescu"]
 

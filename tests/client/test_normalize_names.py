@@ -85,21 +85,43 @@ operator_words = st.lists(
     min_size=1,
     max_size=3,
 )
-LEGAL_FORMS = ["B.V.", "BV", "b.v.", "N.V.", "V.O.F.", "SRL", "S.R.L.", "EOOD", "Kft.", "GmbH"]
-LEGAL_FORMS += ["Ltd", "Limited", "Sp. z o.o.", "i.o."]
+#: each way of writing a legal form, and the code the canonical form keeps (None: no form kept)
+LEGAL_FORMS = {
+    "B.V.": "bv",
+    "BV": "bv",
+    "b.v.": "bv",
+    "N.V.": "nv",
+    "V.O.F.": "vof",
+    "SRL": "srl",
+    "S.R.L.": "srl",
+    "EOOD": "eood",
+    "Kft.": "kft",
+    "GmbH": "gmbh",
+    "Ltd": "ltd",
+    "Limited": "ltd",
+    "Sp. z o.o.": "spzoo",
+    "i.o.": None,
+}
 
 
 @settings(max_examples=150, deadline=None)
-@given(words=operator_words, form=st.sampled_from(LEGAL_FORMS))
+@given(words=operator_words, form=st.sampled_from(sorted(LEGAL_FORMS)))
 def test_operator_legal_form_punctuation_and_spacing_do_not_matter(
     words: list[str], form: str
 ) -> None:
     assume(not is_placeholder("operator", " ".join(words)))
     expected = "".join(words)
     name = " ".join(words).title()
-    assert normalize("operator", f"{name} {form}") == expected
+    code = LEGAL_FORMS[form]
+    with_form = normalize("operator", f"{name} {form}")
+    assert with_form == (f"{expected}:{code}" if code else expected)
+    assert normalize("operator", with_form) == with_form
     assert normalize("operator", "-".join(words).upper()) == expected
-    assert normalize("operator", f"Stichting {name}") == expected
+    assert normalize("operator", f"Stichting {name}") == f"{expected}:stichting"
+    # the name without its form is the legal name either way; the form only adds 'registered'
+    keys = {(key.level, key.value) for key in match_keys("operator", with_form)}
+    assert ("legal_name", expected) in keys
+    assert (("registered", f"{expected}:{code}") in keys) is (code is not None)
 
 
 @settings(max_examples=100, deadline=None)
@@ -111,7 +133,7 @@ def test_trade_name_of_one_agency_matches_the_same_name_recorded_alone(
     assume(not any(is_placeholder("operator", " ".join(name)) for name in (legal, trade)))
     with_trade = normalize("operator", f"{' '.join(legal)} B.V. h.o.d.n. {' '.join(trade)}")
     alone = normalize("operator", " ".join(trade))
-    assert with_trade == f"{''.join(legal)}|{''.join(trade)}"
+    assert with_trade == f"{''.join(legal)}:bv|{''.join(trade)}"
     shared = set(match_keys("operator", with_trade)) & set(match_keys("operator", alone))
     assert shared == {("operator", "trade_name", "".join(trade))}
 
@@ -122,6 +144,7 @@ def test_legal_name_is_also_a_trade_name_of_its_business() -> None:
         ("legal_name", "clubrood"),
         ("trade_name", "clubrood"),
         ("trade_name", "velvet"),
+        ("registered", "clubrood:bv"),
     ]
 
 

@@ -30,7 +30,7 @@ def test_every_kind_is_registered() -> None:
 
 
 def test_version_has_the_wire_format_shape() -> None:
-    assert NORMALIZATION_VERSION == "2026.2"
+    assert NORMALIZATION_VERSION == "2026.3"
 
 
 @pytest.mark.parametrize("kind", list(Kind))

@@ -37,6 +37,7 @@ VALUES = [
     ("adres", Kind.ADDRESS, "Hoofdstraat 14-A, 3811 AB Amersfoort"),
     ("adres", Kind.ADDRESS, "Kerkweg 100 II, 1234 ab Utrecht"),
     ("adres", Kind.ADDRESS, "Strada Lipscani 12, București"),
+    ("adres", Kind.ADDRESS, "Oudegracht 231, 3511 NK Utrecht"),  # no addition: no_addition level
     ("naam", Kind.PERSON, "Popescu, Ana-Maria"),
     ("naam", Kind.PERSON, "Ştefan Ţurcanu"),
     ("naam", Kind.PERSON, "Talehana (37)"),
@@ -66,6 +67,8 @@ def forbidden() -> list[str]:
             continue
         found.add(canonical)
         found.update(part for part in canonical.split("|") if len(part) >= 6)
+        # an operator's legal name with its form (registered) and without it (legal_name)
+        found.update(part.split(":")[0] for part in canonical.split("|") if len(part) >= 6)
         if kind is Kind.PHONE:
             found.add(canonical.lstrip("+"))
     return sorted(found, key=len, reverse=True)
@@ -155,6 +158,9 @@ def test_no_client_path_shows_or_sends_an_identifier(
         "ledger": (workspace / "ledger.sqlite3").read_bytes().decode("utf-8", "replace"),
     }
     assert {place: leaks(text) for place, text in places.items()} == {place: [] for place in places}
+    # the levels that carry a legal form or label a missing addition were sent, as tokens only
+    for level in ("registered", "reg_near", "no_addition", "legal_near", "e164_swap"):
+        assert f'"level":"{level}"' in places["requests to the matcher"], level
     assert CASES[0] in places["ledger"]  # the ledger does hold the agency's own case numbers
     assert not any(case in places["requests to the matcher"] for case in CASES)
 

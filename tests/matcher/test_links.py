@@ -188,11 +188,102 @@ def test_a_hub_token_counts_as_weak_evidence() -> None:
     assert strength([Evidence("phone", "e164", 2)]) == "strong"
     assert strength([Evidence("phone", "e164", HUB_SIGNALS + 1)]) == "weak"
     assert strength([Evidence("phone", "e164_swap", 2)]) == "medium"
-    assert strength([Evidence("operator", "trade_name", 2)]) == "medium"
     assert strength([Evidence("person", "name", 2)]) == "weak"
     assert strength([Evidence("person", "name", 2), Evidence("address", "building", 2)]) == (
         "medium"
     )
+
+
+def test_an_operator_name_alone_is_weak_and_with_the_same_legal_form_medium() -> None:
+    # 'Salon Luna' recurs in many towns: a name only, as the issue's rules say
+    for level in ("legal_name", "trade_name", "legal_near"):
+        assert strength([Evidence("operator", level, 2)]) == "weak"
+    # 'Salon Luna B.V.' on both sides, exact or one letter apart: close to unique in the register
+    assert strength([Evidence("operator", "registered", 2)]) == "medium"
+    assert strength([Evidence("operator", "reg_near", 2)]) == "medium"
+    assert strength([Evidence("operator", "registered", HUB_SIGNALS + 1)]) == "weak"
+
+
+def test_two_kinds_corroborate_only_when_they_hold_the_same_signals() -> None:
+    pair, three = frozenset({1, 2}), frozenset({1, 2, 3})
+    same = [Evidence("address", "building", 2, pair), Evidence("operator", "legal_name", 2, pair)]
+    assert strength(same) == "medium"
+    # a building of three signals (one is another dwelling) and a name of two of them
+    other = [
+        Evidence("address", "building", 3, three),
+        Evidence("operator", "legal_name", 2, pair),
+    ]
+    assert strength(other) == "weak"
+
+
+def bare(raw: bytes) -> tuple[str, str, bytes]:
+    """The building token of an address written without an addition, under its own label."""
+    return ("address", "no_addition", raw)
+
+
+def test_an_address_lacking_the_addition_is_medium_and_another_addition_makes_it_weak(
+    world: World,
+) -> None:
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    house = raw_token()
+    world.submit(first, batch(signal(unit(raw_token()), building(house))))  # 14-A
+    world.submit(second, batch(signal(unit(raw_token()), bare(house))))  # 14
+    (alert,) = shown(world)
+    assert (alert.kind, alert.level, alert.strength) == ("address", "no_addition", "medium")
+    with Session(world.engine) as session:
+        (item,) = evidence_items(session, alert.id)
+    assert item.match == "near"
+    assert item.difference == {
+        "en": "one address lacks the house-number addition of the other",
+        "nl": "bij één adres ontbreekt de huisnummertoevoeging van het andere",
+    }
+
+    third = world.agency("Politie Oost", "Oost")
+    world.submit(third, batch(signal(unit(raw_token()), building(house))))  # 14-B
+    (alert,) = shown(world)
+    assert (alert.level, alert.strength, alert.agency_count) == ("building", "weak", 3)
+    assert_consistent(world.engine)
+
+
+def test_two_spellings_with_one_addition_and_one_without_stay_medium(world: World) -> None:
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABC"]
+    house, dwelling = raw_token(), raw_token()
+    world.submit(agencies[0], batch(signal(unit(dwelling), building(house))))  # 14-A
+    world.submit(agencies[1], batch(signal(unit(raw_token()), bare(house))))  # 14
+    world.submit(agencies[2], batch(signal(unit(dwelling), building(house))))  # 14-A again
+    strengths = sorted((item.kind, item.level, item.strength) for item in shown(world))
+    # the two with the addition agree on it: exact unit (strong); the bare one lacks it (near)
+    assert ("address", "unit", "strong") in strengths
+    assert all(level in ("unit", "no_addition") for _, level, _ in strengths)
+
+
+def test_an_address_without_addition_brings_no_other_dwelling_into_a_link(world: World) -> None:
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABC"]
+    number, home, house = raw_token(), raw_token(), raw_token()
+    # one phone link, both spellings of its address without the addition (14)
+    world.submit(agencies[0], batch(signal(phone(number), unit(home), bare(house))))
+    world.submit(agencies[1], batch(signal(phone(number), unit(home), bare(house))))
+    # another dwelling of the building (14-B) at a third agency
+    world.submit(agencies[2], batch(signal(unit(raw_token()), building(house))))
+    by_kind = {(item.kind, item.level): item for item in shown(world)}
+    assert by_kind["phone", "e164"].agency_count == 2
+    assert by_kind["phone", "e164"].strength == "strong"
+    assert by_kind["address", "no_addition"].agency_count == 3  # its own alert, not evidence
+    assert_consistent(world.engine)
+
+
+def test_a_registered_name_does_not_lift_a_name_alert_holding_another_business(
+    world: World,
+) -> None:
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABC"]
+    name_only, registered = raw_token(), raw_token()
+    legal = ("operator", "legal_name", name_only)
+    # 'Salon Luna' at A (a sole trader), then 'Salon Luna B.V.' at B and C
+    world.submit(agencies[0], batch(signal(legal)))
+    world.submit(agencies[1], batch(signal(legal, ("operator", "registered", registered))))
+    world.submit(agencies[2], batch(signal(legal, ("operator", "registered", registered))))
+    grades = sorted((item.level, item.strength, item.agency_count) for item in shown(world))
+    assert grades == [("legal_name", "weak", 3), ("registered", "medium", 2)]
 
 
 def test_regrading_follows_the_evidence_left(world: World) -> None:

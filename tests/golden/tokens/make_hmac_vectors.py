@@ -39,7 +39,16 @@ SAMPLES = [
     ("kvk", "kvk", "12345678"),
     ("plate", "plate", "XX999X"),
     ("url", "host", "voorbeeld.example"),
+    ("phone", "e164_swap", "4:31612345678"),
+    ("operator", "legal_near", "voorbeeldbv"),
+    ("person", "near_dob", "popescu ana mara|1990-01-31"),
+    ("operator", "registered", "clubvoorbeeld:bv"),
+    ("operator", "reg_near", "clubvoorbeld:bv"),
+    ("address", "no_addition", "1011AB 14"),
 ]
+#: levels whose keys are tokenized in another level's domain (client/kinds.py, shares_domain):
+#: an address without an addition gives the building token under its own label
+DOMAIN = {("address", "no_addition"): "building"}
 
 
 def hkdf_sha256(ikm: bytes, info: bytes, length: int) -> bytes:
@@ -61,7 +70,8 @@ def main() -> None:
         for epoch in EPOCHS:
             fingerprint = hkdf_sha256(secret, f"kruispunt/v1/fingerprint/hmac/{epoch}".encode(), 16)
             for kind, level, value in SAMPLES:
-                info = f"kruispunt/v1/hmac/epoch={epoch}/kind={kind}/level={level}".encode()
+                domain = DOMAIN.get((kind, level), level)
+                info = f"kruispunt/v1/hmac/epoch={epoch}/kind={kind}/level={domain}".encode()
                 token = hmac.new(hkdf_sha256(secret, info, 32), value.encode(), hashlib.sha256)
                 vectors.append(
                     {
