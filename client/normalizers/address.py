@@ -194,8 +194,9 @@ def parse(country: str, folded: str) -> str:
         segments, index, segment[: house.start], segment[house.end :]
     )
     street = _place.street(country, words(street_text))
-    # 'No/1' must not make a street 'no': its canonical form would read it as 'number 1'
-    if not street or street in NUMBER_WORDS:
+    # 'No/1' must not make a street 'no': its canonical form would read it as 'number 1';
+    # nor '1/00000' a street '00000': read again, its digits would be the house number
+    if not street or street in NUMBER_WORDS or not any(char.isalpha() for char in street):
         raise NormalizationError(KIND, "no street name")
     if postcode:
         return f"{country} {postcode} {street} {house.number}{suffix}"

@@ -174,6 +174,13 @@ def test_a_house_number_word_is_never_a_street(raw: str) -> None:
         address.normalize(raw)
 
 
+@pytest.mark.parametrize("raw", ["1/00000,A", "00000 1, Ede"])
+def test_digits_alone_are_never_a_street(raw: str) -> None:
+    # read again, a street '00000' would be the house number of an address with no street
+    with pytest.raises(NormalizationError, match="no street name"):
+        address.normalize(raw)
+
+
 def test_a_house_letter_after_a_dash_is_not_an_article() -> None:
     # 's-Hertogenbosch joins its article; in '1-S-A' the S is a house letter and Ede the city
     canonical = address.normalize("Dorpsweg 1-S-A, Ede")
