@@ -25,10 +25,11 @@ can leave it as two alerts; nothing is lost, and the coordinator can merge them.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from client import kinds
@@ -56,21 +57,29 @@ class _Alert:
 
 
 def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
-    """Group newly made alerts into the open alerts of their links; return the alerts regraded."""
+    """Group newly made alerts into the open alerts of their links; return the alerts regraded.
+
+    What the batch's new alerts may touch is read once (:class:`_Links`): the alerts holding any
+    of their signals, the links those alerts belong to, every member's signals. The rules run on
+    those in memory, in the order they would run alert by alert; link ids and grades are written
+    in bulk at the end.
+    """
     if not alert_ids:
         return set()
     new = _load(session, alert_ids)
     new.sort(key=lambda item: (grade_rank(item.kind, item.level), _order(item), item.id))
+    state = _Links.read(session, new)
     touched: set[int] = set()
     waiting = {alert.id for alert in new}
     for alert in new:
         waiting.discard(alert.id)
-        target = _target(session, alert, waiting)
+        target = _target(state, alert, waiting)
         if target is not None:
-            session.execute(update(ALERTS).where(ALERTS.c.id == alert.id).values(link_id=target))
+            state.join(alert.id, target)
         # graded at once: the next alert of this batch reads the grade to choose its link
-        _grade(session, [target or alert.id])
+        state.grade(target or alert.id)
         touched.add(target or alert.id)
+    state.write(session)
     alert_filters.refresh(session, touched)  # counts them under their grades as well
     status_counts.refresh(session, alert_ids)  # those made evidence leave the list's counts
     return touched
@@ -203,7 +212,159 @@ def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
     return list(found.values())
 
 
-def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
+@dataclass
+class _Held:
+    """An alert as linking reads it: its evidence, its place in a link, its workflow state."""
+
+    evidence: Evidence
+    link_id: int | None
+    status: str
+    strength: str
+
+
+@dataclass
+class _Links:
+    """The alerts a batch's new alerts may touch, read once, changed in memory, written once.
+
+    ``alerts`` holds every alert whose token a signal of a new alert holds, and every alert of
+    the links those belong to (the alert and its evidence), each with all its signals;
+    ``holders`` names, per signal of a new alert, the alerts whose token it holds. Linking only
+    ever joins a new alert to one of those links, so nothing outside them is read or changed.
+    """
+
+    alerts: dict[int, _Held]
+    holders: dict[int, set[int]]
+    linked: dict[int, set[int]]
+    joined: dict[int, int] = field(default_factory=dict)
+    graded: set[int] = field(default_factory=set)
+    _signals: dict[int, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, new: list[_Alert]) -> _Links:
+        wanted = sorted({signal for alert in new for signal in alert.signals})
+        primaries: set[int] = set()
+        for chunk in chunks(wanted):
+            primaries.update(
+                session.execute(
+                    select(func.coalesce(ALERTS.c.link_id, ALERTS.c.id))
+                    .select_from(
+                        SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token)
+                    )
+                    .where(among(session, SIGNAL_TOKENS.c.signal_id, chunk))
+                    .distinct()
+                ).scalars()
+            )
+        rows: dict[int, tuple[Any, ...]] = {}
+        for chunk in chunks(sorted(primaries)):
+            for column in (ALERTS.c.id, ALERTS.c.link_id):
+                statement = select(
+                    ALERTS.c.id,
+                    ALERTS.c.kind,
+                    ALERTS.c.level,
+                    ALERTS.c.signal_count,
+                    ALERTS.c.link_id,
+                    ALERTS.c.status,
+                    ALERTS.c.strength,
+                    ALERTS.c.token,
+                ).where(among(session, column, chunk))
+                for row in session.execute(statement):
+                    rows[row[0]] = tuple(row)
+        by_token = {row[7]: row[0] for row in rows.values() if row[7] is not None}
+        signals: dict[int, set[int]] = {alert_id: set() for alert_id in rows}
+        for chunk in chunks(sorted(by_token)):
+            pairs = session.execute(
+                select(SIGNAL_TOKENS.c.token, SIGNAL_TOKENS.c.signal_id).where(
+                    among(session, SIGNAL_TOKENS.c.token, chunk)
+                )
+            )
+            for token, signal_id in pairs:
+                signals[by_token[token]].add(signal_id)
+        alerts: dict[int, _Held] = {}
+        linked: dict[int, set[int]] = {}
+        for alert_id, kind, level, count, link_id, status, grade, _ in rows.values():
+            evidence = Evidence(kind, level, count, frozenset(signals[alert_id]))
+            alerts[alert_id] = _Held(evidence, link_id, status, grade)
+            if link_id is not None:
+                linked.setdefault(link_id, set()).add(alert_id)
+        own = set(wanted)
+        holders: dict[int, set[int]] = {}
+        for alert_id, held in signals.items():
+            for signal_id in held & own:
+                holders.setdefault(signal_id, set()).add(alert_id)
+        return cls(alerts, holders, linked)
+
+    def members(self, primary: int) -> list[int]:
+        """Return an alert and every alert that is evidence of it (``evidence_of``)."""
+        return sorted({primary} | self.linked.get(primary, set()))
+
+    def link_signals(self, primary: int) -> set[int]:
+        """Return the signals holding any token of an alert or of its evidence."""
+        found = self._signals.get(primary)
+        if found is None:
+            found = set()
+            for alert_id in self.members(primary):
+                found |= self.alerts[alert_id].evidence.held
+            self._signals[primary] = found
+        return found
+
+    def anchored(self, primary: int) -> bool:
+        """Say whether identifying evidence holds an alert's link together ."""
+        return any(self.alerts[item].evidence.brings_signals for item in self.members(primary))
+
+    def holding(self, signals: Iterable[int], *, besides: int) -> dict[int, str]:
+        """Return the open alerts (with their strength) whose link holds any of these signals."""
+        found: set[int] = set()
+        for signal_id in signals:
+            for alert_id in self.holders.get(signal_id, ()):
+                if alert_id != besides:
+                    link_id = self.alerts[alert_id].link_id
+                    found.add(alert_id if link_id is None else link_id)
+        taking = set(alert_states.taking_evidence())
+        return {
+            primary: self.alerts[primary].strength
+            for primary in found
+            if primary in self.alerts
+            and self.alerts[primary].link_id is None
+            and self.alerts[primary].status in taking
+        }
+
+    def join(self, alert_id: int, primary: int) -> None:
+        """Make an alert evidence of another (its ``link_id``)."""
+        self.alerts[alert_id].link_id = primary
+        self.linked.setdefault(primary, set()).add(alert_id)
+        self.joined[alert_id] = primary
+        self._signals.pop(primary, None)
+
+    def grade(self, primary: int) -> None:
+        """Grade an alert again from its evidence (its own token and those linked to it)."""
+        items = [self.alerts[alert_id].evidence for alert_id in self.members(primary)]
+        self.alerts[primary].strength = strength(items)
+        self.graded.add(primary)
+
+    def write(self, session: Session) -> None:
+        """Write the link ids and grades changed in memory: one batched statement each."""
+        joined = [{"alert": key, "primary": value} for key, value in sorted(self.joined.items())]
+        if joined:
+            session.execute(
+                update(ALERTS)
+                .where(ALERTS.c.id == bindparam("alert"))
+                .values(link_id=bindparam("primary")),
+                joined,
+            )
+        graded = [
+            {"alert": alert_id, "grade": self.alerts[alert_id].strength}
+            for alert_id in sorted(self.graded)
+        ]
+        if graded:
+            session.execute(
+                update(ALERTS)
+                .where(ALERTS.c.id == bindparam("alert"))
+                .values(strength=bindparam("grade")),
+                graded,
+            )
+
+
+def _target(state: _Links, alert: _Alert, waiting: set[int]) -> int | None:
     """Return the open alert this one is evidence of, or None when it stands on its own.
 
     Alerts of this batch not yet taken (``waiting``) are no candidates: a stronger one goes first.
@@ -214,19 +375,19 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
     # and it never lifts a weaker alert: a registered name does not make medium an alert of a
     # bare name that also holds another business's signal; it stands as an alert of its own
     floor = STRENGTHS.index(strength([own]))
-    candidates = _alerts_holding(session, alert.signals, besides=alert.id)
+    candidates = state.holding(alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
     # (signals not shared, rank of the alert's strength, alert id): the alert holding most of
     # this one's signals first, so a number's near tokens join the alert its exact token joined
     chosen: list[tuple[int, int, int]] = []
     for primary, grade in sorted(candidates.items()):
-        held = _link_signals(session, primary)
+        held = state.link_signals(primary)
         rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
         if weak:
             if alert.signals <= held and (held == alert.signals or rank[1] <= floor):
                 chosen.append(rank)
-        elif held & alert.signals and (held <= alert.signals or _anchored(session, primary)):
+        elif held & alert.signals and (held <= alert.signals or state.anchored(primary)):
             chosen.append(rank)
     if not chosen:
         return None
@@ -234,51 +395,6 @@ def _target(session: Session, alert: _Alert, waiting: set[int]) -> int | None:
     if weak and len(chosen) > 1 and chosen[0][1] == chosen[1][1]:
         return None  # a name that fits two links of one strength joins neither
     return chosen[0][2]
-
-
-def _anchored(session: Session, primary: int) -> bool:
-    """Say whether identifying evidence (exact or near, not a label such as no_addition) holds an
-    alert's link together."""
-    return any(item.brings_signals for _, item in evidence_of(session, primary))
-
-
-def _alerts_holding(session: Session, signals: Iterable[int], *, besides: int) -> dict[int, str]:
-    """Return the open alerts (with their strength) whose link holds any of these signals."""
-    primary = func.coalesce(ALERTS.c.link_id, ALERTS.c.id)
-    found: set[int] = set()
-    for chunk in chunks(sorted(signals)):
-        found.update(
-            session.execute(
-                select(primary)
-                .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
-                .where(among(session, SIGNAL_TOKENS.c.signal_id, chunk), ALERTS.c.id != besides)
-                .distinct()
-            ).scalars()
-        )
-    if not found:
-        return {}
-    rows = session.execute(
-        select(ALERTS.c.id, ALERTS.c.strength).where(
-            among(session, ALERTS.c.id, sorted(found)),
-            ALERTS.c.link_id.is_(None),
-            ALERTS.c.status.in_(alert_states.taking_evidence()),
-        )
-    )
-    return {alert_id: grade for alert_id, grade in rows}
-
-
-def _link_signals(session: Session, primary: int, *, besides: int | None = None) -> set[int]:
-    """Return the signals holding any token of an alert or of its evidence (but ``besides``)."""
-    statement = (
-        select(SIGNAL_TOKENS.c.signal_id)
-        .select_from(SIGNAL_TOKENS.join(ALERTS, ALERTS.c.token == SIGNAL_TOKENS.c.token))
-        .where(or_(ALERTS.c.id == primary, ALERTS.c.link_id == primary))
-        .distinct()
-    )
-    if besides is not None:
-        statement = statement.where(ALERTS.c.id != besides)
-    rows = session.execute(statement)
-    return set(rows.scalars())
 
 
 def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:

@@ -17,6 +17,7 @@ from datapath_support import (
     raw_token,
     signal,
 )
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from matcher.models import Alert
@@ -299,3 +300,49 @@ def test_regrading_follows_the_evidence_left(world: World) -> None:
         links.regrade(session, [primary.id])
         session.commit()
         assert session.get(Alert, primary.id).strength == "strong"  # type: ignore[union-attr]
+
+
+def _statements_linking(world: World, monkeypatch: pytest.MonkeyPatch, pairs: int) -> int:
+    """Link a batch of pairs of signals (phone, swapped phone, name each); count the statements
+    the grouping of its new alerts runs."""
+    first, second = world.agency(f"Instantie {pairs}a"), world.agency(f"Instantie {pairs}b")
+    shared = [(phone(raw), near_phone(raw_token()), name(raw_token())) for raw in _raws(pairs)]
+    world.submit(first, batch(*(signal(*tokens) for tokens in shared)))
+    counted = [0]
+    linking = [False]
+
+    def count(*_: object) -> None:
+        counted[0] += linking[0]
+
+    original = links.link_new_alerts
+
+    def observed(session: Session, alert_ids: object) -> set[int]:
+        linking[0] = True
+        try:
+            return original(session, alert_ids)  # type: ignore[arg-type]
+        finally:
+            linking[0] = False
+
+    event.listen(world.engine, "before_cursor_execute", count)
+    monkeypatch.setattr(links, "link_new_alerts", observed)
+    try:
+        world.submit(second, batch(*(signal(*tokens) for tokens in shared)))
+    finally:
+        event.remove(world.engine, "before_cursor_execute", count)
+        monkeypatch.setattr(links, "link_new_alerts", original)
+    return counted[0]
+
+
+def _raws(count: int) -> list[bytes]:
+    return [raw_token() for _ in range(count)]
+
+
+def test_grouping_a_batch_runs_as_many_statements_for_many_alerts_as_for_few(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few = _statements_linking(world, monkeypatch, 2)
+    many = _statements_linking(world, monkeypatch, 40)
+    # 120 new alerts read and written set-based, not several statements per alert
+    assert many == few
+    assert len(shown(world)) == 42  # each pair one alert: the phone, its near and name evidence
+    assert {item.strength for item in shown(world)} == {"strong"}
