@@ -66,6 +66,25 @@ def submitted_texts(value: Any) -> Iterator[str]:
         yield value
 
 
+def error_words(response: Any) -> set[str]:
+    """Return the error body's own code and rules: a request that sends one gets no echo of it.
+
+    (A query ``region=invalid_query`` is answered with the code ``invalid_query``.)
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return set()
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    if not isinstance(error, dict):
+        return set()
+    words = {str(error.get("code", ""))}
+    for field in error.get("fields") or []:
+        if isinstance(field, dict):
+            words.add(str(field.get("rule", "")))
+    return words
+
+
 def assert_no_echo(case: Any, response: Any, known: set[str]) -> None:
     if response.status_code < 400:
         return
@@ -75,8 +94,9 @@ def assert_no_echo(case: Any, response: Any, known: set[str]) -> None:
         case.query,
         case.path_parameters,
     )
+    vocabulary = known | error_words(response)
     for submitted in {item for part in parts for item in submitted_texts(part)}:
-        if len(submitted) >= MIN_ECHO_CHARS and submitted not in known:
+        if len(submitted) >= MIN_ECHO_CHARS and submitted not in vocabulary:
             assert submitted not in text, f"{case.operation.label} echoed {submitted!r}: {text}"
 
 
