@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     assert_filters_exact,
     batch,
     new_ref,
-    open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -36,19 +31,6 @@ from matcher.services.alert_counts import detected_per_week
 from matcher.services.alerts import AlertFilter, list_alerts
 
 REGIONS = ("Noord", "Oost", "West")
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def unit(raw: bytes) -> tuple[str, str, bytes]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     batch,
@@ -26,19 +25,6 @@ from client import wire
 from matcher import create_app
 from matcher.models import Alert, AlertAgency, SignalToken
 from matcher.services import detection, ingest, links
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def _store(world: World, agency: int, sent: wire.Batch) -> wire.Receipt:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     batch,
@@ -18,7 +17,6 @@ from datapath_support import (
     new_ref,
     open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -28,19 +26,6 @@ from sqlmodel import Session
 
 from matcher.errors import Conflict, InvalidRequest
 from matcher.models import AuditEntry, BenignHub, SignalToken
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def test_receipt_counts_signals_and_tokens_per_kind(world: World) -> None:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     batch,
-    open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -24,19 +18,6 @@ from matcher.models import Alert
 from matcher.services import alerts, links
 from matcher.services.alert_detail import evidence_items
 from matcher.services.strength import HUB_SIGNALS, Evidence, strength
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def near_phone(raw: bytes) -> tuple[str, str, bytes]:

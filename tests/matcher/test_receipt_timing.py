@@ -12,18 +12,12 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     batch,
-    open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -39,19 +33,6 @@ TOKENS = 20
 BOUND = 1.5
 #: tables that hold what other agencies sent or what the matcher concluded from it
 OVERLAP_STATE = ("alert", "alert_agency", "benign_hub", "detection_lease")
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def _tokens() -> list[bytes]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     batch,
@@ -16,7 +14,6 @@ from datapath_support import (
     new_ref,
     open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -24,19 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.models import AuditEntry, Signal, SignalToken
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def test_withdrawal_deletes_the_signal_and_leaves_no_token(world: World) -> None:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from datapath_support import (
-    BACKENDS,
     World,
     assert_consistent,
     assert_status_counts_exact,
@@ -27,7 +26,6 @@ from datapath_support import (
     new_ref,
     open_world,
     phone,
-    postgres_database,
     raw_token,
     signal,
 )
@@ -43,19 +41,6 @@ from tests.conftest import create_postgres_database, drop_postgres_database, rec
 
 REGIONS = ("Noord", "Oost", "West")
 COORDINATOR = Actor(user_id=1, role=UserRole.COORDINATOR, regions=frozenset(REGIONS))
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with open_world(request.param, tmp_path, url) as opened:
-        yield opened
 
 
 def shown_counts(world: World, regions: set[str] | None, **filters: object) -> dict[str, int]:

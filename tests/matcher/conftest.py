@@ -1,0 +1,27 @@
+"""The data-path tests' world: the real ingest, detection and retention on SQLite and PostgreSQL.
+
+A test that takes ``world`` runs once per backend in ``datapath_support.BACKENDS``; each
+PostgreSQL run uses a database of its module's own. Modules that need another world (only
+PostgreSQL, or the API's factories) define their own ``world``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from datapath_support import BACKENDS, World, open_world, postgres_database
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with open_world(request.param, tmp_path, url) as opened:
+        yield opened
