@@ -7,11 +7,14 @@ PostgreSQL, or the API's factories) define their own ``world``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from datapath_support import BACKENDS, World, open_world, postgres_database
+
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +28,17 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     with open_world(request.param, tmp_path, url) as opened:
         yield opened
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database for the migration tests: a new SQLite file, or a new PostgreSQL one."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    url = create_postgres_database(base)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)

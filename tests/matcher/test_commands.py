@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
@@ -21,7 +19,7 @@ from matcher import config, create_app, partitions
 from matcher.commands import main
 from matcher.instance import init_instance
 from matcher.models import Agency, ApiToken, AuditEntry, KeyEpoch, Signal, UserAccount
-from tests.conftest import TEST_PASSWORD, create_postgres_database, drop_postgres_database
+from tests.conftest import TEST_PASSWORD
 
 
 def invoke(runner: FlaskCliRunner, *args: str, env: dict[str, str] | None = None) -> Any:
@@ -272,20 +270,6 @@ def test_the_console_script_is_a_flask_group_with_every_command() -> None:
     assert result.exit_code == 0
     for name in ("db", "agency", "token", "epoch", "user", "purge", "audit", "settings"):
         assert name in result.output
-
-
-@pytest.fixture
-def fresh_database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database: a new SQLite file, or a new PostgreSQL database."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = create_postgres_database(base)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 def test_the_migrations_build_exactly_the_models_schema(

@@ -7,8 +7,6 @@ place, with its tokens and alerts, after which ingest and detection stay exact.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,6 @@ from sqlmodel import Session
 from matcher import create_app, partitions
 from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest
-from tests.conftest import create_postgres_database, drop_postgres_database
 
 BEFORE = "20261201_1400_ingest_queue"
 MOMENT = "2026-03-01 12:00:00+00:00"
@@ -50,19 +47,6 @@ def test_the_test_schema_partitions_signal_token_on_postgresql(db_engine: Engine
         found = _partitions(connection, "signal_token")
     assert strategy == "h"
     assert found == partitions.partition_names("signal_token")
-
-
-@pytest.fixture
-def fresh_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"
-        return
-    url = create_postgres_database(base)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 def _insert_before(engine: Engine, pepper: Pepper, shared: bytes, alone: bytes) -> None:
@@ -147,7 +131,7 @@ def _insert_before(engine: Engine, pepper: Pepper, shared: bytes, alone: bytes) 
 
 
 def test_the_migration_upgrades_a_database_in_place_and_detection_stays_exact(
-    fresh_url: str, tmp_path: Path
+    fresh_database_url: str, tmp_path: Path
 ) -> None:
     pepper_file = tmp_path / "pepper.key"
     Pepper.create_file(str(pepper_file))
@@ -155,14 +139,14 @@ def test_the_migration_upgrades_a_database_in_place_and_detection_stays_exact(
     app = create_app(
         {
             "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": fresh_url,
+            "DATABASE_URL": fresh_database_url,
             "PEPPER_FILE": str(pepper_file),
             "INSTANCE_PATH": str(tmp_path),
         }
     )
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", BEFORE]).exit_code == 0
-    engine = create_engine(fresh_url)
+    engine = create_engine(fresh_database_url)
     shared, alone = raw_token(), raw_token()
     try:
         _insert_before(engine, pepper, shared, alone)

@@ -14,7 +14,6 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ from matcher.models import Agency, Alert, AlertAgency, AlertStatusCount, UserRol
 from matcher.services import status_counts, workflow
 from matcher.services.actors import Actor
 from matcher.services.alerts import AlertFilter, list_alerts, release_alert
-from tests.conftest import create_postgres_database, drop_postgres_database, record_approvals
+from tests.conftest import record_approvals
 
 REGIONS = ("Noord", "Oost", "West")
 COORDINATOR = Actor(user_id=1, role=UserRole.COORDINATOR, regions=frozenset(REGIONS))
@@ -246,22 +245,6 @@ def test_concurrent_moves_of_one_key_keep_the_counts_exact(
             rows = session.exec(select(func.count()).select_from(AlertStatusCount)).one()
         # folding keeps the rows near one per key, not one per change
         assert rows < len(ids)
-
-
-@pytest.fixture
-def fresh_database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database: a new SQLite file, or a new PostgreSQL database."""
-    import os
-
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = create_postgres_database(base)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 def test_the_migration_counts_the_alerts_of_an_existing_database(
