@@ -20,21 +20,17 @@ import datetime as dt
 import os
 import random
 import secrets
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
+from ingest import database
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from matcher import create_app, db
@@ -113,28 +109,6 @@ def fill(session: Session, *, alerts: int, seed: int = 7) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval('alert_id_seq', :last)"), {"last": alerts})
     session.commit()
-
-
-@contextmanager
-def database(backend: str, postgres_url: str) -> Iterator[str]:
-    """Yield the URL of a fresh database of backend, removed afterwards."""
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="kp_bench_")
-        try:
-            yield f"sqlite:///{folder}/matcher.sqlite3"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    base = make_url(postgres_url)
-    name = f"kp_bench_{secrets.token_hex(4)}"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def timed(client: object, url: str, *, repeats: int) -> tuple[float, float]:
