@@ -18,8 +18,8 @@ what is separate:
 
 New alerts are taken strongest evidence first, so the exact phone of a link becomes its alert and
 the swapped-digit, building and name tokens its evidence. Each touched alert is graded again
-(:mod:`.strength`). Two batches that each bring the first evidence of one link at the same moment
-can leave it as two alerts; nothing is lost, and the coordinator can merge them.
+(:mod:`.strength`). Detection jobs run one at a time under the detection lease
+(:mod:`.lease`), so two batches bringing the first evidence of one link make one alert.
 """
 
 from __future__ import annotations
