@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from client.errors import NormalizationError
 from client.normalizers import match_keys, normalize
-from client.normalizers._legal_forms import JOINED_FORMS
+from client.normalizers._legal_forms import JOINED_FORMS, JOINED_MARKERS
 from client.normalizers._placeholders import is_placeholder
 
 
@@ -81,7 +81,7 @@ def test_a_name_without_date_has_only_the_name_level() -> None:
 
 operator_words = st.lists(
     st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8).filter(
-        lambda w: w not in JOINED_FORMS and w not in {"and", "und", "dba", "hodn"}
+        lambda w: w not in JOINED_FORMS | JOINED_MARKERS and w not in {"and", "und"}
     ),
     min_size=1,
     max_size=3,
