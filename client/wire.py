@@ -112,11 +112,16 @@ def new_refs(count: int) -> list[str]:
     """Return count new references at once: 22 characters each of one long random text.
 
     Every base64 character of random bytes carries 6 random bits, so each slice of 22 holds
-    132 random bits (more than token_urlsafe(16)'s 128) whatever its alignment.
+    132 random bits (more than token_urlsafe(16)'s 128) whatever its alignment. A slice that
+    starts with '-' is drawn again: `kruispunt ledger show -kX...` would read it as an option.
     """
-    chars = REF_CHARS * count
-    text = base64.urlsafe_b64encode(secrets.token_bytes(3 * -(-chars // 4))).decode("ascii")
-    return [text[start : start + REF_CHARS] for start in range(0, chars, REF_CHARS)]
+    refs: list[str] = []
+    while len(refs) < count:
+        chars = REF_CHARS * (count - len(refs))
+        text = base64.urlsafe_b64encode(secrets.token_bytes(3 * -(-chars // 4))).decode("ascii")
+        slices = (text[start : start + REF_CHARS] for start in range(0, chars, REF_CHARS))
+        refs += [ref for ref in slices if not ref.startswith("-")]
+    return refs
 
 
 # The client's fast path writes a batch's JSON by hand, field for field as pydantic writes the

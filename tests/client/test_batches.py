@@ -471,6 +471,8 @@ def test_tokens_and_references_are_encoded_as_the_wire_says() -> None:
     refs = new_refs(1_000)
     assert len(set(refs)) == 1_000
     assert all(REF.fullmatch(ref) for ref in refs)
+    # one in 64 slices would start with '-', which a command line reads as an option
+    assert not any(ref.startswith("-") for ref in new_refs(5_000))
     with pytest.raises(ClientError, match="32 bytes"):
         token_texts([b"short"])
 

@@ -34,7 +34,21 @@ name_parts = st.lists(
     max_size=4,
 )
 birth_dates = st.dates(min_value=dt.date(1905, 1, 1), max_value=dt.date(2025, 12, 31))
-TITLES = {"dhr", "mevr", "mw", "mevrouw", "meneer", "mr", "mrs", "ms", "miss", "dr", "drs", "ir"}
+TITLES = {
+    "dhr",
+    "mevr",
+    "mw",
+    "mevrouw",
+    "meneer",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "drs",
+    "ir",
+    "prof",
+}
 
 
 @settings(max_examples=200, deadline=None)
