@@ -197,11 +197,10 @@ def check_unusual(
     before_batch = admission.signals_today - admission.signals
     if admission.signals_today > threshold >= before_batch:
         reasons.append("volume")
-        audit.record(
+        _record_unusual(
             session,
-            actor=audit.agency_actor(agency_id),
-            action=UNUSUAL,
-            subject=f"batch:{batch_id}",
+            agency_id=agency_id,
+            batch_id=batch_id,
             details={
                 "reasons": reasons,
                 "signals": admission.signals,
@@ -210,6 +209,19 @@ def check_unusual(
             },
         )
     return reasons
+
+
+def _record_unusual(
+    session: Session, *, agency_id: int, batch_id: str, details: dict[str, object]
+) -> None:
+    """Audit a batch as unusual, for administrators (``/admin/submissions``); never in an answer."""
+    audit.record(
+        session,
+        actor=audit.agency_actor(agency_id),
+        action=UNUSUAL,
+        subject=f"batch:{batch_id}",
+        details=details,
+    )
 
 
 def check_fresh(session: Session, *, agency_id: int, batch_id: str) -> list[str]:
@@ -251,11 +263,10 @@ def check_fresh(session: Session, *, agency_id: int, batch_id: str) -> list[str]
     if fresh < FRESH_SHARE * len(sample):
         return []
     reasons = ["fresh_tokens_of_one_kind"]
-    audit.record(
+    _record_unusual(
         session,
-        actor=audit.agency_actor(agency_id),
-        action=UNUSUAL,
-        subject=f"batch:{batch_id}",
+        agency_id=agency_id,
+        batch_id=batch_id,
         details={
             "reasons": reasons,
             "kind": kind,

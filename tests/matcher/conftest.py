@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from datapath_support import BACKENDS, World, open_world, postgres_database
+from flask import Flask
 
+from matcher import create_app
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -42,3 +44,16 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop_postgres_database(url)
+
+
+@pytest.fixture
+def migration_app(fresh_database_url: str, pepper_file: Path, tmp_path: Path) -> Flask:
+    """The matcher on the fresh database, for ``db upgrade`` to a revision and back."""
+    return create_app(
+        {
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": fresh_database_url,
+            "PEPPER_FILE": str(pepper_file),
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )

@@ -11,6 +11,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel, select
@@ -273,16 +274,9 @@ def test_the_console_script_is_a_flask_group_with_every_command() -> None:
 
 
 def test_the_migrations_build_exactly_the_models_schema(
-    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+    migration_app: Flask, fresh_database_url: str
 ) -> None:
-    app = create_app(
-        {
-            "DATABASE_URL": fresh_database_url,
-            "PEPPER_FILE": str(pepper_file),
-            "SECRET_KEY": "test-secret-key",
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = migration_app
 
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
 
@@ -305,16 +299,9 @@ def test_the_migrations_build_exactly_the_models_schema(
 
 
 def test_the_link_migration_keeps_existing_alerts_and_grades_them(
-    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+    migration_app: Flask, fresh_database_url: str
 ) -> None:
-    app = create_app(
-        {
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": fresh_database_url,
-            "PEPPER_FILE": str(pepper_file),
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = migration_app
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
     engine = create_engine(fresh_database_url)
@@ -361,17 +348,10 @@ def test_the_link_migration_keeps_existing_alerts_and_grades_them(
 
 
 def test_the_alert_filters_migration_stores_the_regions_and_kinds_of_existing_alerts(
-    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+    migration_app: Flask, fresh_database_url: str
 ) -> None:
     """A database at the previous head, with alerts, gets their list filters on upgrade."""
-    app = create_app(
-        {
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": fresh_database_url,
-            "PEPPER_FILE": str(pepper_file),
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = migration_app
     runner = app.test_cli_runner()
     upgraded = runner.invoke(args=["db", "upgrade", "20261201_1400_ingest_queue"])
     assert upgraded.exit_code == 0, upgraded.output

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from datapath_support import assert_consistent, batch, phone, raw_token, signal
+from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
-from matcher import create_app, partitions
+from matcher import partitions
 from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest
 
@@ -131,19 +132,12 @@ def _insert_before(engine: Engine, pepper: Pepper, shared: bytes, alone: bytes) 
 
 
 def test_the_migration_upgrades_a_database_in_place_and_detection_stays_exact(
-    fresh_database_url: str, tmp_path: Path
+    migration_app: Flask, fresh_database_url: str, tmp_path: Path
 ) -> None:
     pepper_file = tmp_path / "pepper.key"
     Pepper.create_file(str(pepper_file))
     pepper = Pepper.load(path=str(pepper_file), environ={})
-    app = create_app(
-        {
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": fresh_database_url,
-            "PEPPER_FILE": str(pepper_file),
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = migration_app
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", BEFORE]).exit_code == 0
     engine = create_engine(fresh_database_url)

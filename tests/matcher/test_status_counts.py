@@ -28,10 +28,10 @@ from datapath_support import (
     raw_token,
     signal,
 )
+from flask import Flask
 from sqlalchemy import create_engine, func, text, update
 from sqlmodel import Session, select
 
-from matcher import create_app
 from matcher.models import Agency, Alert, AlertAgency, AlertStatusCount, UserRole
 from matcher.services import status_counts, workflow
 from matcher.services.actors import Actor
@@ -248,17 +248,10 @@ def test_concurrent_moves_of_one_key_keep_the_counts_exact(
 
 
 def test_the_migration_counts_the_alerts_of_an_existing_database(
-    fresh_database_url: str, pepper_file: Path, tmp_path: Path
+    migration_app: Flask, fresh_database_url: str
 ) -> None:
     """A database at the previous head, with alerts and stored regions, gets its counts."""
-    app = create_app(
-        {
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": fresh_database_url,
-            "PEPPER_FILE": str(pepper_file),
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = migration_app
     runner = app.test_cli_runner()
     upgraded = runner.invoke(args=["db", "upgrade", "20261201_1500_alert_filters"])
     assert upgraded.exit_code == 0, upgraded.output
