@@ -6,9 +6,11 @@ B's tokens, each timed from request to receipt through the real app. ``--samples
 medians and their ratio are printed. A ratio near 1 means the receipt's time tells A nothing.
 
 Phase 2 (detection after the receipt): ``--load-batches`` batches of ``--load-tokens`` tokens
-(about 3 % held by the other agency) are submitted back to back while the in-process worker
-finds their overlaps; a watcher records when each batch leaves the detection queue. Prints the
-receipt-to-alert delay (p50, p95, max).
+(about 3 % held by the other agency) are submitted back to back while a worker finds their
+overlaps: the app's own thread (``--detection thread``, the default) or ``kruispunt-matcher
+worker`` in a process of its own (``--detection external``, the production set-up on PostgreSQL).
+A watcher records when each batch leaves the detection queue. Prints the receipt-to-alert delay
+(p50, p95, max).
 
 Each run makes its own database (a temporary SQLite file, or ``kp_bench_<hex>`` next to the
 PostgreSQL URL) and removes it afterwards.
@@ -17,6 +19,7 @@ Examples::
 
     python benchmarks/receipt_timing.py --backend both
     python benchmarks/receipt_timing.py --backend postgres --samples 50 --load-batches 30
+    python benchmarks/receipt_timing.py --backend postgres --detection external
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import random
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -74,7 +78,7 @@ def make_batch(tokens: list[bytes]) -> wire.Batch:
 class Federation:
     """The real app on a fresh database, with two agencies and their API tokens."""
 
-    def __init__(self, url: str, folder: str) -> None:
+    def __init__(self, url: str, folder: str, detection_mode: str) -> None:
         pepper = Path(folder) / "pepper.key"
         Pepper.create_file(str(pepper))
         self.app = create_app(
@@ -83,7 +87,7 @@ class Federation:
                 "PEPPER_FILE": str(pepper),
                 "SECRET_KEY": "bench",
                 "INSTANCE_PATH": folder,
-                "DETECTION": "thread",
+                "DETECTION": detection_mode,
                 # the load phase sends far more than an agency's daily limit
                 "SUBMIT_SIGNALS_PER_DAY": 10**9,
             }
@@ -104,6 +108,20 @@ class Federation:
                 self.tokens.append(token)
             session.commit()
         self.client = self.app.test_client()
+        # started once the schema exists
+        self.worker: subprocess.Popen[bytes] | None = None
+        if detection_mode == "external":
+            (Path(folder) / "secret_key").write_text("bench")
+            self.worker = subprocess.Popen(
+                [str(Path(sys.executable).parent / "kruispunt-matcher"), "worker"],
+                env={
+                    **os.environ,
+                    "KRUISPUNT_INSTANCE_PATH": folder,
+                    "KRUISPUNT_DATABASE_URL": url,
+                    "KRUISPUNT_PEPPER_FILE": str(pepper),
+                    "KRUISPUNT_DETECTION": "external",
+                },
+            )
 
     def submit(self, agency: int, batch: wire.Batch) -> float:
         """POST the batch as agency 0 or 1; return seconds from request to receipt."""
@@ -128,6 +146,9 @@ class Federation:
         worker: Any = self.app.extensions.get("matcher.detection_thread")
         if worker is not None:
             worker.stop()
+        if self.worker is not None:
+            self.worker.terminate()
+            self.worker.wait(timeout=30)
         self.engine.dispose()
 
 
@@ -218,6 +239,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--load-tokens", type=int, default=10_000, help="tokens per batch")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument(
+        "--detection",
+        choices=["thread", "external"],
+        default="thread",
+        help="the app's own thread, or kruispunt-matcher worker in a process of its own",
+    )
+    parser.add_argument(
         "--postgres-url", default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES
     )
     options = parser.parse_args(argv)
@@ -228,8 +255,8 @@ def main(argv: list[str] | None = None) -> None:
             database(backend, options.postgres_url) as url,
             tempfile.TemporaryDirectory(prefix="kp_bench_") as folder,
         ):
-            fed = Federation(url, folder)
-            label = f"[{backend}]"
+            fed = Federation(url, folder, options.detection)
+            label = f"[{backend}, {options.detection}]"
             try:
                 with autovacuum(fed.engine, label):
                     timing(fed, options.samples, options.tokens, rng, label)

@@ -21,8 +21,9 @@ from sqlmodel import Session
 from matcher.services import detection
 
 MODES = ("thread", "external", "inline")
-#: seconds between looks at the queue when nothing woke the worker (jobs from other processes)
-POLL_SECONDS = 1.0
+#: seconds between looks at the queue when nothing woke the worker (jobs from other processes):
+#: a look at an empty queue is one index probe, and a batch waits half of this on average
+POLL_SECONDS = 0.2
 log = logging.getLogger("matcher.detection")
 
 

@@ -54,9 +54,9 @@ def test_a_receipt_comes_before_detection_and_detection_runs_once(world: World) 
     _store(world, police, sent)  # a replay queues nothing more
     assert (_pending(world), world.alerts()) == (2, [])
     done = _drain(world)
-    # the first job already sees the second batch (stored before it ran): it makes the alert,
-    # and the second job only recounts it
-    assert [(item.changes.created, item.changes.updated) for item in done] == [(1, 0), (0, 1)]
+    # both queued jobs are worked off in one run, which makes the one alert once
+    assert len(done) == 2
+    assert {(item.changes.created, item.changes.updated) for item in done} == {(1, 0)}
     assert _pending(world) == 0
     assert _drain(world) == []
     [alert] = world.alerts()
@@ -99,6 +99,28 @@ def test_a_batch_withdrawn_before_detection_raises_nothing(world: World) -> None
     assert_consistent(world.engine)
 
 
+def test_a_run_takes_queued_jobs_up_to_its_token_budget(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    utrecht, police = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = [raw_token() for _ in range(3)]
+    _store(world, utrecht, batch(*(signal(phone(raw)) for raw in shared)))
+    for raw in shared:
+        _store(world, police, batch(signal(phone(raw))))
+    monkeypatch.setattr(detection, "RUN_TOKENS", 2)  # the first batch alone holds three
+    with Session(world.engine) as session:
+        assert len(detection.run_next(session)) == 1  # more than the budget: alone
+        session.commit()
+        assert len(detection.run_next(session)) == 2  # two one-token batches fit
+        session.commit()
+        assert len(detection.run_next(session)) == 1
+        session.commit()
+        assert detection.run_next(session) == []
+    assert len(world.alerts()) == 3
+    assert all(alert.agency_count == 2 for alert in world.alerts())
+    assert_consistent(world.engine)
+
+
 @pytest.mark.postgres
 def test_two_workers_skip_each_others_claimed_jobs(tmp_path: Path) -> None:
     with postgres_database() as url, open_world("postgres", tmp_path, url) as world:
@@ -106,16 +128,17 @@ def test_two_workers_skip_each_others_claimed_jobs(tmp_path: Path) -> None:
         for _ in range(2):
             _store(world, utrecht, batch(signal(phone(raw_token()))))
         with Session(world.engine) as first, Session(world.engine) as second:
-            claimed = detection.run_next(first)  # claimed, not yet committed
-            other = detection.claim(second)  # does not wait for the first's claim
-            assert claimed is not None and other is not None
-            assert claimed.batch_id != other.batch_id
-            first.commit()
+            assert len(detection.claim(first)) == 2  # both queued jobs, locked until it ends
+            assert detection.claim(second) == []  # does not wait for the first's claim
+            later = _store(world, utrecht, batch(signal(phone(raw_token()))))
+            [other] = detection.claim(second)  # a job queued since is free to take
+            assert other.batch_id == str(later.batch_id)
+            first.rollback()
             second.rollback()
-        assert _pending(world) == 1
-        assert len(_drain(world)) == 1
+        assert _pending(world) == 3
+        assert len(_drain(world)) == 3
         assert _pending(world) == 0
-        assert world.count(SignalToken) == 2
+        assert world.count(SignalToken) == 3
 
 
 @pytest.fixture

@@ -249,7 +249,7 @@ def test_submit_is_audited_with_counts_only(world: World) -> None:
     ]
     assert entries[2].subject == entries[3].subject == f"batch:{sent.batch_id}"
     assert entries[2].details == {"signals": 1, "tokens": 1}
-    assert entries[3].details == {"alerts_created": 1, "alerts_updated": 0}
+    assert entries[3].details == {"alerts_created": 1, "alerts_updated": 0, "batches_in_run": 1}
     assert not any(ref in str(entry.details) for entry in entries)
 
 
