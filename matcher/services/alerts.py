@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, Select, false, func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from matcher import alert_states, audit
@@ -38,8 +39,10 @@ from matcher.services.alert_detail import (
     involving,
     visible_to,
 )
+from matcher.services.alert_filters import ALERT_KINDS
 from matcher.services.observation import Observed, observed
 from matcher.services.released import released_alerts_for_agency
+from matcher.services.tables import ALERT_AGENCIES
 
 __all__ = [
     "SORTS",
@@ -234,12 +237,21 @@ def _counts_per_status(
     """Count the alerts per status the filter matches, whatever status it names.
 
     Filtered on regions and strength alone (the dashboard's default), the counts are read from
-    those stored per key (:mod:`matcher.services.status_counts`); a kind, agency or period
-    counts the matching alerts.
+    those stored per key (:mod:`matcher.services.status_counts`); with a kind or an agency, from
+    the tallies of the filter's alerts; with a period the matching alerts are counted.
     """
-    if filters.kind is None and filters.agency_id is None and not (filters.since or filters.until):
-        return status_counts.counts(
+    if not (filters.since or filters.until):
+        members = _members(filters)
+        if members is None:
+            return status_counts.counts(
+                session,
+                viewer_regions=viewer_regions,
+                region=filters.region,
+                strengths=filters.strengths,
+            )
+        return status_counts.counts_among(
             session,
+            members,
             viewer_regions=viewer_regions,
             region=filters.region,
             strengths=filters.strengths,
@@ -249,6 +261,21 @@ def _counts_per_status(
         select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
     )
     return {str(status): int(number) for status, number in counted}
+
+
+def _members(filters: AlertFilter) -> Select[Any] | None:
+    """Return the ids of the alerts of the filter's kind and agency; None without either."""
+    members: Select[Any] | None = None
+    if filters.kind:
+        members = select_rows(ALERT_KINDS.c.alert_id).where(ALERT_KINDS.c.kind == filters.kind)
+    if filters.agency_id is not None:
+        involved = select_rows(ALERT_AGENCIES.c.alert_id).where(
+            ALERT_AGENCIES.c.agency_id == filters.agency_id
+        )
+        members = (
+            involved if members is None else members.where(ALERT_KINDS.c.alert_id.in_(involved))
+        )
+    return members
 
 
 def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:

@@ -26,7 +26,8 @@ stays counted either by that transaction's sum or, if that one rolls back, by it
 sees committed rows only, so every count it sums is exact.
 
 A read applies when the list filters only on status, strength and regions (the dashboard's
-default); with a kind, agency or period it counts from the alerts as before.
+default). With a kind or an agency, :func:`counts_among` counts the filter's alerts from their
+tallies; with a period the list counts from the alerts.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
@@ -56,6 +57,7 @@ __all__ = [
     "TALLIES",
     "backfill_statements",
     "counts",
+    "counts_among",
     "recount",
     "refresh",
     "refresh_all",
@@ -200,14 +202,48 @@ def counts(
         )
         summed = {status: int(number) for status, number in session.execute(every)}
         return {status: number for status, number in summed.items() if number}
-    # the regions are matched here, not in SQL: a key's regions are a set, not a pattern
     statement = (
         select(COUNTS.c.regions, COUNTS.c.status, func.sum(COUNTS.c.alerts))
         .where(*graded)
         .group_by(COUNTS.c.regions, COUNTS.c.status)
     )
+    return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
+
+
+def counts_among(
+    session: Session,
+    members: Select[Any],
+    *,
+    viewer_regions: set[str] | None,
+    region: str | None = None,
+    strengths: tuple[str, ...] | None = None,
+) -> dict[str, int]:
+    """Return :func:`counts` of the listed alerts among members (a query of alert ids).
+
+    For a kind or agency filter: the filter's rows (``alert_kind``, ``alert_agency``) joined to
+    each alert's tally by its key, so the cost follows the filter's matches, never the number
+    of alerts (counting from the alerts read every listed alert).
+    """
+    if viewer_regions is not None and not viewer_regions:
+        return {}
+    chosen = members.subquery()
+    graded = [TALLIES.c.strength.in_(strengths)] if strengths is not None else []
+    statement = (
+        select(TALLIES.c.regions, TALLIES.c.status, func.count())
+        .select_from(chosen.join(TALLIES, TALLIES.c.alert_id == chosen.c.alert_id))
+        .where(*graded)
+        .group_by(TALLIES.c.regions, TALLIES.c.status)
+    )
+    return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
+
+
+def _visible(
+    rows: Iterable[Any], *, viewer_regions: set[str] | None, region: str | None
+) -> dict[str, int]:
+    """Sum (regions, status, number) rows per status over the keys the viewer sees."""
+    # the regions are matched here, not in SQL: a key's regions are a set, not a pattern
     found: Counter[str] = Counter()
-    for regions, status, number in session.execute(statement):
+    for regions, status, number in rows:
         held = set(regions.split(SEPARATOR)) if regions else set()
         if viewer_regions is not None and not held & viewer_regions:
             continue
