@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +64,28 @@ def drop_postgres_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database for this test session: a SQLite file, or a fresh PostgreSQL database."""
+@contextmanager
+def scratch_database(sqlite_file: Path) -> Iterator[str]:
+    """Yield the URL of an empty database: sqlite_file, or a new PostgreSQL database dropped after.
+
+    PostgreSQL when TEST_DATABASE_URL names a server.
+    """
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'matcher.sqlite3'}"
+        yield f"sqlite:///{sqlite_file}"
         return
     url = create_postgres_database(base)
     try:
         yield url
     finally:
         drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database for this test session: a SQLite file, or a fresh PostgreSQL database."""
+    with scratch_database(tmp_path_factory.mktemp("db") / "matcher.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

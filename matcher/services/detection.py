@@ -106,12 +106,11 @@ def run_next(session: Session) -> list[Detected]:
     changes = overlap.refresh_alerts(session, shared, now=now, create=True)
     links.detach_outgrown(session, shared)
     links.link_new_alerts(session, changes.created_ids)
-    for job in jobs:
-        if job.check_fresh:
-            submission_limits.check_fresh(session, agency_id=job.agency_id, batch_id=job.batch_id)
     session.execute(delete(JOBS).where(among(session, JOBS.c.id, [job.id for job in jobs])))
     detected = []
     for job in jobs:
+        if job.check_fresh:
+            submission_limits.check_fresh(session, agency_id=job.agency_id, batch_id=job.batch_id)
         enqueued = job.enqueued_at
         if enqueued.tzinfo is None:  # SQLite returns naive UTC
             enqueued = enqueued.replace(tzinfo=dt.UTC)

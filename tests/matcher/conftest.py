@@ -7,7 +7,6 @@ PostgreSQL, or the API's factories) define their own ``world``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from datapath_support import BACKENDS, World, open_world, postgres_database
 from flask import Flask
 
 from matcher import create_app
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import scratch_database
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +34,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 @pytest.fixture
 def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database for the migration tests: a new SQLite file, or a new PostgreSQL one."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = create_postgres_database(base)
-    try:
+    with scratch_database(tmp_path / "migrated.sqlite3") as url:
         yield url
-    finally:
-        drop_postgres_database(url)
 
 
 @pytest.fixture

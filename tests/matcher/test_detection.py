@@ -163,28 +163,37 @@ def threaded_app(
     app.extensions["matcher.engine"].dispose()
 
 
-def _post(app: Any, token: str, fingerprint: str, raw: bytes) -> Any:
-    sent = batch(signal(phone(raw)), fingerprint=fingerprint)
-    return app.test_client().post(
-        "/api/v1/batches",
-        data=sent.model_dump_json(),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}"},
-    )
+@pytest.fixture
+def send_one_shared_phone(
+    make_agency: Callable[..., Any],
+    make_api_token: Callable[..., str],
+    make_epoch: Callable[..., Any],
+) -> Callable[[Any], None]:
+    """Return a function: two agencies each submit a signal with one phone number to an app."""
+
+    def send(app: Any) -> None:
+        fingerprint = make_epoch().fingerprint
+        tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
+        shared = raw_token()
+        for token in tokens:
+            sent = batch(signal(phone(shared)), fingerprint=fingerprint)
+            response = app.test_client().post(
+                "/api/v1/batches",
+                data=sent.model_dump_json(),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 201
+
+    return send
 
 
 def test_the_app_finds_overlaps_in_its_own_thread(
     threaded_app: Any,
     db_session: Session,
-    make_agency: Callable[..., Any],
-    make_api_token: Callable[..., str],
-    make_epoch: Callable[..., Any],
+    send_one_shared_phone: Callable[[Any], None],
 ) -> None:
-    fingerprint = make_epoch().fingerprint
-    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
-    shared = raw_token()
-    for token in tokens:
-        assert _post(threaded_app, token, fingerprint, shared).status_code == 201
+    send_one_shared_phone(threaded_app)
     deadline = time.monotonic() + 30
     count = 0
     while time.monotonic() < deadline:
@@ -201,16 +210,10 @@ def test_the_worker_command_works_the_queue_off(
     app: Any,
     runner: Any,
     db_session: Session,
-    make_agency: Callable[..., Any],
-    make_api_token: Callable[..., str],
-    make_epoch: Callable[..., Any],
+    send_one_shared_phone: Callable[[Any], None],
 ) -> None:
     app.config["DETECTION"] = "external"
-    fingerprint = make_epoch().fingerprint
-    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
-    shared = raw_token()
-    for token in tokens:
-        assert _post(app, token, fingerprint, shared).status_code == 201
+    send_one_shared_phone(app)
     assert detection.pending(db_session) == 2
     db_session.rollback()
     result = runner.invoke(args=["worker", "--once"])
@@ -222,19 +225,13 @@ def test_the_worker_command_works_the_queue_off(
 def test_the_alert_list_says_detection_is_pending_until_the_worker_ran(
     app: Any,
     runner: Any,
-    make_agency: Callable[..., Any],
-    make_api_token: Callable[..., str],
-    make_epoch: Callable[..., Any],
+    send_one_shared_phone: Callable[[Any], None],
     make_user: Callable[..., Any],
 ) -> None:
     from tests.dashboard.conftest import Dashboard
 
     app.config["DETECTION"] = "external"
-    fingerprint = make_epoch().fingerprint
-    tokens = [make_api_token(make_agency(name)) for name in ("Gemeente Utrecht", "Politie")]
-    shared = raw_token()
-    for token in tokens:
-        assert _post(app, token, fingerprint, shared).status_code == 201
+    send_one_shared_phone(app)
     client = app.test_client()
     Dashboard(client).sign_in_as(make_user("beheer", "admin"))
     waiting = client.get("/alerts").get_data(as_text=True)
