@@ -4,7 +4,8 @@ Builds a seeded world (``linkage_world.py``: six agencies, planted links of ever
 errors in ``--error-rate`` of the spellings, look-alikes that must not link, skewed frequencies),
 prepares each agency's export with the real client (normalizers, ``hmac`` tokens, batches) and
 submits it to the real matcher (the Flask app on a temporary SQLite file, through the client's
-injectable transport). Then it reads the alerts and prints:
+injectable transport), detecting each batch as it arrives or (``--detection queued``) all of them
+together after the last submit, as a worker catching up would. Then it reads the alerts and prints:
 
 * precision and recall per kind and per strength, and for strong + medium together;
 * alerts per found link (one alert per real link is the goal);
@@ -17,6 +18,7 @@ correct alert joins signals of it from two or more agencies.
     .venv/bin/python benchmarks/linkage_quality.py                       # 30% errors, seed 1
     .venv/bin/python benchmarks/linkage_quality.py --error-rate 0 --seed 7
     .venv/bin/python benchmarks/linkage_quality.py --links 800 --background 1500
+    .venv/bin/python benchmarks/linkage_quality.py --detection queued --no-baseline
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from client.normalizers import normalize
 from client.wire import Category, Kind
 from matcher import create_app, db
 from matcher.pepper import Pepper
-from matcher.services import federation
+from matcher.services import detection, federation
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS, SIGNALS
 
 STRENGTHS = ("strong", "medium", "weak")
@@ -77,7 +79,7 @@ def _mapping() -> ColumnMapping:
 
 
 def _submit_world(
-    world: World, directory: Path
+    world: World, directory: Path, *, queued: bool = False
 ) -> tuple[Session, dict[tuple[int, str], int | None], dict[int, int], Counter[str], int]:
     """Run every agency's export through the client into a fresh matcher; return what it holds."""
     pepper = directory / "pepper.key"
@@ -89,8 +91,9 @@ def _submit_world(
             "PEPPER_FILE": str(pepper),
             "SECRET_KEY": "linkage-benchmark",
             "INSTANCE_PATH": str(directory / "instance"),
-            # detection runs in the submit request: every alert exists when the figures are read
-            "DETECTION": "inline",
+            # inline: detection runs in the submit request, batch by batch as they arrive;
+            # queued: every batch waits in the queue and one drain detects them together
+            "DETECTION": "external" if queued else "inline",
         }
     )
     key = generate_key(epoch=1)
@@ -142,6 +145,8 @@ def _submit_world(
                     truth[(index, origin.ref)] = by_row[origin.row].link
     with app.app_context():
         session = Session(db.engine())
+    if queued:
+        detection.drain(session)
     return session, truth, agency_ids, per_kind, identifiers
 
 
@@ -310,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--background", type=int, default=600, help="background signals per agency")
     parser.add_argument("--error-rate", type=float, default=0.3)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--detection",
+        choices=("inline", "queued"),
+        default="inline",
+        help="detect each batch as it arrives, or all batches together after the last submit",
+    )
     args = parser.parse_args(argv)
     world = build_world(
         seed=args.seed,
@@ -330,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="kp-linkage-") as directory:
         started = time.perf_counter()
-        session, truth, agency_ids, per_kind, identifiers = _submit_world(world, Path(directory))
+        session, truth, agency_ids, per_kind, identifiers = _submit_world(
+            world, Path(directory), queued=args.detection == "queued"
+        )
         elapsed = time.perf_counter() - started
         with session:
             alerts = read_alerts(session, agency_ids)

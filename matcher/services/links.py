@@ -378,23 +378,27 @@ def _target(state: _Links, alert: _Alert, waiting: set[int]) -> int | None:
     candidates = state.holding(alert.signals, besides=alert.id)
     for later in waiting:
         candidates.pop(later, None)
-    # (signals not shared, rank of the alert's strength, alert id): the alert holding most of
-    # this one's signals first, so a number's near tokens join the alert its exact token joined
-    chosen: list[tuple[int, int, int]] = []
+    # (signals not shared, rank of the alert's strength, signals besides its own, alert id): the
+    # alert holding most of this one's signals first, so a number's near tokens join the alert
+    # its exact token joined; then the stronger; then the one that fits it most closely
+    chosen: list[tuple[int, int, int, int]] = []
     for primary, grade in sorted(candidates.items()):
         held = state.link_signals(primary)
-        rank = (len(alert.signals - held), STRENGTHS.index(grade), primary)
+        rank = (len(alert.signals - held), STRENGTHS.index(grade), len(held - alert.signals))
         if weak:
             if alert.signals <= held and (held == alert.signals or rank[1] <= floor):
-                chosen.append(rank)
+                chosen.append((*rank, primary))
         elif held & alert.signals and (held <= alert.signals or state.anchored(primary)):
-            chosen.append(rank)
+            chosen.append((*rank, primary))
     if not chosen:
         return None
     chosen.sort()
-    if weak and len(chosen) > 1 and chosen[0][1] == chosen[1][1]:
-        return None  # a name that fits two links of one strength joins neither
-    return chosen[0][2]
+    if weak and len(chosen) > 1 and chosen[0][:3] == chosen[1][:3]:
+        # a name that fits two links of one strength equally well joins neither; when it fits
+        # one exactly and the other holds more signals too (one link seen whole and in part),
+        # it joins the one that holds just its signals
+        return None
+    return chosen[0][3]
 
 
 def evidence_of(session: Session, primary: int) -> list[tuple[int, Evidence]]:

@@ -189,14 +189,21 @@ class World:
             assert agency.id is not None
             return agency.id
 
-    def submit(self, agency_id: int, sent: wire.Batch) -> wire.Receipt:
+    def submit(self, agency_id: int, sent: wire.Batch, *, detect: bool = True) -> wire.Receipt:
+        """Store a batch; detect it at once, or (detect False) leave it queued for `detect`."""
         with Session(self.engine) as session:
             receipt = ingest.submit_batch(
                 session, agency_id=agency_id, batch=sent, pepper=self.pepper
             )
             session.commit()
-            detection.drain(session)
+            if detect:
+                detection.drain(session)
             return receipt
+
+    def detect(self) -> None:
+        """Work off every queued batch (a worker catching up)."""
+        with Session(self.engine) as session:
+            detection.drain(session)
 
     def withdraw(self, agency_id: int, refs: list[str]) -> wire.WithdrawalReceipt:
         with Session(self.engine) as session:

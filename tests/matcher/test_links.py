@@ -327,3 +327,28 @@ def test_grouping_a_batch_runs_as_many_statements_for_many_alerts_as_for_few(
     assert many == few
     assert len(shown(world)) == 42  # each pair one alert: the phone, its near and name evidence
     assert {item.strength for item in shown(world)} == {"strong"}
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["as-it-grows", "seen-whole"])
+def test_a_name_link_makes_the_same_alerts_whether_detected_as_it_grows_or_whole(
+    world: World, queued: bool
+) -> None:
+    """'Club Venus B.V.' at A and B, 'Club Venis B.V.' at C: the registered name and most of
+    its near keys hold A and B, one near key all three. Detected batch by batch or all at once
+    (a worker catching up), the link is the registered name with its near keys of A and B, and
+    the near key of all three stands apart: two alerts, never one per near key."""
+    agencies = [world.agency(f"Instantie {letter}") for letter in "ABC"]
+    registered = ("operator", "registered", raw_token())
+    # the near key all three hold sorts first, so its alert is made before the others
+    raws = sorted(
+        (raw_token() for _ in range(6)), key=lambda raw: world.peppered(raw, "operator", "reg_near")
+    )
+    wider, *narrower = (("operator", "reg_near", raw) for raw in raws)
+    for agency in agencies[:2]:
+        world.submit(agency, batch(signal(registered, wider, *narrower)), detect=not queued)
+    world.submit(agencies[2], batch(signal(wider)), detect=not queued)
+    world.detect()
+
+    grades = sorted((item.level, item.strength, item.agency_count) for item in shown(world))
+    assert grades == [("reg_near", "medium", 3), ("registered", "medium", 2)]
+    assert_consistent(world.engine)
