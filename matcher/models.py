@@ -293,11 +293,13 @@ class AlertRegion(SQLModel, table=True):
 
 
 class AlertTally(SQLModel, table=True):
-    """The key a listed alert is counted under in ``alert_status_count``: regions, status, strength.
+    """The keys a listed alert is counted under in ``alert_status_count``.
 
-    One row per alert the list shows (no ``link_id``); none for evidence of another alert. Kept by
-    :func:`matcher.services.status_counts.refresh`, which compares it with the alert as it is now
-    and moves the alert's one count from the old key to the new.
+    Its regions, status and strength, and its facets: the kinds of its evidence and the agencies
+    it involves, each counted as well. One row per alert the list shows (no ``link_id``); none
+    for evidence of another alert. Kept by :func:`matcher.services.status_counts.refresh`, which
+    compares it with the alert as it is now and moves the alert's counts from the old keys to
+    the new.
     """
 
     __tablename__ = "alert_tally"
@@ -307,10 +309,14 @@ class AlertTally(SQLModel, table=True):
     regions: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=24)
     strength: str = Field(max_length=8)
+    #: ``kind:<kind>`` and ``agency:<id>`` of the alert, sorted, joined like the regions
+    facets: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class AlertStatusCount(SQLModel, table=True):
-    """A number of listed alerts with these regions, status and strength (the list's counts).
+    """A number of listed alerts with these regions, status, strength and facet (the list's
+    counts): facet ``''`` counts every such alert, ``kind:phone`` those with phone evidence,
+    ``agency:5`` those involving agency 5.
 
     Not unique per key: a change adds a row of its own and folds the rows no other transaction
     holds into it (:mod:`matcher.services.status_counts`), so concurrent changes never wait on
@@ -318,12 +324,13 @@ class AlertStatusCount(SQLModel, table=True):
     """
 
     __tablename__ = "alert_status_count"
-    __table_args__ = (Index("ix_alert_status_count_key", "status", "strength"),)
+    __table_args__ = (Index("ix_alert_status_count_key", "facet", "status", "strength"),)
 
     id: int | None = Field(default=None, primary_key=True)
     regions: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=24)
     strength: str = Field(max_length=8)
+    facet: str = Field(default="", max_length=24)
     alerts: int = 0
 
 

@@ -23,13 +23,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, exists, select, union
 from sqlmodel import Session
 
-from matcher.models import AlertKind, AlertRegion
+from matcher.models import AlertRegion
 from matcher.services import status_counts
 from matcher.services.bulk import among, chunks, dialect_insert
-from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERTS
+from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERTS
 
 ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
-ALERT_KINDS: Table = AlertKind.__table__  # type: ignore[attr-defined]
 
 __all__ = ["ALERT_KINDS", "ALERT_REGIONS", "of_kind", "refresh", "refresh_all", "within"]
 
@@ -59,7 +58,8 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
         _refresh_regions(session, lambda column, chunk=chunk: among(session, column, chunk))
     for chunk in chunks(sorted(primaries)):
         _refresh_kinds(session, lambda column, chunk=chunk: among(session, column, chunk))
-    status_counts.refresh(session, given)  # the list's counts per status read the regions
+    # the list's counts per status read the regions, the kinds and the agencies
+    status_counts.refresh(session, sorted(primaries))
 
 
 def refresh_all(session: Session) -> None:

@@ -236,25 +236,27 @@ def _counts_per_status(
 ) -> dict[str, int]:
     """Count the alerts per status the filter matches, whatever status it names.
 
-    Filtered on regions and strength alone (the dashboard's default), the counts are read from
-    those stored per key (:mod:`matcher.services.status_counts`); with a kind or an agency, from
-    the tallies of the filter's alerts; with a period the matching alerts are counted.
+    Filtered on regions and strength, and on a kind or an agency, the counts are read from those
+    stored per key (:mod:`matcher.services.status_counts`); with a kind and an agency together,
+    from the tallies of the filter's alerts; with a period the matching alerts are counted.
     """
     if not (filters.since or filters.until):
-        members = _members(filters)
-        if members is None:
-            return status_counts.counts(
+        region, strengths = filters.region, filters.strengths
+        if filters.kind and filters.agency_id is not None:
+            return status_counts.counts_among(
                 session,
+                _members(filters),
                 viewer_regions=viewer_regions,
-                region=filters.region,
-                strengths=filters.strengths,
+                region=region,
+                strengths=strengths,
             )
-        return status_counts.counts_among(
-            session,
-            members,
-            viewer_regions=viewer_regions,
-            region=filters.region,
-            strengths=filters.strengths,
+        facet = ""
+        if filters.kind:
+            facet = status_counts.facet_of_kind(filters.kind)
+        elif filters.agency_id is not None:
+            facet = status_counts.facet_of_agency(filters.agency_id)
+        return status_counts.counts(
+            session, viewer_regions=viewer_regions, region=region, strengths=strengths, facet=facet
         )
     without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
     counted = session.exec(
@@ -263,19 +265,14 @@ def _counts_per_status(
     return {str(status): int(number) for status, number in counted}
 
 
-def _members(filters: AlertFilter) -> Select[Any] | None:
-    """Return the ids of the alerts of the filter's kind and agency; None without either."""
-    members: Select[Any] | None = None
-    if filters.kind:
-        members = select_rows(ALERT_KINDS.c.alert_id).where(ALERT_KINDS.c.kind == filters.kind)
-    if filters.agency_id is not None:
-        involved = select_rows(ALERT_AGENCIES.c.alert_id).where(
-            ALERT_AGENCIES.c.agency_id == filters.agency_id
-        )
-        members = (
-            involved if members is None else members.where(ALERT_KINDS.c.alert_id.in_(involved))
-        )
-    return members
+def _members(filters: AlertFilter) -> Select[Any]:
+    """Return the ids of the alerts of the filter's kind and agency (both given)."""
+    involved = select_rows(ALERT_AGENCIES.c.alert_id).where(
+        ALERT_AGENCIES.c.agency_id == filters.agency_id
+    )
+    return select_rows(ALERT_KINDS.c.alert_id).where(
+        ALERT_KINDS.c.kind == filters.kind, ALERT_KINDS.c.alert_id.in_(involved)
+    )
 
 
 def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:

@@ -1,19 +1,24 @@
-"""The alert list's counts per status, stored: how many listed alerts per regions, status, strength.
+"""The alert list's counts per status, stored: how many listed alerts per regions, status,
+strength and facet.
 
 Every page of the list shows how many alerts match per status. Counting them from the alerts
 costs a scan of every listed alert (an administrator) or of a region's ``alert_region`` rows
-joined with the alerts (a coordinator), per page. Here they are kept instead:
+joined with the alerts (a coordinator), per page; with a kind or an agency, of the filter's rows.
+Here they are kept instead:
 
-- ``alert_tally``: per listed alert (no ``link_id``), the key it is counted under: its regions
-  (sorted, joined), its status and its strength;
-- ``alert_status_count``: numbers of alerts per key. A key may have several rows; their sum is
-  the count.
+- ``alert_tally``: per listed alert (no ``link_id``), what it is counted under: its regions
+  (sorted, joined), its status, its strength and its facets: ``kind:<kind>`` per kind of its
+  evidence (``alert_kind``) and ``agency:<id>`` per agency it involves (``alert_agency``);
+- ``alert_status_count``: numbers of alerts per key (regions, status, strength, facet). Facet
+  ``''`` counts every alert of the regions, status and strength; each of an alert's facets
+  counts it once more under that facet. A key may have several rows; their sum is the count.
 
-:func:`refresh` is called wherever an alert's regions, status, strength or ``link_id`` may have
-changed (:func:`matcher.services.alert_filters.refresh` for detection, withdrawal, purge, linking
-and detaching; :func:`matcher.services.links.regrade`; :func:`matcher.services.alert_history.
-record_step` for every status step, merge included; :func:`matcher.services.alerts.release_alert`).
-It reads the alert as it is now, compares it with its tally row, and for the alerts whose key
+:func:`refresh` is called wherever an alert's regions, status, strength, kinds, agencies or
+``link_id`` may have changed (:func:`matcher.services.alert_filters.refresh` for detection,
+withdrawal, purge, linking and detaching; :func:`matcher.services.links.regrade`;
+:func:`matcher.services.alert_history.record_step` for every status step, merge included;
+:func:`matcher.services.alerts.release_alert`).
+It reads the alert as it is now, compares it with its tally row, and for the alerts whose keys
 moved writes the new tally and the difference per key, in the caller's transaction.
 
 Concurrency (PostgreSQL): :func:`refresh` first locks the alerts' rows (in id order; callers
@@ -25,9 +30,9 @@ plus its own difference. A row another transaction is folding is skipped, not wa
 stays counted either by that transaction's sum or, if that one rolls back, by itself. A reader
 sees committed rows only, so every count it sums is exact.
 
-A read applies when the list filters only on status, strength and regions (the dashboard's
-default). With a kind or an agency, :func:`counts_among` counts the filter's alerts from their
-tallies; with a period the list counts from the alerts.
+A read applies when the list filters on status, strength and regions (the dashboard's default),
+and on a kind or an agency (one facet). With a kind and an agency together, :func:`counts_among`
+counts the filter's alerts from their tallies; with a period the list counts from the alerts.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
 from matcher.services.bulk import among, chunks, dialect_name
-from matcher.services.tables import ALERTS
+from matcher.services.tables import ALERT_AGENCIES, ALERT_KINDS, ALERTS
 
 TALLIES: Table = AlertTally.__table__  # type: ignore[attr-defined]
 REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
@@ -49,7 +54,10 @@ COUNTS: Table = AlertStatusCount.__table__  # type: ignore[attr-defined]
 #: joins an alert's regions in its key (a region name never holds a control character)
 SEPARATOR = "\x1f"
 
-Key = tuple[str, str, str]
+#: regions, status, strength, facet
+Key = tuple[str, str, str, str]
+#: what one listed alert is counted under: regions, status, strength, facets (joined)
+Tally = tuple[str, str, str, str]
 
 __all__ = [
     "COUNTS",
@@ -58,15 +66,26 @@ __all__ = [
     "backfill_statements",
     "counts",
     "counts_among",
-    "recount",
+    "facet_of_agency",
+    "facet_of_kind",
     "refresh",
     "refresh_all",
     "stored",
 ]
 
 
+def facet_of_kind(kind: str) -> str:
+    """Return the facet that counts the alerts with evidence of this kind."""
+    return f"kind:{kind}"
+
+
+def facet_of_agency(agency_id: int) -> str:
+    """Return the facet that counts the alerts involving this agency."""
+    return f"agency:{agency_id}"
+
+
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
-    """Count these alerts under their regions, status and strength as they are now."""
+    """Count these alerts under their regions, status, strength and facets as they are now."""
     given = sorted(set(alert_ids))
     if not given:
         return
@@ -84,11 +103,16 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
             )
         }
         regions = _regions_of(session, chunk)
-        tallied = {
-            row[0]: (row[1], row[2], row[3])
+        facets = _facets_of(session, chunk)
+        tallied: dict[int, Tally] = {
+            row[0]: (row[1], row[2], row[3], row[4])
             for row in session.execute(
                 select(
-                    TALLIES.c.alert_id, TALLIES.c.regions, TALLIES.c.status, TALLIES.c.strength
+                    TALLIES.c.alert_id,
+                    TALLIES.c.regions,
+                    TALLIES.c.status,
+                    TALLIES.c.strength,
+                    TALLIES.c.facets,
                 ).where(among(session, TALLIES.c.alert_id, chunk))
             )
         }
@@ -97,23 +121,50 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
         gone: list[int] = []
         for alert_id in chunk:
             now = current.get(alert_id)
-            new: Key | None = None
+            new: Tally | None = None
             if now is not None and now[2] is None:
-                new = (SEPARATOR.join(sorted(regions.get(alert_id, ()))), now[0], now[1])
+                joined = SEPARATOR.join(sorted(regions.get(alert_id, ())))
+                new = (joined, now[0], now[1], SEPARATOR.join(facets.get(alert_id, ())))
             old = tallied.get(alert_id)
             if old == new:
                 continue
             if old is not None:
-                moved[old] -= 1
+                moved.subtract(_keys(old))
             if new is None:
                 gone.append(alert_id)
                 continue
-            moved[new] += 1
-            row = {"tally_id": alert_id, "tally_regions": new[0]}
-            row |= {"tally_status": new[1], "tally_strength": new[2]}
+            moved.update(_keys(new))
+            row = {"tally_id": alert_id, "tally_regions": new[0], "tally_status": new[1]}
+            row |= {"tally_strength": new[2], "tally_facets": new[3]}
             (added if old is None else changed).append(row)
         _write_tallies(session, added, changed, gone)
     _add(session, {key: number for key, number in moved.items() if number})
+
+
+def _keys(tally: Tally) -> list[Key]:
+    """Return the keys an alert with this tally is counted under: facet '' and each of its own."""
+    regions, status, strength, facets = tally
+    return [
+        (regions, status, strength, ""),
+        *((regions, status, strength, facet) for facet in facets.split(SEPARATOR) if facet),
+    ]
+
+
+def _facets_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
+    """Return each alert's facets, sorted: the kinds of its evidence, the agencies it involves."""
+    found: dict[int, list[str]] = {}
+    chosen = list(alert_ids)
+    kinds = select(ALERT_KINDS.c.alert_id, ALERT_KINDS.c.kind).where(
+        among(session, ALERT_KINDS.c.alert_id, chosen)
+    )
+    for alert_id, kind in session.execute(kinds):
+        found.setdefault(alert_id, []).append(facet_of_kind(kind))
+    agencies = select(ALERT_AGENCIES.c.alert_id, ALERT_AGENCIES.c.agency_id).where(
+        among(session, ALERT_AGENCIES.c.alert_id, chosen)
+    )
+    for alert_id, agency_id in session.execute(agencies):
+        found.setdefault(alert_id, []).append(facet_of_agency(agency_id))
+    return {alert_id: sorted(facets) for alert_id, facets in found.items()}
 
 
 def _regions_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
@@ -136,6 +187,7 @@ def _write_tallies(
         "regions": bindparam("tally_regions"),
         "status": bindparam("tally_status"),
         "strength": bindparam("tally_strength"),
+        "facets": bindparam("tally_facets"),
     }
     if added:
         session.execute(insert(TALLIES).values(alert_id=bindparam("tally_id"), **values), added)
@@ -155,22 +207,21 @@ def _add(session: Session, moved: dict[Key, int]) -> None:
     keys = sorted(moved)
     totals = dict(moved)
     folded: list[int] = []
+    key = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
     for chunk in chunks(keys):
         rows = session.execute(
-            select(
-                COUNTS.c.id, COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.alerts
-            )
-            .where(tuple_(COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength).in_(list(chunk)))
+            select(COUNTS.c.id, *key, COUNTS.c.alerts)
+            .where(tuple_(*key).in_(list(chunk)))
             .order_by(COUNTS.c.id)
             .with_for_update(skip_locked=True)
         )
-        for row_id, regions, status, strength, alerts in rows:
-            totals[(regions, status, strength)] += alerts
+        for row_id, regions, status, strength, facet, alerts in rows:
+            totals[(regions, status, strength, facet)] += alerts
             folded.append(row_id)
     for chunk in chunks(folded):
         session.execute(delete(COUNTS).where(among(session, COUNTS.c.id, chunk)))
     rows_to_add = [
-        {"regions": key[0], "status": key[1], "strength": key[2], "alerts": number}
+        {"regions": key[0], "status": key[1], "strength": key[2], "facet": key[3], "alerts": number}
         for key, number in sorted(totals.items())
         if number
     ]
@@ -184,16 +235,20 @@ def counts(
     viewer_regions: set[str] | None,
     region: str | None = None,
     strengths: tuple[str, ...] | None = None,
+    facet: str = "",
 ) -> dict[str, int]:
     """Return the listed alerts per status a viewer sees (viewer_regions None: every region).
 
-    ``region`` narrows to alerts with an agency of that region, ``strengths`` to those grades;
-    the same alerts as :func:`matcher.services.alerts.list_alerts` counts without these stored
-    counts.
+    ``region`` narrows to alerts with an agency of that region, ``strengths`` to those grades,
+    ``facet`` to those with a kind of evidence or an agency (:func:`facet_of_kind`,
+    :func:`facet_of_agency`); the same alerts as :func:`matcher.services.alerts.list_alerts`
+    counts without these stored counts.
     """
     if viewer_regions is not None and not viewer_regions:
         return {}
-    graded = [COUNTS.c.strength.in_(strengths)] if strengths is not None else []
+    graded = [COUNTS.c.facet == facet]
+    if strengths is not None:
+        graded.append(COUNTS.c.strength.in_(strengths))
     if viewer_regions is None and region is None:
         every = (
             select(COUNTS.c.status, func.sum(COUNTS.c.alerts))
@@ -220,9 +275,9 @@ def counts_among(
 ) -> dict[str, int]:
     """Return :func:`counts` of the listed alerts among members (a query of alert ids).
 
-    For a kind or agency filter: the filter's rows (``alert_kind``, ``alert_agency``) joined to
-    each alert's tally by its key, so the cost follows the filter's matches, never the number
-    of alerts (counting from the alerts read every listed alert).
+    For a kind and an agency together (no stored facet counts both): the filter's rows
+    (``alert_kind``, ``alert_agency``) joined to each alert's tally, so the cost follows the
+    filter's matches, never the number of alerts.
     """
     if viewer_regions is not None and not viewer_regions:
         return {}
@@ -253,28 +308,13 @@ def _visible(
     return {status: number for status, number in found.items() if number}
 
 
-def recount(session: Session) -> dict[Key, int]:
-    """Return the counts per key recomputed from the alerts (what the stored counts must equal)."""
-    regions: dict[int, list[str]] = {}
-    for alert_id, name in session.execute(select(REGIONS.c.alert_id, REGIONS.c.region)):
-        regions.setdefault(alert_id, []).append(name)
-    found: Counter[Key] = Counter()
-    listed = select(ALERTS.c.id, ALERTS.c.status, ALERTS.c.strength).where(
-        ALERTS.c.link_id.is_(None)
-    )
-    for alert_id, status, strength in session.execute(listed):
-        found[(SEPARATOR.join(sorted(regions.get(alert_id, ()))), status, strength)] += 1
-    return dict(found)
-
-
 def stored(session: Session) -> dict[Key, int]:
     """Return the stored counts per key (the sum of each key's rows), zero keys left out."""
-    statement = select(
-        COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, func.sum(COUNTS.c.alerts)
-    ).group_by(COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength)
+    key = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
+    statement = select(*key, func.sum(COUNTS.c.alerts)).group_by(*key)
     return {
-        (regions, status, strength): int(number)
-        for regions, status, strength, number in session.execute(statement)
+        (regions, status, strength, facet): int(number)
+        for regions, status, strength, facet, number in session.execute(statement)
         if number
     }
 
@@ -289,24 +329,36 @@ def refresh_all(session: Session) -> None:
 
 def backfill_statements(dialect: str) -> list[Any]:
     """Return the SQL that fills both tables from the alerts (the migration runs the same)."""
+    facets = (
+        "SELECT alert_id, 'kind:' || kind AS facet FROM alert_kind"
+        " UNION ALL SELECT alert_id, 'agency:' || CAST(agency_id AS TEXT) FROM alert_agency"
+    )
     if dialect == "postgresql":
-        joined = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'
-        source = "alert_region"
+        regions = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'
+        joined = 'string_agg(facet, chr(31) ORDER BY facet COLLATE "C")'
+        region_rows, facet_rows = "alert_region", f"({facets})"
     else:
-        # SQLite concatenates in the order rows arrive: the subquery sorts them
-        joined = "group_concat(region, char(31))"
-        source = "(SELECT alert_id, region FROM alert_region ORDER BY alert_id, region)"
+        # SQLite concatenates in the order rows arrive: the subqueries sort them (byte order)
+        regions, joined = "group_concat(region, char(31))", "group_concat(facet, char(31))"
+        region_rows = "(SELECT alert_id, region FROM alert_region ORDER BY alert_id, region)"
+        facet_rows = f"(SELECT alert_id, facet FROM ({facets}) ORDER BY alert_id, facet)"  # noqa: S608 (constants)
+    counted = "regions, status, strength"
     return [
         text(
-            "INSERT INTO alert_tally (alert_id, regions, status, strength)"  # noqa: S608 (constants)
-            " SELECT alert.id, coalesce(held.regions, ''), alert.status, alert.strength"
-            f" FROM alert LEFT JOIN (SELECT alert_id, {joined} AS regions FROM {source} AS r"
+            "INSERT INTO alert_tally (alert_id, regions, status, strength, facets)"  # noqa: S608 (constants)
+            " SELECT alert.id, coalesce(held.regions, ''), alert.status, alert.strength,"
+            " coalesce(faceted.facets, '')"
+            f" FROM alert LEFT JOIN (SELECT alert_id, {regions} AS regions FROM {region_rows} AS r"
             " GROUP BY alert_id) AS held ON held.alert_id = alert.id"
+            f" LEFT JOIN (SELECT alert_id, {joined} AS facets FROM {facet_rows} AS f"
+            " GROUP BY alert_id) AS faceted ON faceted.alert_id = alert.id"
             " WHERE alert.link_id IS NULL"
         ),
         text(
-            "INSERT INTO alert_status_count (regions, status, strength, alerts)"
-            " SELECT regions, status, strength, count(*) FROM alert_tally"
-            " GROUP BY regions, status, strength"
+            f"INSERT INTO alert_status_count ({counted}, facet, alerts)"  # noqa: S608 (constants)
+            f" SELECT {counted}, '', count(*) FROM alert_tally GROUP BY {counted}"
+            f" UNION ALL SELECT {counted}, f.facet, count(*) FROM alert_tally"
+            f" JOIN ({facets}) AS f ON f.alert_id = alert_tally.alert_id"
+            f" GROUP BY {counted}, f.facet"
         ),
     ]

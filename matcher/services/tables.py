@@ -12,6 +12,7 @@ from matcher.models import (
     Agency,
     Alert,
     AlertAgency,
+    AlertKind,
     Batch,
     BenignHub,
     DetectionJob,
@@ -24,6 +25,7 @@ from matcher.models import (
 AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
 ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
 ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
+ALERT_KINDS: Table = AlertKind.__table__  # type: ignore[attr-defined]
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
 JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]

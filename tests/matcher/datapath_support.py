@@ -322,29 +322,33 @@ def assert_filters_exact(engine: Engine) -> None:
 
 
 def assert_status_counts_exact(engine: Engine) -> None:
-    """Check the list's stored counts per (regions, status, strength) against a recount.
+    """Check the list's stored counts per (regions, status, strength, facet) against a recount.
 
-    The recount reads the alerts and their agencies' regions (not the stored regions), so a
-    stale count and a stale region both fail here.
+    The recount reads the alerts, their agencies and their agencies' regions (not the stored
+    regions and kinds), so a stale count, region, kind or agency all fail here.
     """
     with Session(engine) as session:
-        expected_regions, _ = expected_filters(session)
+        expected_regions, expected_kinds = expected_filters(session)
         per_alert: dict[int, list[str]] = defaultdict(list)
         for alert_id, region in expected_regions:
             per_alert[alert_id].append(region)
-        expected: dict[tuple[str, str, str], int] = defaultdict(int)
-        tallies: dict[int, tuple[str, str, str]] = {}
+        facets: dict[int, list[str]] = defaultdict(list)
+        for alert_id, kind in expected_kinds:
+            facets[alert_id].append(status_counts.facet_of_kind(kind))
+        for link in session.execute(select(AlertAgency)).scalars():
+            facets[link.alert_id].append(status_counts.facet_of_agency(link.agency_id))
+        expected: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        tallies: dict[int, tuple[str, str, str, str]] = {}
         for alert in session.execute(select(Alert).where(col(Alert.link_id).is_(None))).scalars():
-            key = (
-                status_counts.SEPARATOR.join(sorted(per_alert[alert.id or 0])),
-                alert.status,
-                alert.strength,
-            )
-            expected[key] += 1
-            tallies[alert.id or 0] = key
+            regions = status_counts.SEPARATOR.join(sorted(per_alert[alert.id or 0]))
+            own = sorted(facets[alert.id or 0])
+            for facet in ("", *own):
+                expected[(regions, alert.status, alert.strength, facet)] += 1
+            joined = status_counts.SEPARATOR.join(own)
+            tallies[alert.id or 0] = (regions, alert.status, alert.strength, joined)
         stored = status_counts.stored(session)
         stored_tallies = {
-            row.alert_id: (row.regions, row.status, row.strength)
+            row.alert_id: (row.regions, row.status, row.strength, row.facets)
             for row in session.execute(select(AlertTally)).scalars()
         }
     assert stored_tallies == tallies, "an alert is counted under a key it no longer has"

@@ -1,9 +1,9 @@
 """The alert list's stored counts per status: exact through every change that moves an alert.
 
 The list once counted its alerts per status from the alerts on every page; it now sums the
-counts kept per (regions, status, strength) in alert_status_count. These tests compare what the
-list shows with a recount from the alerts and their agencies, on worlds built through the real
-ingest, detection, workflow steps, merge, release, withdrawal and purge, on SQLite and
+counts kept per (regions, status, strength, facet) in alert_status_count. These tests compare
+what the list shows with a recount from the alerts and their agencies, on worlds built through
+the real ingest, detection, workflow steps, merge, release, withdrawal and purge, on SQLite and
 PostgreSQL; and, on PostgreSQL, with many transactions moving alerts of one key at once.
 """
 
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import secrets
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from alembic import command
 from datapath_support import (
     World,
     assert_consistent,
@@ -29,9 +31,10 @@ from datapath_support import (
     signal,
 )
 from flask import Flask
-from sqlalchemy import create_engine, func, text, update
+from sqlalchemy import create_engine, func, inspect, text, update
 from sqlmodel import Session, select
 
+from matcher.cli.database import alembic_config
 from matcher.models import Agency, Alert, AlertAgency, AlertStatusCount, UserRole
 from matcher.services import status_counts, workflow
 from matcher.services.actors import Actor
@@ -222,8 +225,8 @@ def test_a_change_behind_refresh_is_caught_then_repaired(world: World) -> None:
 
 
 def test_a_kind_agency_or_period_filter_counts_exactly(world: World) -> None:
-    """Filters the stored counts do not hold: kind and agency from the tallies, a period from
-    the alerts; exact through workflow steps and a merge."""
+    """A kind or an agency from the counts stored per facet, both from the tallies, a period
+    from the alerts; exact through workflow steps and a merge."""
     agencies = build_world(world)
     shown = shown_counts(world, None, kind="address")
     assert 0 < shown["new"] < shown_counts(world, None)["new"]
@@ -341,10 +344,44 @@ def test_the_migration_counts_the_alerts_of_an_existing_database(
         app.extensions["matcher.engine"].dispose()
     both = status_counts.SEPARATOR.join(sorted(["oost", "West"]))
     assert both.startswith("West")
-    assert stored == {
-        (both, "new", "strong"): 2,
-        (both, "triage", "strong"): 1,
-        ("", "new", "weak"): 1,
+    assert stored == {  # no alert_kind or alert_agency rows here: no facets
+        (both, "new", "strong", ""): 2,
+        (both, "triage", "strong", ""): 1,
+        ("", "new", "weak", ""): 1,
     }
     assert west == {"new": 2, "triage": 1}
     assert everyone == {"new": 1}
+
+
+def test_the_facet_migration_counts_kinds_and_agencies_of_an_existing_database(
+    migration_app: Flask, fresh_database_url: str
+) -> None:
+    """Alerts made through the real services, taken back to the counts without facets and
+    upgraded again: the stored counts per kind and per agency equal a recount."""
+    runner = migration_app.test_cli_runner()
+    upgraded = runner.invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    world = World(engine=create_engine(fresh_database_url), key=secrets.token_bytes(32))
+    try:
+        world.add_epoch()
+        agencies = build_world(world)
+        command.downgrade(alembic_config(fresh_database_url), "20261201_1700_detection_lease")
+        with world.engine.connect() as connection:
+            columns = {
+                column["name"] for column in inspect(connection).get_columns("alert_status_count")
+            }
+            before = connection.execute(
+                text("SELECT count(*) FROM alert_status_count WHERE alerts > 0")
+            ).scalar_one()
+        assert "facet" not in columns and before > 0  # the counts as the revision before kept them
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        assert_status_counts_exact(world.engine)
+        with Session(world.engine) as session:
+            stored = status_counts.stored(session)
+        assert any(key[3] == status_counts.facet_of_kind("address") for key in stored)
+        assert any(key[3] == status_counts.facet_of_agency(agencies[0]) for key in stored)
+        assert_filtered_counts_exact(world, agencies[0])
+    finally:
+        world.engine.dispose()
+        migration_app.extensions["matcher.engine"].dispose()
