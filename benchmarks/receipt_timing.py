@@ -5,6 +5,12 @@ overlaps are found); then agency A submits, in random order, one batch of fresh 
 B's tokens, each timed from request to receipt through the real app. ``--samples`` pairs; the
 medians and their ratio are printed. A ratio near 1 means the receipt's time tells A nothing.
 
+Phase 1b (``--follow-tokens``, off by default): the second-order channel. Agency A submits a
+batch of that many tokens, held by B or fresh (random order), waits ``--follow-pause`` seconds and
+submits a fresh 20-token batch; the second submit is timed. Where detection of the first batch
+holds something the second submit needs (SQLite's one writer, the app's interpreter lock, the
+machine's cores), its time tells A whether the first batch's tokens are held.
+
 Phase 2 (detection after the receipt): ``--load-batches`` batches of ``--load-tokens`` tokens
 (about 3 % held by the other agency) are submitted back to back while a worker finds their
 overlaps: the app's own thread (``--detection thread``, the default) or ``kruispunt-matcher
@@ -20,6 +26,7 @@ Examples::
     python benchmarks/receipt_timing.py --backend both
     python benchmarks/receipt_timing.py --backend postgres --samples 50 --load-batches 30
     python benchmarks/receipt_timing.py --backend postgres --detection external
+    python benchmarks/receipt_timing.py --samples 40 --follow-tokens 1000 --load-batches 0
 """
 
 from __future__ import annotations
@@ -180,6 +187,30 @@ def timing(fed: Federation, samples: int, size: int, rng: random.Random, label: 
     )
 
 
+def follow_up(
+    fed: Federation, samples: int, size: int, pause: float, rng: random.Random, label: str
+) -> None:
+    """Phase 1b: time a fresh batch sent right after a held or a fresh one; print medians."""
+    times: dict[str, list[float]] = {"fresh": [], "held": []}
+    kinds = ["fresh", "held"] * (samples // 2)
+    rng.shuffle(kinds)
+    for kind in kinds:
+        held = [rng.randbytes(32) for _ in range(size)]
+        fed.submit(1, make_batch(held))
+        fed.settle()
+        first = held if kind == "held" else [rng.randbytes(32) for _ in range(size)]
+        fed.submit(0, make_batch(first))
+        time.sleep(pause)
+        times[kind].append(fed.submit(0, make_batch([rng.randbytes(32) for _ in range(20)])))
+        fed.settle()
+    fresh, held_ms = (statistics.median(times[kind]) * 1000 for kind in ("fresh", "held"))
+    print(
+        f"{label} phase 1b: a 20-token batch {pause:.2f} s after {size:,} fresh / held tokens, "
+        f"{samples // 2} each: median {fresh:.1f} / {held_ms:.1f} ms; held/fresh "
+        f"{held_ms / fresh:.2f}"
+    )
+
+
 class Watcher(threading.Thread):
     """Record when each watched batch leaves the detection queue."""
 
@@ -237,6 +268,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tokens", type=int, default=20, help="tokens per batch in phase 1")
     parser.add_argument("--load-batches", type=int, default=20, help="batches in phase 2")
     parser.add_argument("--load-tokens", type=int, default=10_000, help="tokens per batch")
+    parser.add_argument(
+        "--follow-tokens", type=int, default=0, help="phase 1b: tokens of the first batch"
+    )
+    parser.add_argument(
+        "--follow-pause", type=float, default=0.0, help="phase 1b: seconds before the second"
+    )
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument(
         "--detection",
@@ -260,6 +297,15 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 with autovacuum(fed.engine, label):
                     timing(fed, options.samples, options.tokens, rng, label)
+                    if options.follow_tokens:
+                        follow_up(
+                            fed,
+                            options.samples,
+                            options.follow_tokens,
+                            options.follow_pause,
+                            rng,
+                            label,
+                        )
                     if options.load_batches:
                         latency(fed, options.load_batches, options.load_tokens, rng, label)
             finally:
