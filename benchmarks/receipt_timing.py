@@ -159,13 +159,19 @@ class Federation:
         self.engine.dispose()
 
 
+def held_by_other(fed: Federation, size: int, rng: random.Random) -> list[bytes]:
+    """Have agency B store (and detection see) a batch of new tokens; return them."""
+    held = [rng.randbytes(32) for _ in range(size)]
+    fed.submit(1, make_batch(held))
+    fed.settle()
+    return held
+
+
 def timing(fed: Federation, samples: int, size: int, rng: random.Random, label: str) -> None:
     """Phase 1: interleaved fresh and held batches; print medians and their ratio."""
     times: dict[str, list[float]] = {"fresh": [], "held": []}
     for _ in range(samples):
-        held = [rng.randbytes(32) for _ in range(size)]
-        fed.submit(1, make_batch(held))
-        fed.settle()
+        held = held_by_other(fed, size, rng)
         pair = [("fresh", [rng.randbytes(32) for _ in range(size)]), ("held", held)]
         rng.shuffle(pair)
         for kind, tokens in pair:
@@ -195,9 +201,7 @@ def follow_up(
     kinds = ["fresh", "held"] * (samples // 2)
     rng.shuffle(kinds)
     for kind in kinds:
-        held = [rng.randbytes(32) for _ in range(size)]
-        fed.submit(1, make_batch(held))
-        fed.settle()
+        held = held_by_other(fed, size, rng)
         first = held if kind == "held" else [rng.randbytes(32) for _ in range(size)]
         fed.submit(0, make_batch(first))
         time.sleep(pause)

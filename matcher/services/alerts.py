@@ -39,10 +39,9 @@ from matcher.services.alert_detail import (
     involving,
     visible_to,
 )
-from matcher.services.alert_filters import ALERT_KINDS
 from matcher.services.observation import Observed, observed
 from matcher.services.released import released_alerts_for_agency
-from matcher.services.tables import ALERT_AGENCIES
+from matcher.services.tables import ALERT_AGENCIES, ALERT_KINDS
 
 __all__ = [
     "SORTS",

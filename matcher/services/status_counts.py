@@ -58,6 +58,8 @@ SEPARATOR = "\x1f"
 Key = tuple[str, str, str, str]
 #: what one listed alert is counted under: regions, status, strength, facets (joined)
 Tally = tuple[str, str, str, str]
+#: the columns of a count row's key, in Key's order
+KEY_COLUMNS = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
 
 __all__ = [
     "COUNTS",
@@ -207,11 +209,10 @@ def _add(session: Session, moved: dict[Key, int]) -> None:
     keys = sorted(moved)
     totals = dict(moved)
     folded: list[int] = []
-    key = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
     for chunk in chunks(keys):
         rows = session.execute(
-            select(COUNTS.c.id, *key, COUNTS.c.alerts)
-            .where(tuple_(*key).in_(list(chunk)))
+            select(COUNTS.c.id, *KEY_COLUMNS, COUNTS.c.alerts)
+            .where(tuple_(*KEY_COLUMNS).in_(list(chunk)))
             .order_by(COUNTS.c.id)
             .with_for_update(skip_locked=True)
         )
@@ -310,8 +311,7 @@ def _visible(
 
 def stored(session: Session) -> dict[Key, int]:
     """Return the stored counts per key (the sum of each key's rows), zero keys left out."""
-    key = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
-    statement = select(*key, func.sum(COUNTS.c.alerts)).group_by(*key)
+    statement = select(*KEY_COLUMNS, func.sum(COUNTS.c.alerts)).group_by(*KEY_COLUMNS)
     return {
         (regions, status, strength, facet): int(number)
         for regions, status, strength, facet, number in session.execute(statement)
