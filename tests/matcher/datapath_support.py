@@ -36,7 +36,7 @@ from matcher.models import (
     SignalToken,
 )
 from matcher.pepper import Pepper
-from matcher.services import detection, federation, ingest, retention, status_counts
+from matcher.services import alerts, detection, federation, ingest, retention, status_counts
 from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -141,6 +141,16 @@ def phone(raw: bytes) -> tuple[str, str, bytes]:
     return ("phone", "e164", raw)
 
 
+def near_phone(raw: bytes) -> tuple[str, str, bytes]:
+    """A phone's swapped-digits (near) token item."""
+    return ("phone", "e164_swap", raw)
+
+
+def name(raw: bytes) -> tuple[str, str, bytes]:
+    """A person's name token item (no date of birth: weak evidence)."""
+    return ("person", "name", raw)
+
+
 def batch(
     *signals: wire.SignalItem,
     fingerprint: str = FINGERPRINT,
@@ -156,6 +166,17 @@ def batch(
         normalization_version="2026.1",
         signals=list(signals),
     )
+
+
+def shown(world: World, **filters: object) -> list[alerts.AlertSummary]:
+    """The alerts an administrator's list shows (every region), narrowed by filters."""
+    with Session(world.engine) as session:
+        page = alerts.list_alerts(
+            session,
+            filters=alerts.AlertFilter(**filters),
+            viewer_regions=None,
+        )
+        return page.items
 
 
 @dataclass

@@ -12,18 +12,22 @@ from datapath_support import (
     World,
     assert_consistent,
     batch,
+    name,
+    near_phone,
     open_world,
     phone,
     postgres_database,
     raw_token,
+    shown,
     signal,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlmodel import Session
 
 from client import wire
 from matcher import create_app
-from matcher.models import Alert, AlertAgency, SignalToken
+from matcher.detection_worker import AGENCY_ENDPOINTS, AgencyRequests
+from matcher.models import Alert, AlertAgency, AuditEntry, SignalToken
 from matcher.services import detection, ingest, links
 
 
@@ -85,6 +89,133 @@ def test_a_job_that_fails_midway_stays_queued_and_changes_nothing(
     assert world.alert_agencies(alert.id) == {utrecht: 1, police: 1}
     assert world.count(AlertAgency) == 2
     assert_consistent(world.engine)
+
+
+def _linked_pairs(world: World, pairs: int) -> tuple[int, int]:
+    """Two agencies submit pairs of signals sharing a phone, its near token and a name each."""
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = [
+        (phone(raw_token()), near_phone(raw_token()), name(raw_token())) for _ in range(pairs)
+    ]
+    world.submit(first, batch(*(signal(*tokens) for tokens in shared)))
+    _store(world, second, batch(*(signal(*tokens) for tokens in shared)))
+    return first, second
+
+
+def _detections_recorded(world: World) -> int:
+    with Session(world.engine) as session:
+        statement = select(func.count()).where(AuditEntry.action == "batch.detect")  # type: ignore[arg-type]
+        return int(session.execute(statement).scalar_one())
+
+
+def test_a_run_in_steps_makes_the_alerts_of_one_run_a_signal_at_a_time(world: World) -> None:
+    _linked_pairs(world, 5)
+    before = _detections_recorded(world)
+    commits = [0]
+    with Session(world.engine) as session:
+        event.listen(session, "after_commit", lambda _: commits.__setitem__(0, commits[0] + 1))
+        [done] = detection.run_in_steps(session, size=1)
+    # a signal's three tokens stay in one step although a step holds one: five steps, the claim
+    assert commits[0] == 1 + 5
+    assert done.changes.created == 15
+    listed = shown(world)
+    assert len(listed) == 5  # each pair one alert: the phone, its near token and name as evidence
+    assert {item.strength for item in listed} == {"strong"}
+    assert _pending(world) == 0
+    assert _detections_recorded(world) == before + 1
+    assert_consistent(world.engine)
+
+
+def test_a_run_stopped_between_steps_is_finished_by_the_next_and_recorded_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _linked_pairs(world, 3)
+    before = _detections_recorded(world)
+    original, calls = links.link_new_alerts, [0]
+
+    def crash_in_the_second_step(session: Session, alert_ids: Any) -> set[int]:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise RuntimeError("worker killed")
+        return original(session, alert_ids)
+
+    monkeypatch.setattr(links, "link_new_alerts", crash_in_the_second_step)
+    with pytest.raises(RuntimeError), Session(world.engine) as session:
+        detection.run_in_steps(session, size=1)
+    assert _pending(world) == 1
+    assert len(world.alerts()) == 3  # the first step's alerts stay, linked
+    monkeypatch.undo()
+    assert len(_drain(world)) == 1
+    assert len(world.alerts()) == 9
+    assert len(shown(world)) == 3
+    assert _detections_recorded(world) == before + 1
+    assert_consistent(world.engine)
+
+
+class _RequestAt:
+    """Agencies whose one request arrives before a given statement of detection, served at once."""
+
+    def __init__(self, statement: int) -> None:
+        self.statement = statement
+        self.asked = 0
+        self.gave_way = 0
+
+    def in_flight(self) -> bool:
+        self.asked += 1
+        return self.asked == self.statement
+
+    def give_way(self) -> bool:
+        self.gave_way += 1
+        return True
+
+
+def test_a_step_stops_for_an_agency_request_rolls_back_and_runs_again(world: World) -> None:
+    _linked_pairs(world, 3)
+    before = _detections_recorded(world)
+    requests = _RequestAt(statement=12)  # within the first step that makes alerts
+    with Session(world.engine) as session:
+        [done] = detection.run_in_steps(session, size=1, agencies=requests)
+    assert requests.gave_way == 1 + 3 + 1  # the claim, three steps, the one run again
+    assert done.changes.created == 9  # the step run again counts its alerts once
+    assert len(shown(world)) == 3
+    assert _detections_recorded(world) == before + 1
+    assert_consistent(world.engine)
+
+
+def test_a_step_stopped_again_and_again_runs_to_its_end(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _linked_pairs(world, 1)
+
+    class Busy(_RequestAt):
+        def in_flight(self) -> bool:
+            return True  # a stream of requests with no gap
+
+    monkeypatch.setattr(detection, "STEP_INTERRUPTIONS", 3)
+    requests = Busy(statement=0)
+    with Session(world.engine) as session:
+        [done] = detection.run_in_steps(session, agencies=requests)
+    assert requests.gave_way == 3 + 3  # each of the two steps stopped three times, then finished
+    assert done.changes.created == 3
+    assert _pending(world) == 0
+
+
+def test_a_step_goes_on_when_requests_leave_no_gap(world: World) -> None:
+    _linked_pairs(world, 1)
+
+    class NoGap(_RequestAt):
+        def in_flight(self) -> bool:
+            return True
+
+        def give_way(self) -> bool:
+            self.gave_way += 1
+            return False  # still a request in flight when the wait ran out
+
+    requests = NoGap(statement=0)
+    with Session(world.engine) as session:
+        [done] = detection.run_in_steps(session, agencies=requests)
+    assert requests.gave_way == 2  # once before each step, which then ran uninterrupted
+    assert done.changes.created == 3
 
 
 def test_a_batch_withdrawn_before_detection_raises_nothing(world: World) -> None:
@@ -204,6 +335,29 @@ def test_the_app_finds_overlaps_in_its_own_thread(
             break
         time.sleep(0.05)
     assert count == 1
+
+
+def test_the_thread_waits_while_an_agency_request_is_in_flight(
+    threaded_app: Any,
+    db_session: Session,
+    send_one_shared_phone: Callable[[Any], None],
+) -> None:
+    requests: AgencyRequests = threaded_app.extensions["matcher.agency_requests"]
+    assert set(threaded_app.view_functions) >= AGENCY_ENDPOINTS  # what counts as in flight
+    requests.enter()  # a request of a third agency, still being served
+    send_one_shared_phone(threaded_app)
+    time.sleep(0.5)  # the thread, woken by both submits, waits (for up to two seconds)
+    assert detection.pending(db_session) == 2
+    db_session.rollback()
+    assert requests.in_flight()
+    requests.leave()
+    assert not requests.in_flight()  # the submits counted themselves in and out
+    deadline = time.monotonic() + 30
+    while detection.pending(db_session) and time.monotonic() < deadline:
+        db_session.rollback()
+        time.sleep(0.05)
+    db_session.rollback()
+    assert db_session.execute(select(func.count()).select_from(Alert)).scalar_one() == 1
 
 
 def test_the_worker_command_works_the_queue_off(

@@ -7,25 +7,20 @@ from datapath_support import (
     World,
     assert_consistent,
     batch,
+    name,
+    near_phone,
     phone,
     raw_token,
+    shown,
     signal,
 )
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from matcher.models import Alert
-from matcher.services import alerts, links
+from matcher.services import alerts, detection, links
 from matcher.services.alert_detail import evidence_items
 from matcher.services.strength import HUB_SIGNALS, Evidence, strength
-
-
-def near_phone(raw: bytes) -> tuple[str, str, bytes]:
-    return ("phone", "e164_swap", raw)
-
-
-def name(raw: bytes) -> tuple[str, str, bytes]:
-    return ("person", "name", raw)
 
 
 def unit(raw: bytes) -> tuple[str, str, bytes]:
@@ -34,16 +29,6 @@ def unit(raw: bytes) -> tuple[str, str, bytes]:
 
 def building(raw: bytes) -> tuple[str, str, bytes]:
     return ("address", "building", raw)
-
-
-def shown(world: World, **filters: object) -> list[alerts.AlertSummary]:
-    with Session(world.engine) as session:
-        page = alerts.list_alerts(
-            session,
-            filters=alerts.AlertFilter(**filters),
-            viewer_regions=None,  # type: ignore[arg-type]
-        )
-        return page.items
 
 
 def test_a_phone_and_an_address_of_one_pair_of_signals_make_one_strong_alert(
@@ -321,6 +306,7 @@ def _raws(count: int) -> list[bytes]:
 def test_grouping_a_batch_runs_as_many_statements_for_many_alerts_as_for_few(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(detection, "STEP_TOKENS", 10**6)  # each batch in one step on SQLite too
     few = _statements_linking(world, monkeypatch, 2)
     many = _statements_linking(world, monkeypatch, 40)
     # 120 new alerts read and written set-based, not several statements per alert
