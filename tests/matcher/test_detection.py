@@ -200,6 +200,35 @@ def test_a_step_stopped_again_and_again_runs_to_its_end(
     assert _pending(world) == 0
 
 
+def test_a_job_another_worker_finished_between_two_steps_is_recorded_once(world: World) -> None:
+    _linked_pairs(world, 3)
+    before = _detections_recorded(world)
+
+    class OtherWorkerBetweenSteps(_RequestAt):
+        """Between this run's first and second step, another worker runs the queue off whole."""
+
+        def __init__(self) -> None:
+            super().__init__(statement=0)
+            self.other: list[detection.Detected] = []
+
+        def give_way(self) -> bool:
+            self.gave_way += 1
+            if self.gave_way == 3:
+                self.other = _drain(world)
+            return True
+
+    requests = OtherWorkerBetweenSteps()
+    with Session(world.engine) as session:
+        mine = detection.run_in_steps(session, size=1, agencies=requests)
+    assert len(requests.other) == 1  # the other worker took the job and recorded it
+    assert mine == []  # this run made no alert twice and records nothing of the job
+    assert len(world.alerts()) == 9
+    assert len(shown(world)) == 3
+    assert _detections_recorded(world) == before + 1
+    assert _pending(world) == 0
+    assert_consistent(world.engine)
+
+
 def test_a_step_goes_on_when_requests_leave_no_gap(world: World) -> None:
     _linked_pairs(world, 1)
 
