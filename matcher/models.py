@@ -309,14 +309,15 @@ class AlertTally(SQLModel, table=True):
     regions: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=24)
     strength: str = Field(max_length=8)
-    #: ``kind:<kind>`` and ``agency:<id>`` of the alert, sorted, joined like the regions
+    #: ``kind:<kind>``, ``agency:<id>`` and ``kind:<kind>,agency:<id>`` of the alert, sorted,
+    #: joined like the regions
     facets: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class AlertStatusCount(SQLModel, table=True):
     """A number of listed alerts with these regions, status, strength and facet (the list's
     counts): facet ``''`` counts every such alert, ``kind:phone`` those with phone evidence,
-    ``agency:5`` those involving agency 5.
+    ``agency:5`` those involving agency 5, ``kind:phone,agency:5`` those with both.
 
     Not unique per key: a change adds a row of its own and folds the rows no other transaction
     holds into it (:mod:`matcher.services.status_counts`), so concurrent changes never wait on
@@ -330,7 +331,7 @@ class AlertStatusCount(SQLModel, table=True):
     regions: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=24)
     strength: str = Field(max_length=8)
-    facet: str = Field(default="", max_length=24)
+    facet: str = Field(default="", max_length=48)
     alerts: int = 0
 
 

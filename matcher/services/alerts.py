@@ -12,8 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func
-from sqlalchemy import select as select_rows
+from sqlalchemy import ColumnElement, false, func
 from sqlmodel import Session, col, select
 
 from matcher import alert_states, audit
@@ -41,7 +40,6 @@ from matcher.services.alert_detail import (
 )
 from matcher.services.observation import Observed, observed
 from matcher.services.released import released_alerts_for_agency
-from matcher.services.tables import ALERT_AGENCIES, ALERT_KINDS
 
 __all__ = [
     "SORTS",
@@ -235,43 +233,23 @@ def _counts_per_status(
 ) -> dict[str, int]:
     """Count the alerts per status the filter matches, whatever status it names.
 
-    Filtered on regions and strength, and on a kind or an agency, the counts are read from those
-    stored per key (:mod:`matcher.services.status_counts`); with a kind and an agency together,
-    from the tallies of the filter's alerts; with a period the matching alerts are counted.
+    Filtered on regions and strength, and on a kind, an agency or both, the counts are read from
+    those stored per key (:mod:`matcher.services.status_counts`); with a period the matching
+    alerts are counted.
     """
     if not (filters.since or filters.until):
-        region, strengths = filters.region, filters.strengths
-        if filters.kind and filters.agency_id is not None:
-            return status_counts.counts_among(
-                session,
-                _members(filters),
-                viewer_regions=viewer_regions,
-                region=region,
-                strengths=strengths,
-            )
-        facet = ""
-        if filters.kind:
-            facet = status_counts.facet_of_kind(filters.kind)
-        elif filters.agency_id is not None:
-            facet = status_counts.facet_of_agency(filters.agency_id)
         return status_counts.counts(
-            session, viewer_regions=viewer_regions, region=region, strengths=strengths, facet=facet
+            session,
+            viewer_regions=viewer_regions,
+            region=filters.region,
+            strengths=filters.strengths,
+            facet=status_counts.facet_of(kind=filters.kind, agency_id=filters.agency_id),
         )
     without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
     counted = session.exec(
         select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
     )
     return {str(status): int(number) for status, number in counted}
-
-
-def _members(filters: AlertFilter) -> Select[Any]:
-    """Return the ids of the alerts of the filter's kind and agency (both given)."""
-    involved = select_rows(ALERT_AGENCIES.c.alert_id).where(
-        ALERT_AGENCIES.c.agency_id == filters.agency_id
-    )
-    return select_rows(ALERT_KINDS.c.alert_id).where(
-        ALERT_KINDS.c.kind == filters.kind, ALERT_KINDS.c.alert_id.in_(involved)
-    )
 
 
 def _summary(alert: Alert, agencies: list[str], period: Observed | None) -> AlertSummary:

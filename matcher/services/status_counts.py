@@ -8,7 +8,8 @@ Here they are kept instead:
 
 - ``alert_tally``: per listed alert (no ``link_id``), what it is counted under: its regions
   (sorted, joined), its status, its strength and its facets: ``kind:<kind>`` per kind of its
-  evidence (``alert_kind``) and ``agency:<id>`` per agency it involves (``alert_agency``);
+  evidence (``alert_kind``), ``agency:<id>`` per agency it involves (``alert_agency``) and
+  ``kind:<kind>,agency:<id>`` per pair of the two (the list filtered on both);
 - ``alert_status_count``: numbers of alerts per key (regions, status, strength, facet). Facet
   ``''`` counts every alert of the regions, status and strength; each of an alert's facets
   counts it once more under that facet. A key may have several rows; their sum is the count.
@@ -31,8 +32,8 @@ stays counted either by that transaction's sum or, if that one rolls back, by it
 sees committed rows only, so every count it sums is exact.
 
 A read applies when the list filters on status, strength and regions (the dashboard's default),
-and on a kind or an agency (one facet). With a kind and an agency together, :func:`counts_among`
-counts the filter's alerts from their tallies; with a period the list counts from the alerts.
+and on a kind, an agency or both (one facet, :func:`facet_of`); with a period the list counts
+from the alerts.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
@@ -67,23 +68,22 @@ __all__ = [
     "TALLIES",
     "backfill_statements",
     "counts",
-    "counts_among",
-    "facet_of_agency",
-    "facet_of_kind",
+    "facet_of",
     "refresh",
     "refresh_all",
     "stored",
 ]
 
 
-def facet_of_kind(kind: str) -> str:
-    """Return the facet that counts the alerts with evidence of this kind."""
-    return f"kind:{kind}"
+def facet_of(*, kind: str | None = None, agency_id: int | None = None) -> str:
+    """Return the facet that counts the alerts with evidence of kind and involving agency_id.
 
-
-def facet_of_agency(agency_id: int) -> str:
-    """Return the facet that counts the alerts involving this agency."""
-    return f"agency:{agency_id}"
+    Either or both; neither is facet ``''``, every alert.
+    """
+    parts = ([f"kind:{kind}"] if kind else []) + (
+        [f"agency:{agency_id}"] if agency_id is not None else []
+    )
+    return ",".join(parts)
 
 
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
@@ -153,20 +153,31 @@ def _keys(tally: Tally) -> list[Key]:
 
 
 def _facets_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
-    """Return each alert's facets, sorted: the kinds of its evidence, the agencies it involves."""
-    found: dict[int, list[str]] = {}
+    """Return each alert's facets, sorted: its kinds, its agencies, each kind with each agency."""
+    kinds: dict[int, list[str]] = {}
+    agencies: dict[int, list[int]] = {}
     chosen = list(alert_ids)
-    kinds = select(ALERT_KINDS.c.alert_id, ALERT_KINDS.c.kind).where(
-        among(session, ALERT_KINDS.c.alert_id, chosen)
-    )
-    for alert_id, kind in session.execute(kinds):
-        found.setdefault(alert_id, []).append(facet_of_kind(kind))
-    agencies = select(ALERT_AGENCIES.c.alert_id, ALERT_AGENCIES.c.agency_id).where(
-        among(session, ALERT_AGENCIES.c.alert_id, chosen)
-    )
-    for alert_id, agency_id in session.execute(agencies):
-        found.setdefault(alert_id, []).append(facet_of_agency(agency_id))
-    return {alert_id: sorted(facets) for alert_id, facets in found.items()}
+    for alert_id, kind in session.execute(
+        select(ALERT_KINDS.c.alert_id, ALERT_KINDS.c.kind).where(
+            among(session, ALERT_KINDS.c.alert_id, chosen)
+        )
+    ):
+        kinds.setdefault(alert_id, []).append(kind)
+    for alert_id, agency_id in session.execute(
+        select(ALERT_AGENCIES.c.alert_id, ALERT_AGENCIES.c.agency_id).where(
+            among(session, ALERT_AGENCIES.c.alert_id, chosen)
+        )
+    ):
+        agencies.setdefault(alert_id, []).append(agency_id)
+    found: dict[int, list[str]] = {}
+    for alert_id in kinds.keys() | agencies.keys():
+        own, involved = kinds.get(alert_id, []), agencies.get(alert_id, [])
+        found[alert_id] = sorted(
+            [facet_of(kind=kind) for kind in own]
+            + [facet_of(agency_id=agency_id) for agency_id in involved]
+            + [facet_of(kind=kind, agency_id=agency_id) for kind in own for agency_id in involved]
+        )
+    return found
 
 
 def _regions_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
@@ -241,9 +252,8 @@ def counts(
     """Return the listed alerts per status a viewer sees (viewer_regions None: every region).
 
     ``region`` narrows to alerts with an agency of that region, ``strengths`` to those grades,
-    ``facet`` to those with a kind of evidence or an agency (:func:`facet_of_kind`,
-    :func:`facet_of_agency`); the same alerts as :func:`matcher.services.alerts.list_alerts`
-    counts without these stored counts.
+    ``facet`` to those with a kind of evidence, an agency or both (:func:`facet_of`); the same
+    alerts as :func:`matcher.services.alerts.list_alerts` counts without these stored counts.
     """
     if viewer_regions is not None and not viewer_regions:
         return {}
@@ -262,33 +272,6 @@ def counts(
         select(COUNTS.c.regions, COUNTS.c.status, func.sum(COUNTS.c.alerts))
         .where(*graded)
         .group_by(COUNTS.c.regions, COUNTS.c.status)
-    )
-    return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
-
-
-def counts_among(
-    session: Session,
-    members: Select[Any],
-    *,
-    viewer_regions: set[str] | None,
-    region: str | None = None,
-    strengths: tuple[str, ...] | None = None,
-) -> dict[str, int]:
-    """Return :func:`counts` of the listed alerts among members (a query of alert ids).
-
-    For a kind and an agency together (no stored facet counts both): the filter's rows
-    (``alert_kind``, ``alert_agency``) joined to each alert's tally, so the cost follows the
-    filter's matches, never the number of alerts.
-    """
-    if viewer_regions is not None and not viewer_regions:
-        return {}
-    chosen = members.subquery()
-    graded = [TALLIES.c.strength.in_(strengths)] if strengths is not None else []
-    statement = (
-        select(TALLIES.c.regions, TALLIES.c.status, func.count())
-        .select_from(chosen.join(TALLIES, TALLIES.c.alert_id == chosen.c.alert_id))
-        .where(*graded)
-        .group_by(TALLIES.c.regions, TALLIES.c.status)
     )
     return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
 
@@ -332,6 +315,8 @@ def backfill_statements(dialect: str) -> list[Any]:
     facets = (
         "SELECT alert_id, 'kind:' || kind AS facet FROM alert_kind"
         " UNION ALL SELECT alert_id, 'agency:' || CAST(agency_id AS TEXT) FROM alert_agency"
+        " UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',agency:' || CAST(a.agency_id AS TEXT)"
+        " FROM alert_kind AS k JOIN alert_agency AS a ON a.alert_id = k.alert_id"
     )
     if dialect == "postgresql":
         regions = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'

@@ -353,11 +353,21 @@ def assert_status_counts_exact(engine: Engine) -> None:
         per_alert: dict[int, list[str]] = defaultdict(list)
         for alert_id, region in expected_regions:
             per_alert[alert_id].append(region)
-        facets: dict[int, list[str]] = defaultdict(list)
+        kinds: dict[int, list[str]] = defaultdict(list)
         for alert_id, kind in expected_kinds:
-            facets[alert_id].append(status_counts.facet_of_kind(kind))
+            kinds[alert_id].append(kind)
+        involved: dict[int, list[int]] = defaultdict(list)
         for link in session.execute(select(AlertAgency)).scalars():
-            facets[link.alert_id].append(status_counts.facet_of_agency(link.agency_id))
+            involved[link.alert_id].append(link.agency_id)
+        facets: dict[int, list[str]] = defaultdict(list)
+        for alert_id in kinds.keys() | involved.keys():
+            facets[alert_id] += [status_counts.facet_of(kind=kind) for kind in kinds[alert_id]]
+            for agency_id in involved[alert_id]:
+                facets[alert_id].append(status_counts.facet_of(agency_id=agency_id))
+                facets[alert_id] += [
+                    status_counts.facet_of(kind=kind, agency_id=agency_id)
+                    for kind in kinds[alert_id]
+                ]
         expected: dict[tuple[str, str, str, str], int] = defaultdict(int)
         tallies: dict[int, tuple[str, str, str, str]] = {}
         for alert in session.execute(select(Alert).where(col(Alert.link_id).is_(None))).scalars():

@@ -353,11 +353,11 @@ def test_the_migration_counts_the_alerts_of_an_existing_database(
     assert everyone == {"new": 1}
 
 
-def test_the_facet_migration_counts_kinds_and_agencies_of_an_existing_database(
+def test_the_facet_migrations_count_kinds_agencies_and_pairs_of_an_existing_database(
     migration_app: Flask, fresh_database_url: str
 ) -> None:
     """Alerts made through the real services, taken back to the counts without facets and
-    upgraded again: the stored counts per kind and per agency equal a recount."""
+    upgraded again: the stored counts per kind, per agency and per pair equal a recount."""
     runner = migration_app.test_cli_runner()
     upgraded = runner.invoke(args=["db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
@@ -365,6 +365,12 @@ def test_the_facet_migration_counts_kinds_and_agencies_of_an_existing_database(
     try:
         world.add_epoch()
         agencies = build_world(world)
+        command.downgrade(alembic_config(fresh_database_url), "20261201_1800_facet_counts")
+        with world.engine.connect() as connection:
+            facets = set(
+                connection.execute(text("SELECT DISTINCT facet FROM alert_status_count")).scalars()
+            )
+        assert facets and not any("," in facet for facet in facets)  # kinds, agencies: no pairs
         command.downgrade(alembic_config(fresh_database_url), "20261201_1700_detection_lease")
         with world.engine.connect() as connection:
             columns = {
@@ -379,8 +385,10 @@ def test_the_facet_migration_counts_kinds_and_agencies_of_an_existing_database(
         assert_status_counts_exact(world.engine)
         with Session(world.engine) as session:
             stored = status_counts.stored(session)
-        assert any(key[3] == status_counts.facet_of_kind("address") for key in stored)
-        assert any(key[3] == status_counts.facet_of_agency(agencies[0]) for key in stored)
+        assert any(key[3] == status_counts.facet_of(kind="address") for key in stored)
+        assert any(key[3] == status_counts.facet_of(agency_id=agencies[0]) for key in stored)
+        pair = status_counts.facet_of(kind="address", agency_id=agencies[0])
+        assert any(key[3] == pair for key in stored)
         assert_filtered_counts_exact(world, agencies[0])
     finally:
         world.engine.dispose()
