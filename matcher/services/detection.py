@@ -346,7 +346,6 @@ def drain(session: Session, *, agencies: Agencies | None = None) -> list[Detecte
                 agencies.give_way()
             detected = run_next(session)
             session.commit()
-        if not detected:
-            session.commit()
+        if not detected:  # each path committed its run already
             return done
         done += detected
