@@ -24,10 +24,11 @@ from typing import NamedTuple
 from uuid import UUID
 
 from client import wire
+from client.collector import no_cyclic_gc
 from client.mapping import ColumnMapping
 from client.normalizers import NORMALIZATION_VERSION
 from client.plan import RowPlan
-from client.preparing import ChunkResult, chunk_results, kind_marks, no_cyclic_gc
+from client.preparing import ChunkResult, chunk_results, kind_marks
 from client.reading import Export, ReadingTally
 from client.schemes.base import Scheme
 from client.signals import Rejection

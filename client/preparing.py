@@ -20,11 +20,11 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import NamedTuple
 
 from client import kinds, wire
+from client.collector import no_cyclic_gc
 from client.errors import ClientError
 from client.plan import RowPlan
 from client.schemes.base import MatchKey, Scheme
@@ -190,19 +190,6 @@ class ChunkWorker:
         if self._scheme is not None:
             return tokenize(result, self._scheme, self._marks)
         return written(result, self._marks) if self._encoded else result
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector during a chunk's work: it cost a third of the time, and the
-    chunk's objects hold no cycles (reference counting frees them). It runs again afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _worker: ChunkWorker | None = None

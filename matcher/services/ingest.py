@@ -29,6 +29,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from client.collector import no_cyclic_gc
 from client.wire import Batch as WireBatch
 from client.wire import Receipt
 from matcher import audit
@@ -74,7 +75,22 @@ def submit_batch(
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
     if stored is not None:
         return stored
-    prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
+    with no_cyclic_gc():  # some 100,000 short-lived rows, no cycles (client.collector)
+        prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
+        return _store_and_check(
+            session, agency_id=agency_id, batch=batch, prepared=prepared, policy=policy
+        )
+
+
+def _store_and_check(
+    session: Session,
+    *,
+    agency_id: int,
+    batch: WireBatch,
+    prepared: PreparedBatch,
+    policy: SubmissionPolicy | None,
+) -> Receipt:
+    """Store a prepared batch under the agency's limits, audit it and return its receipt."""
     received_at = dt.datetime.now(dt.UTC)
     admission: submission_limits.Admission | None = None
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 import uuid
@@ -326,3 +327,18 @@ def test_health_is_503_when_the_database_cannot_be_reached(
 
     assert response.status_code == 503
     assert assert_error_shape(response)["code"] == "database_unavailable"
+
+
+def test_a_submit_leaves_the_cycle_collector_running(
+    client: FlaskClient, headers: dict[str, str], make_epoch: Callable[..., Any]
+) -> None:
+    """The collector pauses while a batch is read and stored, refused or not."""
+    make_epoch(fingerprint="0" * 32)
+    refused = batch_body()
+    refused["signals"][0]["tokens"][0]["token"] = "too-short"
+    assert gc.isenabled()
+
+    assert post(client, refused, headers).status_code == 422
+    assert gc.isenabled()
+    assert post(client, batch_body(), headers).status_code == 201
+    assert gc.isenabled()
