@@ -2,8 +2,11 @@
 
 Phase 1 ingests ``--tokens`` tokens in batches of ``--batch-tokens`` and prints tokens per
 second. Phase 2 (``--grow-to``) keeps ingesting until the store holds that many tokens and
-prints the time per batch at each million, against the first batches. About ``--overlap`` of
-the tokens repeat a token another agency sent earlier, so alerts are raised all along.
+prints the time per batch at each million, against the first batches. Signals carry the tokens
+the client sends with near tokens (``--shape near``: a phone number with its swapped-pair keys,
+a name with its one-letter deletions; 14.6 tokens a signal), or exact tokens only (``--shape
+exact``, 2 a signal, the shapes before near tokens). About ``--overlap`` of the identifiers
+repeat one another agency sent earlier, so alerts are raised all along.
 
 Each run makes its own database (a temporary SQLite file, or ``kp_bench_<hex>`` next to the
 PostgreSQL URL) and removes it afterwards. A calibration line first shows what this machine
@@ -52,13 +55,37 @@ from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-#: (kind, level) per token of a generated signal: a phone, sometimes an e-mail, an address
-SIGNAL_SHAPES = (
+#: (kind, level) per token of a generated signal, exact tokens only (``--shape exact``, the
+#: benchmark's shapes before near tokens): a phone, sometimes an e-mail, an address
+EXACT_SHAPES = (
     (("phone", "e164"),),
     (("phone", "e164"), ("email", "mailbox")),
     (("address", "unit"), ("address", "building")),
     (("phone", "e164"), ("address", "unit"), ("address", "building")),
 )
+#: identifiers as the client tokenizes them with near tokens (docs/linkage.md, "Cost"): a phone
+#: number with its swapped-pair keys, a person's name with a date of birth and one-letter
+#: deletions, an operator's name with its legal form and the deletions of both near levels
+_PHONE = (("phone", "e164"),) + (("phone", "e164_swap"),) * 7
+_ADDRESS = (("address", "unit"), ("address", "building"))
+_PERSON = (("person", "name"), ("person", "name_dob")) + (("person", "near_dob"),) * 13
+_OPERATOR = (
+    (("operator", "legal_name"), ("operator", "trade_name"), ("operator", "registered"))
+    + (("operator", "legal_near"),) * 12
+    + (("operator", "reg_near"),) * 12
+)
+#: signals as identifiers, with near tokens (``--shape near``, the default): 14.6 tokens each
+NEAR_SHAPES = (
+    (_PHONE,),
+    (_PHONE, (("email", "mailbox"),)),
+    (_ADDRESS,),
+    (_PHONE, _ADDRESS, _PERSON),
+    (_OPERATOR, _ADDRESS),
+)
+SHAPES = {
+    "exact": tuple(tuple((item,) for item in shape) for shape in EXACT_SHAPES),
+    "near": NEAR_SHAPES,
+}
 FINGERPRINT = "0123456789abcdef0123456789abcdef"
 MILESTONE = 1_000_000
 BASELINE_BATCHES = 10
@@ -71,12 +98,19 @@ WHERE stat.n_mod_since_analyze > 50 + 0.1 * greatest(pg_class.reltuples, 0)
 
 @dataclass
 class Generator:
-    """Makes batches whose tokens partly repeat tokens other agencies sent before."""
+    """Makes batches whose identifiers partly repeat identifiers other agencies sent before.
+
+    A signal is a shape: a few identifiers, each a group of (kind, level) tokens. A repeated
+    identifier repeats all its tokens (the same phone number gives the same exact and near
+    tokens at any agency); with ``--shape exact`` every token is an identifier of its own, as
+    the benchmark generated them before near tokens.
+    """
 
     overlap: float
     rng: random.Random
-    #: earlier (agency, kind, level, raw token), sampled for overlaps
-    pool: list[tuple[int, str, str, bytes]] = field(default_factory=list)
+    shapes: tuple[tuple[tuple[tuple[str, str], ...], ...], ...] = SHAPES["near"]
+    #: earlier (agency, tokens of one identifier), sampled for overlaps
+    pool: list[tuple[int, list[wire.TokenItem]]] = field(default_factory=list)
     pool_size: int = 200_000
 
     def batch(self, agency: int, tokens: int) -> wire.Batch:
@@ -85,7 +119,9 @@ class Generator:
         count = 0
         while count < tokens:
             items = [
-                self._token(agency, kind, level) for kind, level in self.rng.choice(SIGNAL_SHAPES)
+                item
+                for group in self.rng.choice(self.shapes)
+                for item in self._identifier(agency, group)
             ]
             count += len(items)
             signals.append(
@@ -106,17 +142,21 @@ class Generator:
             signals=signals,
         )
 
-    def _token(self, agency: int, kind: str, level: str) -> wire.TokenItem:
-        raw = self.rng.randbytes(32)
+    def _identifier(self, agency: int, group: tuple[tuple[str, str], ...]) -> list[wire.TokenItem]:
+        """Return the tokens of one identifier: another agency's earlier one, or a fresh one."""
         if self.pool and self.rng.random() < self.overlap:
-            other, kind, level, raw = self.pool[self.rng.randrange(len(self.pool))]
-            if other == agency:  # only another agency's token makes an overlap
-                raw = self.rng.randbytes(32)
-        elif len(self.pool) < self.pool_size:
-            self.pool.append((agency, kind, level, raw))
+            other, items = self.pool[self.rng.randrange(len(self.pool))]
+            if other != agency:  # only another agency's identifier makes an overlap
+                return items
+        items = [
+            wire.TokenItem(kind=kind, level=level, token=wire.encode_token(self.rng.randbytes(32)))
+            for kind, level in group
+        ]
+        if len(self.pool) < self.pool_size:
+            self.pool.append((agency, items))
         else:
-            self.pool[self.rng.randrange(self.pool_size)] = (agency, kind, level, raw)
-        return wire.TokenItem(kind=kind, level=level, token=wire.encode_token(raw))
+            self.pool[self.rng.randrange(self.pool_size)] = (agency, items)
+        return items
 
 
 @dataclass
@@ -277,7 +317,7 @@ def open_store(url: str, options: argparse.Namespace) -> Store:
         engine,
         ids,
         Pepper.generate(),
-        Generator(options.overlap, random.Random(options.seed)),
+        Generator(options.overlap, random.Random(options.seed), SHAPES[options.shape]),
         options.batch_tokens,
     )
     if engine.dialect.name == "postgresql":
@@ -362,7 +402,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tokens", type=int, default=1_000_000, help="tokens in phase 1")
     parser.add_argument("--batch-tokens", type=int, default=10_000, help="tokens per batch")
     parser.add_argument("--grow-to", type=int, default=0, help="stored tokens to reach in phase 2")
-    parser.add_argument("--overlap", type=float, default=0.03, help="share of repeated tokens")
+    parser.add_argument(
+        "--overlap", type=float, default=0.03, help="share of identifiers another agency sent"
+    )
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="near",
+        help="signals with near tokens as the client sends them (14.6 tokens each), or exact "
+        "tokens only (2 each, the shapes before near tokens)",
+    )
     parser.add_argument("--agencies", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

@@ -13,11 +13,14 @@ place that changes an alert's agencies or evidence calls it (overlap detection a
 withdrawal and retention purge through :func:`matcher.services.overlap.refresh_alerts`; linking
 and detaching evidence in :mod:`matcher.services.links`). A merge changes neither. An agency's
 region is fixed at registration, so no agency change moves an alert between regions.
+Detection refreshes once per step (:func:`deferred`) what its recount, detaching and linking
+touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, exists, select, union
@@ -30,7 +33,39 @@ from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERT
 
 ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
 
-__all__ = ["ALERT_KINDS", "ALERT_REGIONS", "of_kind", "refresh", "refresh_all", "within"]
+__all__ = [
+    "ALERT_KINDS",
+    "ALERT_REGIONS",
+    "deferred",
+    "of_kind",
+    "refresh",
+    "refresh_all",
+    "within",
+]
+#: the session's alerts to refresh at the end of a :func:`deferred` block
+_PENDING = "alert_filters.pending"
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Refresh once at the end of the block: each :func:`refresh` inside only notes its alerts.
+
+    It notes the alerts given and those they are evidence of at that moment (a later step may
+    detach one), and refreshes them all at the end, as they are then; the list's counts are
+    deferred alike (:func:`matcher.services.status_counts.deferred`). Nested blocks refresh at
+    the end of the outermost; an error leaves nothing noted.
+    """
+    with status_counts.deferred(session):
+        if _PENDING in session.info:
+            yield
+            return
+        pending: set[int] = set()
+        session.info[_PENDING] = pending
+        try:
+            yield
+        finally:
+            del session.info[_PENDING]
+        refresh(session, pending)
 
 
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
@@ -45,21 +80,31 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     given = sorted(set(alert_ids))
     if not given:
         return
-    primaries: set[int] = set(given)
-    for chunk in chunks(given):
-        primaries.update(
-            session.execute(
-                select(ALERTS.c.link_id).where(
-                    among(session, ALERTS.c.id, chunk), ALERTS.c.link_id.is_not(None)
-                )
-            ).scalars()
-        )
+    primaries = set(given) | _linked_to(session, given)
+    pending: set[int] | None = session.info.get(_PENDING)
+    if pending is not None:
+        pending.update(primaries)
+        return
     for chunk in chunks(given):
         _refresh_regions(session, lambda column, chunk=chunk: among(session, column, chunk))
     for chunk in chunks(sorted(primaries)):
         _refresh_kinds(session, lambda column, chunk=chunk: among(session, column, chunk))
     # the list's counts per status read the regions, the kinds and the agencies
     status_counts.refresh(session, sorted(primaries))
+
+
+def _linked_to(session: Session, alert_ids: list[int]) -> set[int]:
+    """Return the alerts these alerts are evidence of."""
+    found: set[int] = set()
+    for chunk in chunks(alert_ids):
+        found.update(
+            session.execute(
+                select(ALERTS.c.link_id).where(
+                    among(session, ALERTS.c.id, chunk), ALERTS.c.link_id.is_not(None)
+                )
+            ).scalars()
+        )
+    return found
 
 
 def refresh_all(session: Session) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy import Row, delete, event, exists, func, insert, or_, select
 from sqlmodel import Session
 
 from matcher import audit
-from matcher.services import lease, links, overlap, submission_limits
+from matcher.services import alert_filters, lease, links, overlap, submission_limits
 from matcher.services.bulk import among, dialect_name
 from matcher.services.tables import BATCHES, JOBS, SIGNAL_TOKENS, SIGNALS
 
@@ -251,9 +251,10 @@ def _find(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> ove
     """Recount and make the alerts of these shared tokens, then group the new ones into links."""
     if not tokens:
         return overlap.AlertChanges(0, 0, 0)
-    changes = overlap.refresh_alerts(session, tokens, now=now, create=True)
-    links.detach_outgrown(session, tokens)
-    links.link_new_alerts(session, changes.created_ids)
+    with alert_filters.deferred(session):  # what the three touch is refreshed once
+        changes = overlap.refresh_alerts(session, tokens, now=now, create=True)
+        links.detach_outgrown(session, tokens)
+        links.link_new_alerts(session, changes.created_ids)
     return changes
 
 

@@ -31,6 +31,10 @@ plus its own difference. A row another transaction is folding is skipped, not wa
 stays counted either by that transaction's sum or, if that one rolls back, by itself. A reader
 sees committed rows only, so every count it sums is exact.
 
+Detection defers its refreshes (:func:`deferred`): linking and regrading a batch's alerts would
+otherwise move many of them two or three times in one transaction; they are counted once, as
+they are at the end.
+
 A read applies when the list filters on status, strength and regions (the dashboard's default),
 and on a kind, an agency or both (one facet, :func:`facet_of`); with a period the list counts
 from the alerts.
@@ -39,7 +43,8 @@ from the alerts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
@@ -68,6 +73,7 @@ __all__ = [
     "TALLIES",
     "backfill_statements",
     "counts",
+    "deferred",
     "facet_of",
     "refresh",
     "refresh_all",
@@ -86,8 +92,36 @@ def facet_of(*, kind: str | None = None, agency_id: int | None = None) -> str:
     return ",".join(parts)
 
 
+#: the session's alerts to count at the end of a :func:`deferred` block
+_PENDING = "status_counts.pending"
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Count the alerts once at the end of the block: each :func:`refresh` inside only notes them.
+
+    The counts are a function of the alerts as they are, so counting the union of the alerts
+    once at the end writes what every refresh in turn would have left. Nested blocks count at
+    the end of the outermost. An error leaves nothing noted (the transaction rolls back).
+    """
+    if _PENDING in session.info:
+        yield
+        return
+    pending: set[int] = set()
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    refresh(session, pending)
+
+
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     """Count these alerts under their regions, status, strength and facets as they are now."""
+    pending: set[int] | None = session.info.get(_PENDING)
+    if pending is not None:
+        pending.update(alert_ids)
+        return
     given = sorted(set(alert_ids))
     if not given:
         return

@@ -16,6 +16,7 @@ from datapath_support import (
     World,
     assert_consistent,
     assert_filters_exact,
+    assert_status_counts_exact,
     batch,
     new_ref,
     phone,
@@ -206,6 +207,47 @@ def test_refresh_repairs_what_a_change_outside_it_left_stale(world: World) -> No
         session.commit()
     assert_filters_exact(world.engine)
     assert listed(world, {"Oost"}, kind=second.kind) == [second.id]
+
+
+def test_a_deferred_block_refreshes_once_at_its_end_what_every_refresh_in_it_named(
+    world: World,
+) -> None:
+    """Detection refreshes once per step: inside the block nothing is written; at its end the
+    filters and counts are exact, also for the alert that evidence left within the block."""
+    north = world.agency("Gemeente Noord", region="Noord")
+    east = world.agency("Gemeente Oost", region="Oost")
+    phones, homes, mails = raw_token(), raw_token(), raw_token()
+    world.submit(north, batch(signal(phone(phones)), signal(unit(homes)), signal(email(mails))))
+    world.submit(east, batch(signal(phone(phones)), signal(unit(homes)), signal(email(mails))))
+    by_kind = {alert.kind: alert.id or 0 for alert in world.alerts()}
+    left, moved, joined = by_kind["phone"], by_kind["address"], by_kind["email"]
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == moved).values(link_id=left))  # type: ignore[arg-type]
+        alert_filters.refresh(session, [moved])
+        session.commit()
+    assert listed(world, None, kind="address") == [left]
+
+    with Session(world.engine) as session:
+        with alert_filters.deferred(session):
+            alert_filters.refresh(session, [moved])  # notes the alert it is evidence of now
+            session.execute(update(Alert).where(Alert.id == moved).values(link_id=joined))  # type: ignore[arg-type]
+            alert_filters.refresh(session, [moved])  # names the new link only
+            session.flush()
+            assert kinds_stored(session, joined) == {"email"}  # nothing written yet
+        session.commit()
+
+    assert_filters_exact(world.engine)
+    assert_status_counts_exact(world.engine)
+    assert listed(world, None, kind="address") == [joined]
+
+
+def kinds_stored(session: Session, alert_id: int) -> set[str]:
+    rows = session.execute(
+        select(alert_filters.ALERT_KINDS.c.kind).where(
+            alert_filters.ALERT_KINDS.c.alert_id == alert_id
+        )
+    )
+    return set(rows.scalars())
 
 
 def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World) -> None:
