@@ -9,7 +9,9 @@ cluster and the explanation sentence live in :mod:`matcher.services.alert_detail
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func
@@ -234,17 +236,32 @@ def _counts_per_status(
     """Count the alerts per status the filter matches, whatever status it names.
 
     Filtered on regions and strength, and on a kind, an agency or both, the counts are read from
-    those stored per key (:mod:`matcher.services.status_counts`); with a period the matching
-    alerts are counted.
+    those stored per key (:mod:`matcher.services.status_counts`); a period's whole months too
+    (without an agency), and the days around them are counted from the alerts.
     """
+    stored = partial(
+        status_counts.counts,
+        session,
+        viewer_regions=viewer_regions,
+        region=filters.region,
+        strengths=filters.strengths,
+        facet=status_counts.facet_of(kind=filters.kind, agency_id=filters.agency_id),
+    )
     if not (filters.since or filters.until):
-        return status_counts.counts(
-            session,
-            viewer_regions=viewer_regions,
-            region=filters.region,
-            strengths=filters.strengths,
-            facet=status_counts.facet_of(kind=filters.kind, agency_id=filters.agency_id),
-        )
+        return stored()
+    if filters.agency_id is not None:
+        return _counted(session, filters, viewer_regions)
+    split = status_counts.split_period(filters.since, filters.until)
+    found = Counter(stored(months=split.months) if split.months else {})
+    for since, until in split.edges:
+        found.update(_counted(session, replace(filters, since=since, until=until), viewer_regions))
+    return dict(found)
+
+
+def _counted(
+    session: Session, filters: AlertFilter, viewer_regions: set[str] | None
+) -> dict[str, int]:
+    """Count the alerts per status the filter matches from the alerts themselves."""
     without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
     counted = session.exec(
         select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))

@@ -9,7 +9,9 @@ Here they are kept instead:
 - ``alert_tally``: per listed alert (no ``link_id``), what it is counted under: its regions
   (sorted, joined), its status, its strength and its facets: ``kind:<kind>`` per kind of its
   evidence (``alert_kind``), ``agency:<id>`` per agency it involves (``alert_agency``) and
-  ``kind:<kind>,agency:<id>`` per pair of the two (the list filtered on both);
+  ``kind:<kind>,agency:<id>`` per pair of the two (the list filtered on both); and the month of
+  its ``last_seen`` (the list's period), alone and with each kind: ``month:2025-06``,
+  ``kind:<kind>,month:2025-06``;
 - ``alert_status_count``: numbers of alerts per key (regions, status, strength, facet). Facet
   ``''`` counts every alert of the regions, status and strength; each of an alert's facets
   counts it once more under that facet. A key may have several rows; their sum is the count.
@@ -36,15 +38,18 @@ otherwise move many of them two or three times in one transaction; they are coun
 they are at the end.
 
 A read applies when the list filters on status, strength and regions (the dashboard's default),
-and on a kind, an agency or both (one facet, :func:`facet_of`); with a period the list counts
-from the alerts.
+and on a kind, an agency or both (one facet, :func:`facet_of`). A period reads the whole months
+it spans from the month facets (:func:`counts` with ``months``); the days before its first and
+after its last whole month, and a period with an agency, are counted from the alerts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
@@ -64,6 +69,11 @@ SEPARATOR = "\x1f"
 Key = tuple[str, str, str, str]
 #: what one listed alert is counted under: regions, status, strength, facets (joined)
 Tally = tuple[str, str, str, str]
+#: an alert's month in SQL, as :func:`month_of` gives it (``YYYY-MM``, UTC)
+MONTH_SQL = {
+    "postgresql": "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')",
+    "sqlite": "strftime('%Y-%m', {column})",
+}
 #: the columns of a count row's key, in Key's order
 KEY_COLUMNS = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
 
@@ -71,25 +81,44 @@ __all__ = [
     "COUNTS",
     "SEPARATOR",
     "TALLIES",
+    "PeriodSplit",
     "backfill_statements",
     "counts",
     "deferred",
     "facet_of",
+    "month_of",
+    "month_of_day",
     "refresh",
     "refresh_all",
+    "split_period",
     "stored",
 ]
 
 
-def facet_of(*, kind: str | None = None, agency_id: int | None = None) -> str:
-    """Return the facet that counts the alerts with evidence of kind and involving agency_id.
+def facet_of(
+    *, kind: str | None = None, agency_id: int | None = None, month: str | None = None
+) -> str:
+    """Return the facet that counts the alerts with evidence of kind and involving agency_id,
+    or (without an agency) last seen in month (``2025-06``).
 
-    Either or both; neither is facet ``''``, every alert.
+    Any of them; none is facet ``''``, every alert. An agency and a month together are not
+    counted (a period with an agency is counted from the alerts).
     """
-    parts = ([f"kind:{kind}"] if kind else []) + (
-        [f"agency:{agency_id}"] if agency_id is not None else []
+    if agency_id is not None and month is not None:
+        raise ValueError("no facet counts an agency per month")
+    parts = (
+        ([f"kind:{kind}"] if kind else [])
+        + ([f"agency:{agency_id}"] if agency_id is not None else [])
+        + ([f"month:{month}"] if month is not None else [])
     )
     return ",".join(parts)
+
+
+def month_of(moment: dt.datetime) -> str:
+    """Return the month of a time as its facet names it (UTC, ``YYYY-MM``)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return month_of_day(moment.date())
 
 
 #: the session's alerts to count at the end of a :func:`deferred` block
@@ -130,9 +159,15 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     for chunk in chunks(given):
         # lock the alerts: one transaction at a time moves an alert between keys
         current = {
-            alert_id: (status, strength, link_id)
-            for alert_id, status, strength, link_id in session.execute(
-                select(ALERTS.c.id, ALERTS.c.status, ALERTS.c.strength, ALERTS.c.link_id)
+            alert_id: (status, strength, link_id, last_seen)
+            for alert_id, status, strength, link_id, last_seen in session.execute(
+                select(
+                    ALERTS.c.id,
+                    ALERTS.c.status,
+                    ALERTS.c.strength,
+                    ALERTS.c.link_id,
+                    ALERTS.c.last_seen,
+                )
                 .where(among(session, ALERTS.c.id, chunk))
                 .order_by(ALERTS.c.id)
                 .with_for_update()
@@ -160,7 +195,8 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
             new: Tally | None = None
             if now is not None and now[2] is None:
                 joined = SEPARATOR.join(sorted(regions.get(alert_id, ())))
-                new = (joined, now[0], now[1], SEPARATOR.join(facets.get(alert_id, ())))
+                own = _with_month(facets.get(alert_id, ()), month_of(now[3]))
+                new = (joined, now[0], now[1], SEPARATOR.join(own))
             old = tallied.get(alert_id)
             if old == new:
                 continue
@@ -184,6 +220,12 @@ def _keys(tally: Tally) -> list[Key]:
         (regions, status, strength, ""),
         *((regions, status, strength, facet) for facet in facets.split(SEPARATOR) if facet),
     ]
+
+
+def _with_month(facets: Iterable[str], month: str) -> list[str]:
+    """Add the month facets to an alert's facets: the month alone and with each kind."""
+    kinds = [facet for facet in facets if facet.startswith("kind:") and "," not in facet]
+    return sorted([*facets, facet_of(month=month), *(f"{facet},month:{month}" for facet in kinds)])
 
 
 def _facets_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
@@ -282,16 +324,19 @@ def counts(
     region: str | None = None,
     strengths: tuple[str, ...] | None = None,
     facet: str = "",
+    months: tuple[str | None, str | None] | None = None,
 ) -> dict[str, int]:
     """Return the listed alerts per status a viewer sees (viewer_regions None: every region).
 
     ``region`` narrows to alerts with an agency of that region, ``strengths`` to those grades,
-    ``facet`` to those with a kind of evidence, an agency or both (:func:`facet_of`); the same
-    alerts as :func:`matcher.services.alerts.list_alerts` counts without these stored counts.
+    ``facet`` to those with a kind of evidence, an agency or both (:func:`facet_of`); ``months``
+    (first, last; None for open) to those last seen in those whole months (with a facet of a
+    kind or none). The same alerts as :func:`matcher.services.alerts.list_alerts` counts
+    without these stored counts.
     """
     if viewer_regions is not None and not viewer_regions:
         return {}
-    graded = [COUNTS.c.facet == facet]
+    graded = [COUNTS.c.facet == facet] if months is None else _month_range(facet, *months)
     if strengths is not None:
         graded.append(COUNTS.c.strength.in_(strengths))
     if viewer_regions is None and region is None:
@@ -308,6 +353,66 @@ def counts(
         .group_by(COUNTS.c.regions, COUNTS.c.status)
     )
     return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
+
+
+@dataclass(frozen=True)
+class PeriodSplit:
+    """A period of days as the month facets answer it: whole months, and the days around them.
+
+    ``months`` is (first, last) of the whole months (None for an open end), or None when the
+    period holds no whole month; ``edges`` are the inclusive day ranges outside them (None for
+    an open end), to be counted from the alerts.
+    """
+
+    months: tuple[str | None, str | None] | None
+    edges: tuple[tuple[dt.date | None, dt.date | None], ...]
+
+
+def split_period(since: dt.date | None, until: dt.date | None) -> PeriodSplit:
+    """Split an inclusive period of days into its whole months and the days around them."""
+    day = dt.timedelta(days=1)
+    # the whole months run from `first` (a first of the month) up to `end` (one, exclusive)
+    first = since if since is None or since.day == 1 else _next_month(since)
+    end = None if until is None else until + day
+    if end is not None and end.day != 1:
+        end = end.replace(day=1)
+    if first is not None and end is not None and first >= end:
+        return PeriodSplit(None, ((since, until),))
+    edges: list[tuple[dt.date | None, dt.date | None]] = []
+    if since is not None and first is not None and first != since:
+        edges.append((since, first - day))
+    if until is not None and end is not None and end != until + day:
+        edges.append((end, until))
+    months = (
+        None if first is None else f"{first.year:04d}-{first.month:02d}",
+        None if end is None else month_of_day(end - day),
+    )
+    return PeriodSplit(months, tuple(edges))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def month_of_day(day: dt.date) -> str:
+    """Return the month of a day as its facet names it (``YYYY-MM``)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _month_range(facet: str, first: str | None, last: str | None) -> list[Any]:
+    """Select the month facets of a facet from month first to last (``YYYY-MM``, inclusive).
+
+    The prefix is matched as a prefix and the months compared as text: months of one prefix
+    differ only in their digits, so any collation orders them by time.
+    """
+    if "agency:" in facet:
+        raise ValueError("no facet counts an agency per month")
+    prefix = f"{facet},month:" if facet else "month:"
+    return [
+        COUNTS.c.facet.startswith(prefix, autoescape=True),
+        COUNTS.c.facet >= prefix + (first or "0000-00"),
+        COUNTS.c.facet <= prefix + (last or "9999-99"),
+    ]
 
 
 def _visible(
@@ -346,11 +451,15 @@ def refresh_all(session: Session) -> None:
 
 def backfill_statements(dialect: str) -> list[Any]:
     """Return the SQL that fills both tables from the alerts (the migration runs the same)."""
+    month = MONTH_SQL[dialect].format(column="alert.last_seen")
     facets = (
-        "SELECT alert_id, 'kind:' || kind AS facet FROM alert_kind"
+        "SELECT alert_id, 'kind:' || kind AS facet FROM alert_kind"  # noqa: S608 (constants)
         " UNION ALL SELECT alert_id, 'agency:' || CAST(agency_id AS TEXT) FROM alert_agency"
         " UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',agency:' || CAST(a.agency_id AS TEXT)"
         " FROM alert_kind AS k JOIN alert_agency AS a ON a.alert_id = k.alert_id"
+        f" UNION ALL SELECT alert.id, 'month:' || {month} FROM alert"
+        f" UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',month:' || {month}"
+        " FROM alert_kind AS k JOIN alert ON alert.id = k.alert_id"
     )
     if dialect == "postgresql":
         regions = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'

@@ -345,6 +345,9 @@ def assert_filters_exact(engine: Engine) -> None:
 def assert_status_counts_exact(engine: Engine) -> None:
     """Check the list's stored counts per (regions, status, strength, facet) against a recount.
 
+    The facets: each kind of the alert's evidence, each agency, each pair of the two, the month
+    it was last seen, and that month with each kind.
+
     The recount reads the alerts, their agencies and their agencies' regions (not the stored
     regions and kinds), so a stale count, region, kind or agency all fail here.
     """
@@ -372,7 +375,17 @@ def assert_status_counts_exact(engine: Engine) -> None:
         tallies: dict[int, tuple[str, str, str, str]] = {}
         for alert in session.execute(select(Alert).where(col(Alert.link_id).is_(None))).scalars():
             regions = status_counts.SEPARATOR.join(sorted(per_alert[alert.id or 0]))
-            own = sorted(facets[alert.id or 0])
+            month = status_counts.month_of(alert.last_seen)
+            own = sorted(
+                [
+                    *facets[alert.id or 0],
+                    status_counts.facet_of(month=month),
+                    *(
+                        status_counts.facet_of(kind=kind, month=month)
+                        for kind in kinds[alert.id or 0]
+                    ),
+                ]
+            )
             for facet in ("", *own):
                 expected[(regions, alert.status, alert.strength, facet)] += 1
             joined = status_counts.SEPARATOR.join(own)

@@ -64,10 +64,13 @@ def recounted(
     strengths: tuple[str, ...] | None = None,
     kind: str | None = None,
     agency_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> dict[str, int]:
     """Count from the alerts: listed (no link_id), an agency of the regions, of the strengths.
 
-    With a kind: the alert or its evidence has a token of it; with an agency: it involves it.
+    With a kind: the alert or its evidence has a token of it; with an agency: it involves it;
+    with a period: it was last seen (UTC) on one of its days.
     """
     with Session(world.engine) as session:
         region_of = {agency.id: agency.region for agency in session.exec(select(Agency))}
@@ -94,6 +97,10 @@ def recounted(
             if region is not None and region not in mine:
                 continue
             if strengths is not None and alert.strength not in strengths:
+                continue
+            seen = alert.last_seen.replace(tzinfo=alert.last_seen.tzinfo or dt.UTC)
+            day = seen.astimezone(dt.UTC).date()
+            if (since is not None and day < since) or (until is not None and day > until):
                 continue
             found[alert.status] += 1
     return dict(found)
@@ -239,6 +246,70 @@ def test_a_kind_agency_or_period_filter_counts_exactly(world: World) -> None:
     assert shown_counts(world, None, since=dt.date(2100, 1, 1)) == {}
 
 
+def test_a_period_reads_its_whole_months_stored_and_counts_the_days_around_them(
+    world: World,
+) -> None:
+    """Alerts last seen across five months: every period, whole months or not, open or not,
+    alone or with a kind, region or agency, shows the counts a recount gives."""
+    agencies = build_world(world)
+    listed = sorted(alert.id or 0 for alert in world.alerts() if alert.link_id is None)
+    times = [(1, 31, 23), (2, 1, 0), (2, 14, 12), (3, 1, 0), (3, 31, 23), (4, 15, 8), (5, 1, 0)]
+    moments = [dt.datetime(2026, month, day, hour, tzinfo=dt.UTC) for month, day, hour in times]
+    with Session(world.engine) as session:
+        for alert_id, moment in zip(listed, itertools.cycle(moments), strict=False):
+            session.execute(update(Alert).where(Alert.id == alert_id).values(last_seen=moment))  # type: ignore[arg-type]
+        status_counts.refresh(session, listed)  # a recount moves last_seen; refresh follows it
+        session.commit()
+    assert_status_counts_exact(world.engine)
+    day = dt.date
+    periods = [
+        (day(2026, 2, 1), day(2026, 3, 31)),  # whole months only
+        (day(2026, 1, 31), day(2026, 4, 15)),  # a day before, half a month after
+        (day(2026, 2, 14), day(2026, 2, 14)),  # one day, no whole month
+        (day(2026, 2, 2), day(2026, 3, 30)),  # no whole month, two partial ones
+        (None, day(2026, 3, 31)),
+        (day(2026, 3, 1), None),
+        (day(2026, 4, 16), None),
+        (day(2026, 5, 1), day(2026, 4, 1)),  # the wrong way round: nothing
+    ]
+    filters: list[dict[str, object]] = [
+        {},
+        {"kind": "address"},
+        {"kind": "phone", "region": "Oost"},
+        {"agency_id": agencies[0]},
+        {"kind": "address", "agency_id": agencies[0]},
+    ]
+    scopes: list[set[str] | None] = [None, {"Noord"}]
+    seen_any = False
+    for (since, until), chosen, regions in itertools.product(periods, filters, scopes):
+        shown = shown_counts(world, regions, since=since, until=until, **chosen)
+        expected = recounted(world, regions, since=since, until=until, **chosen)  # type: ignore[arg-type]
+        assert shown == expected, (since, until, chosen, regions)
+        seen_any = seen_any or bool(shown)
+    assert seen_any
+    assert shown_counts(world, None, since=day(2026, 5, 1), until=day(2026, 4, 1)) == {}
+
+
+def test_a_period_splits_into_whole_months_and_the_days_around_them() -> None:
+    day = dt.date
+    split = status_counts.split_period
+    assert split(day(2026, 2, 1), day(2026, 3, 31)) == status_counts.PeriodSplit(
+        ("2026-02", "2026-03"), ()
+    )
+    assert split(day(2026, 1, 31), day(2026, 4, 15)) == status_counts.PeriodSplit(
+        ("2026-02", "2026-03"),
+        ((day(2026, 1, 31), day(2026, 1, 31)), (day(2026, 4, 1), day(2026, 4, 15))),
+    )
+    assert split(day(2026, 2, 2), day(2026, 2, 27)) == status_counts.PeriodSplit(
+        None, ((day(2026, 2, 2), day(2026, 2, 27)),)
+    )
+    assert split(None, day(2026, 12, 31)) == status_counts.PeriodSplit((None, "2026-12"), ())
+    assert split(day(2024, 2, 29), None) == status_counts.PeriodSplit(
+        ("2024-03", None), ((day(2024, 2, 29), day(2024, 2, 29)),)
+    )
+    assert split(day(2025, 12, 1), day(2025, 12, 31)).months == ("2025-12", "2025-12")
+
+
 @pytest.mark.postgres
 def test_concurrent_moves_of_one_key_keep_the_counts_exact(
     postgres_url: str, tmp_path: Path
@@ -344,16 +415,20 @@ def test_the_migration_counts_the_alerts_of_an_existing_database(
         app.extensions["matcher.engine"].dispose()
     both = status_counts.SEPARATOR.join(sorted(["oost", "West"]))
     assert both.startswith("West")
-    assert stored == {  # no alert_kind or alert_agency rows here: no facets
+    march = status_counts.facet_of(month="2026-03")
+    assert stored == {  # no alert_kind or alert_agency rows here: the month is the only facet
         (both, "new", "strong", ""): 2,
         (both, "triage", "strong", ""): 1,
         ("", "new", "weak", ""): 1,
+        (both, "new", "strong", march): 2,
+        (both, "triage", "strong", march): 1,
+        ("", "new", "weak", march): 1,
     }
     assert west == {"new": 2, "triage": 1}
     assert everyone == {"new": 1}
 
 
-def test_the_facet_migrations_count_kinds_agencies_and_pairs_of_an_existing_database(
+def test_the_facet_migrations_count_kinds_agencies_pairs_and_months_of_an_existing_database(
     migration_app: Flask, fresh_database_url: str
 ) -> None:
     """Alerts made through the real services, taken back to the counts without facets and
@@ -390,6 +465,14 @@ def test_the_facet_migrations_count_kinds_agencies_and_pairs_of_an_existing_data
         pair = status_counts.facet_of(kind="address", agency_id=agencies[0])
         assert any(key[3] == pair for key in stored)
         assert_filtered_counts_exact(world, agencies[0])
+        month = status_counts.month_of(world.alerts()[0].last_seen)
+        assert (status_counts.facet_of(kind="address", month=month)) in {key[3] for key in stored}
+        command.downgrade(alembic_config(fresh_database_url), "20261201_1900_kind_agency_facets")
+        with Session(world.engine) as session:
+            assert not any("month:" in key[3] for key in status_counts.stored(session))
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        assert_status_counts_exact(world.engine)
     finally:
         world.engine.dispose()
         migration_app.extensions["matcher.engine"].dispose()
