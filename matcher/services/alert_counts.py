@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
-from sqlalchemy import case, false, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from matcher.models import Alert
-from matcher.services.alert_detail import visible_to
+from matcher.services import status_counts
 
 WEEKS = 12
 
@@ -28,42 +25,18 @@ def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _start(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-
-
 def detected_per_week(
     session: Session, *, viewer_regions: set[str] | None, today: dt.date, weeks: int = WEEKS
 ) -> list[WeekCount]:
-    """Return the alerts detected per week over the last weeks, oldest first, empty weeks too."""
+    """Return the alerts detected per week over the last weeks, oldest first, empty weeks too.
+
+    An alert is one real link as the list shows it (its evidence is not counted again), in any
+    status or strength; the numbers are the list's stored counts per week
+    (:func:`matcher.services.status_counts.per_week`), a few hundred rows whatever the number
+    of alerts.
+    """
     mondays = [monday_of(today) - dt.timedelta(weeks=weeks - 1 - n) for n in range(weeks)]
-    bounds = [*mondays, mondays[-1] + dt.timedelta(weeks=1)]
-    # one pass over the period's alerts, one sum per week: portable SQL, no date functions
-    sums = [
-        func.coalesce(
-            func.sum(
-                case(
-                    (
-                        (col(Alert.created_at) >= _start(low))
-                        & (col(Alert.created_at) < _start(high)),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-            0,
-        )
-        for low, high in itertools.pairwise(bounds)
-    ]
-    query = select(*sums).where(
-        # one range of ix_alert_created_at, which holds all the sums read
-        col(Alert.created_at) >= _start(bounds[0]),
-        col(Alert.created_at) < _start(bounds[-1]),
+    found = status_counts.per_week(
+        session, viewer_regions=viewer_regions, mondays=[day.isoformat() for day in mondays]
     )
-    if viewer_regions is not None:
-        scope = visible_to(viewer_regions, for_counting=True) if viewer_regions else false()
-        query = query.where(scope)
-    row = session.exec(query).one()
-    return [
-        WeekCount(week=week, alerts=int(count)) for week, count in zip(mondays, row, strict=True)
-    ]
+    return [WeekCount(week=week, alerts=found.get(week.isoformat(), 0)) for week in mondays]

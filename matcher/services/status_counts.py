@@ -9,9 +9,10 @@ Here they are kept instead:
 - ``alert_tally``: per listed alert (no ``link_id``), what it is counted under: its regions
   (sorted, joined), its status, its strength and its facets: ``kind:<kind>`` per kind of its
   evidence (``alert_kind``), ``agency:<id>`` per agency it involves (``alert_agency``) and
-  ``kind:<kind>,agency:<id>`` per pair of the two (the list filtered on both); and the month of
-  its ``last_seen`` (the list's period), alone and with each kind: ``month:2025-06``,
-  ``kind:<kind>,month:2025-06``;
+  ``kind:<kind>,agency:<id>`` per pair of the two (the list filtered on both); the month of its
+  ``last_seen`` (the list's period), alone and with each kind: ``month:2025-06``,
+  ``kind:<kind>,month:2025-06``; and the week it was detected, ``week:2025-06-02`` (the Monday
+  of its ``created_at``: the list's picture of alerts detected per week);
 - ``alert_status_count``: numbers of alerts per key (regions, status, strength, facet). Facet
   ``''`` counts every alert of the regions, status and strength; each of an alert's facets
   counts it once more under that facet. A key may have several rows; their sum is the count.
@@ -74,6 +75,11 @@ MONTH_SQL = {
     "postgresql": "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')",
     "sqlite": "strftime('%Y-%m', {column})",
 }
+#: the Monday of an alert's week in SQL, as :func:`week_of` gives it (``YYYY-MM-DD``, UTC)
+WEEK_SQL = {
+    "postgresql": "to_char(date_trunc('week', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    "sqlite": "date({column}, 'weekday 0', '-6 days')",
+}
 #: the columns of a count row's key, in Key's order
 KEY_COLUMNS = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
 
@@ -88,10 +94,13 @@ __all__ = [
     "facet_of",
     "month_of",
     "month_of_day",
+    "per_week",
     "refresh",
     "refresh_all",
     "split_period",
     "stored",
+    "week_facet",
+    "week_of",
 ]
 
 
@@ -159,14 +168,15 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     for chunk in chunks(given):
         # lock the alerts: one transaction at a time moves an alert between keys
         current = {
-            alert_id: (status, strength, link_id, last_seen)
-            for alert_id, status, strength, link_id, last_seen in session.execute(
+            alert_id: (status, strength, link_id, last_seen, created_at)
+            for alert_id, status, strength, link_id, last_seen, created_at in session.execute(
                 select(
                     ALERTS.c.id,
                     ALERTS.c.status,
                     ALERTS.c.strength,
                     ALERTS.c.link_id,
                     ALERTS.c.last_seen,
+                    ALERTS.c.created_at,
                 )
                 .where(among(session, ALERTS.c.id, chunk))
                 .order_by(ALERTS.c.id)
@@ -195,7 +205,7 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
             new: Tally | None = None
             if now is not None and now[2] is None:
                 joined = SEPARATOR.join(sorted(regions.get(alert_id, ())))
-                own = _with_month(facets.get(alert_id, ()), month_of(now[3]))
+                own = _with_times(facets.get(alert_id, ()), month_of(now[3]), week_of(now[4]))
                 new = (joined, now[0], now[1], SEPARATOR.join(own))
             old = tallied.get(alert_id)
             if old == new:
@@ -222,10 +232,18 @@ def _keys(tally: Tally) -> list[Key]:
     ]
 
 
-def _with_month(facets: Iterable[str], month: str) -> list[str]:
-    """Add the month facets to an alert's facets: the month alone and with each kind."""
+def _with_times(facets: Iterable[str], month: str, week: str) -> list[str]:
+    """Add the facets of time to an alert's facets: its month alone and with each kind, its
+    week."""
     kinds = [facet for facet in facets if facet.startswith("kind:") and "," not in facet]
-    return sorted([*facets, facet_of(month=month), *(f"{facet},month:{month}" for facet in kinds)])
+    return sorted(
+        [
+            *facets,
+            facet_of(month=month),
+            *(f"{facet},month:{month}" for facet in kinds),
+            week_facet(week),
+        ]
+    )
 
 
 def _facets_of(session: Session, alert_ids: Collection[int]) -> dict[int, list[str]]:
@@ -394,6 +412,19 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
+def week_of(moment: dt.datetime) -> str:
+    """Return the Monday of a time's week as its facet names it (UTC, ``YYYY-MM-DD``)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    day = moment.date()
+    return (day - dt.timedelta(days=day.weekday())).isoformat()
+
+
+def week_facet(monday: str) -> str:
+    """Return the facet counting the alerts detected in the week of this Monday."""
+    return f"week:{monday}"
+
+
 def month_of_day(day: dt.date) -> str:
     """Return the month of a day as its facet names it (``YYYY-MM``)."""
     return f"{day.year:04d}-{day.month:02d}"
@@ -415,10 +446,28 @@ def _month_range(facet: str, first: str | None, last: str | None) -> list[Any]:
     ]
 
 
+def per_week(
+    session: Session, *, viewer_regions: set[str] | None, mondays: list[str]
+) -> dict[str, int]:
+    """Return the listed alerts a viewer sees detected per week (the week's Monday), any status
+    or strength."""
+    if viewer_regions is not None and not viewer_regions:
+        return {}
+    by_facet = {week_facet(monday): monday for monday in mondays}
+    rows = session.execute(
+        select(COUNTS.c.regions, COUNTS.c.facet, func.sum(COUNTS.c.alerts))
+        .where(COUNTS.c.facet.in_(list(by_facet)))
+        .group_by(COUNTS.c.regions, COUNTS.c.facet)
+    )
+    found = _visible(rows, viewer_regions=viewer_regions, region=None)
+    return {by_facet[facet]: number for facet, number in found.items()}
+
+
 def _visible(
     rows: Iterable[Any], *, viewer_regions: set[str] | None, region: str | None
 ) -> dict[str, int]:
-    """Sum (regions, status, number) rows per status over the keys the viewer sees."""
+    """Sum (regions, status or facet, number) rows per status or facet over the keys the viewer
+    sees."""
     # the regions are matched here, not in SQL: a key's regions are a set, not a pattern
     found: Counter[str] = Counter()
     for regions, status, number in rows:
@@ -452,6 +501,7 @@ def refresh_all(session: Session) -> None:
 def backfill_statements(dialect: str) -> list[Any]:
     """Return the SQL that fills both tables from the alerts (the migration runs the same)."""
     month = MONTH_SQL[dialect].format(column="alert.last_seen")
+    week = WEEK_SQL[dialect].format(column="alert.created_at")
     facets = (
         "SELECT alert_id, 'kind:' || kind AS facet FROM alert_kind"  # noqa: S608 (constants)
         " UNION ALL SELECT alert_id, 'agency:' || CAST(agency_id AS TEXT) FROM alert_agency"
@@ -460,6 +510,7 @@ def backfill_statements(dialect: str) -> list[Any]:
         f" UNION ALL SELECT alert.id, 'month:' || {month} FROM alert"
         f" UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',month:' || {month}"
         " FROM alert_kind AS k JOIN alert ON alert.id = k.alert_id"
+        f" UNION ALL SELECT alert.id, 'week:' || {week} FROM alert"
     )
     if dialect == "postgresql":
         regions = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'

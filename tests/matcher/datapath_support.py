@@ -346,7 +346,7 @@ def assert_status_counts_exact(engine: Engine) -> None:
     """Check the list's stored counts per (regions, status, strength, facet) against a recount.
 
     The facets: each kind of the alert's evidence, each agency, each pair of the two, the month
-    it was last seen, and that month with each kind.
+    it was last seen, that month with each kind, and the week it was detected.
 
     The recount reads the alerts, their agencies and their agencies' regions (not the stored
     regions and kinds), so a stale count, region, kind or agency all fail here.
@@ -380,6 +380,7 @@ def assert_status_counts_exact(engine: Engine) -> None:
                 [
                     *facets[alert.id or 0],
                     status_counts.facet_of(month=month),
+                    status_counts.week_facet(status_counts.week_of(alert.created_at)),
                     *(
                         status_counts.facet_of(kind=kind, month=month)
                         for kind in kinds[alert.id or 0]

@@ -251,6 +251,7 @@ def kinds_stored(session: Session, alert_id: int) -> set[str]:
 
 
 def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World) -> None:
+    """Alerts detected per week, as the list shows them: a link with evidence is one alert."""
     north = world.agency("Gemeente Noord", region="Noord")
     east = world.agency("Gemeente Oost", region="Oost")
     west = world.agency("Gemeente West", region="West")
@@ -258,6 +259,10 @@ def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World
         shared = raw_token()
         for agency in agencies:
             world.submit(agency, batch(signal(phone(shared))))
+    number, home = raw_token(), raw_token()  # one link, its address as evidence: one alert
+    for agency in (north, east):
+        world.submit(agency, batch(signal(phone(number), unit(home))))
+    assert sum(alert.link_id is not None for alert in world.alerts()) == 1
     today = dt.datetime.now(dt.UTC).date()
     with Session(world.engine) as session:
         weeks = {
@@ -268,5 +273,6 @@ def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World
             for region in REGIONS
         }
         everyone = detected_per_week(session, viewer_regions=None, today=today)
-    assert weeks == {"Noord": 2, "Oost": 2, "West": 2}
-    assert sum(week.alerts for week in everyone) == 3
+    assert weeks == {"Noord": 3, "Oost": 3, "West": 2}
+    assert sum(week.alerts for week in everyone) == 4
+    assert everyone[-1].alerts == 4 and everyone[-1].week.weekday() == 0  # this week's Monday

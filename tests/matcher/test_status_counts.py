@@ -416,19 +416,23 @@ def test_the_migration_counts_the_alerts_of_an_existing_database(
     both = status_counts.SEPARATOR.join(sorted(["oost", "West"]))
     assert both.startswith("West")
     march = status_counts.facet_of(month="2026-03")
-    assert stored == {  # no alert_kind or alert_agency rows here: the month is the only facet
+    week = status_counts.week_facet("2026-02-23")  # 2026-03-01 is a Sunday
+    assert stored == {  # no alert_kind or alert_agency rows here: only facets of time
         (both, "new", "strong", ""): 2,
         (both, "triage", "strong", ""): 1,
         ("", "new", "weak", ""): 1,
         (both, "new", "strong", march): 2,
         (both, "triage", "strong", march): 1,
         ("", "new", "weak", march): 1,
+        (both, "new", "strong", week): 2,
+        (both, "triage", "strong", week): 1,
+        ("", "new", "weak", week): 1,
     }
     assert west == {"new": 2, "triage": 1}
     assert everyone == {"new": 1}
 
 
-def test_the_facet_migrations_count_kinds_agencies_pairs_and_months_of_an_existing_database(
+def test_the_facet_migrations_count_kinds_agencies_pairs_months_and_weeks_of_a_database(
     migration_app: Flask, fresh_database_url: str
 ) -> None:
     """Alerts made through the real services, taken back to the counts without facets and
@@ -469,7 +473,9 @@ def test_the_facet_migrations_count_kinds_agencies_pairs_and_months_of_an_existi
         assert (status_counts.facet_of(kind="address", month=month)) in {key[3] for key in stored}
         command.downgrade(alembic_config(fresh_database_url), "20261201_1900_kind_agency_facets")
         with Session(world.engine) as session:
-            assert not any("month:" in key[3] for key in status_counts.stored(session))
+            assert not any(
+                "month:" in key[3] or "week:" in key[3] for key in status_counts.stored(session)
+            )
         upgraded = runner.invoke(args=["db", "upgrade"])
         assert upgraded.exit_code == 0, upgraded.output
         assert_status_counts_exact(world.engine)

@@ -1,13 +1,15 @@
-"""alert list counts per month stored
+"""alert list counts per month and per week stored
 
 The list filtered on a period counted its alerts per status from the alerts (154-239 ms for a
-kind and four months at 10^6 alerts on PostgreSQL). Each listed alert is now also counted under
-the month of its ``last_seen`` (``month:2025-06``) and under that month with each kind of its
-evidence (``kind:address,month:2025-06``), so a period's whole months read stored counts. The
-tables keep their shape; their rows are derived numbers and are filled again from the alerts,
-their stored regions and kinds and their agencies, set-based.
+kind and four months at 10^6 alerts on PostgreSQL), and its picture of alerts detected per week
+counted the alerts of twelve weeks on every page. Each listed alert is now also counted under
+the month of its ``last_seen`` (``month:2025-06``), under that month with each kind of its
+evidence (``kind:address,month:2025-06``) and under the week it was detected (``week:2025-06-02``,
+the Monday of its ``created_at``). The tables keep their shape; their rows are derived numbers
+and are filled again from the alerts, their stored regions and kinds and their agencies,
+set-based.
 
-Revision ID: 20261202_0100_month_facets
+Revision ID: 20261202_0100_time_facets
 Revises: 20261201_1900_kind_agency_facets
 Create Date: 2026-12-02 01:00:00
 """
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "20261202_0100_month_facets"
+revision: str = "20261202_0100_time_facets"
 down_revision: str | None = "20261201_1900_kind_agency_facets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -30,24 +32,30 @@ _FACETS = (
     " UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',agency:' || CAST(a.agency_id AS TEXT)"
     " FROM alert_kind AS k JOIN alert_agency AS a ON a.alert_id = k.alert_id"
 )
-#: and the month of the alert's last_seen, alone and with each kind (UTC, YYYY-MM)
+#: and the month of the alert's last_seen, alone and with each kind (UTC, YYYY-MM), and the
+#: Monday of the week of its created_at (UTC, YYYY-MM-DD)
 _MONTH = {
     "postgresql": "to_char(alert.last_seen AT TIME ZONE 'UTC', 'YYYY-MM')",
     "sqlite": "strftime('%Y-%m', alert.last_seen)",
 }
-_MONTH_FACETS = (
+_WEEK = {
+    "postgresql": "to_char(date_trunc('week', alert.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    "sqlite": "date(alert.created_at, 'weekday 0', '-6 days')",
+}
+_TIME_FACETS = (
     "SELECT alert.id AS alert_id, 'month:' || {month} AS facet FROM alert"
     " UNION ALL SELECT k.alert_id, 'kind:' || k.kind || ',month:' || {month}"
     " FROM alert_kind AS k JOIN alert ON alert.id = k.alert_id"
+    " UNION ALL SELECT alert.id, 'week:' || {week} FROM alert"
 )
 
 
-def _refill(*, months: bool) -> None:
-    """Fill both tables again from the alerts, with or without the month facets."""
+def _refill(*, times: bool) -> None:
+    """Fill both tables again from the alerts, with or without the facets of time."""
     dialect = op.get_bind().dialect.name
     facets = _FACETS
-    if months:
-        facets += " UNION ALL " + _MONTH_FACETS.format(month=_MONTH[dialect])
+    if times:
+        facets += " UNION ALL " + _TIME_FACETS.format(month=_MONTH[dialect], week=_WEEK[dialect])
     if dialect == "postgresql":
         regions = 'string_agg(region, chr(31) ORDER BY region COLLATE "C")'
         joined = 'string_agg(facet, chr(31) ORDER BY facet COLLATE "C")'
@@ -80,8 +88,8 @@ def _refill(*, months: bool) -> None:
 
 
 def upgrade() -> None:
-    _refill(months=True)
+    _refill(times=True)
 
 
 def downgrade() -> None:
-    _refill(months=False)
+    _refill(times=False)
