@@ -254,15 +254,21 @@ def _counts_per_status(
     split = status_counts.split_period(filters.since, filters.until)
     found = Counter(stored(months=split.months) if split.months else {})
     for since, until in split.edges:
-        found.update(_counted(session, replace(filters, since=since, until=until), viewer_regions))
+        edge = replace(filters, since=since, until=until)
+        found.update(_counted(session, edge, viewer_regions, few=True))
     return dict(found)
 
 
 def _counted(
-    session: Session, filters: AlertFilter, viewer_regions: set[str] | None
+    session: Session, filters: AlertFilter, viewer_regions: set[str] | None, *, few: bool = False
 ) -> dict[str, int]:
-    """Count the alerts per status the filter matches from the alerts themselves."""
-    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=True)
+    """Count the alerts per status the filter matches from the alerts themselves.
+
+    ``few``: the filter's days hold few alerts (a period's days around its whole months), so each
+    one's kind and regions are looked up (as a page does) rather than all of a kind's alerts
+    joined: at 10^6 alerts on PostgreSQL, half a month 65-68 → 38-45 ms.
+    """
+    without_status = _conditions(filters, viewer_regions, with_status=False, for_counting=not few)
     counted = session.exec(
         select(Alert.status, func.count()).where(*without_status).group_by(col(Alert.status))
     )
