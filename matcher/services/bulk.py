@@ -26,6 +26,8 @@ from sqlalchemy import (
     TypeDecorator,
     any_,
     bindparam,
+    func,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -53,6 +55,21 @@ def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement
             "ColumnElement[bool]",
             column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type))),
         )
+    return cast("ColumnElement[bool]", column.in_(values))
+
+
+def among_partitioned(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """Return ``column IN values`` for the key a table is hash-partitioned by (``signal_token``).
+
+    PostgreSQL reads ``token = ANY(array)`` on a partitioned table by scanning every partition
+    (the values fall in all of them); ``token IN (SELECT unnest(array))`` probes each value in
+    its own partition's index (pruned at run time): 300 tokens among 10^6, 74 ms against 3.5 ms.
+    """
+    if dialect_name(session) == "postgresql":
+        elements = select(
+            func.unnest(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        )
+        return cast("ColumnElement[bool]", column.in_(elements.scalar_subquery()))
     return cast("ColumnElement[bool]", column.in_(values))
 
 

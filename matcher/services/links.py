@@ -35,7 +35,7 @@ from sqlmodel import Session
 from client import kinds
 from matcher import alert_states
 from matcher.services import alert_filters, status_counts
-from matcher.services.bulk import among, chunks
+from matcher.services.bulk import among, among_partitioned, chunks
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
@@ -274,7 +274,7 @@ class _Links:
         for chunk in chunks(sorted(by_token)):
             pairs = session.execute(
                 select(SIGNAL_TOKENS.c.token, SIGNAL_TOKENS.c.signal_id).where(
-                    among(session, SIGNAL_TOKENS.c.token, chunk)
+                    among_partitioned(session, SIGNAL_TOKENS.c.token, chunk)
                 )
             )
             for token, signal_id in pairs:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from matcher.models import AlertStatus
 from matcher.services import alert_filters
-from matcher.services.bulk import among, chunks, dialect_insert, rowcount
+from matcher.services.bulk import among, among_partitioned, chunks, dialect_insert, rowcount
 from matcher.services.tables import (
     AGENCIES,
     ALERT_AGENCIES,
@@ -119,7 +119,7 @@ def _counts(session: Session, tokens: Sequence[bytes]) -> Any:
                 AGENCIES, AGENCIES.c.id == held.c.agency_id
             )
         )
-        .where(among(session, held.c.token, tokens))
+        .where(among_partitioned(session, held.c.token, tokens))
         .group_by(held.c.token)
         .subquery("counted")
     )

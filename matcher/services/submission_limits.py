@@ -46,7 +46,7 @@ from sqlmodel import select as sql_select
 from matcher import audit
 from matcher.errors import InvalidRequest, RateLimited
 from matcher.models import Agency, AuditEntry, SubmissionDay
-from matcher.services.bulk import among, dialect_insert
+from matcher.services.bulk import among_partitioned, dialect_insert
 from matcher.services.tables import BATCHES, SIGNAL_TOKENS, SIGNALS, SUBMISSION_DAYS
 
 HISTORY_DAYS = 28
@@ -257,7 +257,7 @@ def check_fresh(session: Session, *, agency_id: int, batch_id: str) -> list[str]
     seen_before = session.execute(
         select(func.count(distinct(other.c.token)))
         .select_from(other.join(SIGNALS, SIGNALS.c.id == other.c.signal_id))
-        .where(among(session, other.c.token, sample), SIGNALS.c.batch_id != batch_id)
+        .where(among_partitioned(session, other.c.token, sample), SIGNALS.c.batch_id != batch_id)
     ).scalar_one()
     fresh = len(sample) - int(seen_before)
     if fresh < FRESH_SHARE * len(sample):

@@ -7,17 +7,22 @@ place, with its tokens and alerts, after which ingest and detection stay exact.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from datapath_support import assert_consistent, batch, phone, raw_token, signal
 from flask import Flask
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlmodel import Session
 
 from matcher import partitions
+from matcher.models import SignalToken
 from matcher.pepper import Pepper
 from matcher.services import detection, federation, ingest
+from matcher.services.bulk import among_partitioned
+from matcher.services.tables import SIGNAL_TOKENS
 
 BEFORE = "20261201_1400_ingest_queue"
 MOMENT = "2026-03-01 12:00:00+00:00"
@@ -187,3 +192,28 @@ def test_the_migration_upgrades_a_database_in_place_and_detection_stays_exact(
     finally:
         engine.dispose()
         app.extensions["matcher.engine"].dispose()
+
+
+def test_tokens_are_looked_up_in_their_own_partitions(
+    db_session: Session, make_agency: Any, make_signal: Any
+) -> None:
+    """among_partitioned finds exactly the tokens asked for, wherever their partition."""
+    agency = make_agency()
+    held = [secrets.token_bytes(32) for _ in range(40)]  # spread over the 16 partitions
+    for token in held:
+        db_session.add(
+            SignalToken(
+                token=token,
+                signal_id=make_signal(agency).id,
+                agency_id=agency.id,
+                kind="phone",
+                level="e164",
+            )
+        )
+    db_session.commit()
+    asked = [*held[::3], secrets.token_bytes(32), held[0]]  # one unknown, one asked twice
+    statement = select(SIGNAL_TOKENS.c.token).where(
+        among_partitioned(db_session, SIGNAL_TOKENS.c.token, asked)
+    )
+
+    assert set(db_session.execute(statement).scalars()) == set(held[::3])
