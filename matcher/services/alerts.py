@@ -28,7 +28,7 @@ from matcher.models import (
     DisclosureDecision,
     utcnow,
 )
-from matcher.services import alert_filters, status_counts
+from matcher.services import alert_filters, periods, status_counts
 from matcher.services.alert_detail import (
     AgencyInvolvement,
     AlertDetail,
@@ -251,7 +251,7 @@ def _counts_per_status(
         return stored()
     if filters.agency_id is not None:
         return _counted(session, filters, viewer_regions)
-    split = status_counts.split_period(filters.since, filters.until)
+    split = periods.split_period(filters.since, filters.until)
     found = Counter(stored(months=split.months) if split.months else {})
     for since, until in split.edges:
         edge = replace(filters, since=since, until=until)

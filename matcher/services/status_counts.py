@@ -46,11 +46,9 @@ after its last whole month, and a period with an agency, are counted from the al
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
@@ -58,6 +56,7 @@ from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
 from matcher.services.bulk import among, chunks, dialect_name
+from matcher.services.periods import MONTH_SQL, WEEK_SQL, month_of, week_of
 from matcher.services.tables import ALERT_AGENCIES, ALERT_KINDS, ALERTS
 
 TALLIES: Table = AlertTally.__table__  # type: ignore[attr-defined]
@@ -70,16 +69,6 @@ SEPARATOR = "\x1f"
 Key = tuple[str, str, str, str]
 #: what one listed alert is counted under: regions, status, strength, facets (joined)
 Tally = tuple[str, str, str, str]
-#: an alert's month in SQL, as :func:`month_of` gives it (``YYYY-MM``, UTC)
-MONTH_SQL = {
-    "postgresql": "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')",
-    "sqlite": "strftime('%Y-%m', {column})",
-}
-#: the Monday of an alert's week in SQL, as :func:`week_of` gives it (``YYYY-MM-DD``, UTC)
-WEEK_SQL = {
-    "postgresql": "to_char(date_trunc('week', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-    "sqlite": "date({column}, 'weekday 0', '-6 days')",
-}
 #: the columns of a count row's key, in Key's order
 KEY_COLUMNS = (COUNTS.c.regions, COUNTS.c.status, COUNTS.c.strength, COUNTS.c.facet)
 
@@ -87,20 +76,15 @@ __all__ = [
     "COUNTS",
     "SEPARATOR",
     "TALLIES",
-    "PeriodSplit",
     "backfill_statements",
     "counts",
     "deferred",
     "facet_of",
-    "month_of",
-    "month_of_day",
     "per_week",
     "refresh",
     "refresh_all",
-    "split_period",
     "stored",
     "week_facet",
-    "week_of",
 ]
 
 
@@ -121,13 +105,6 @@ def facet_of(
         + ([f"month:{month}"] if month is not None else [])
     )
     return ",".join(parts)
-
-
-def month_of(moment: dt.datetime) -> str:
-    """Return the month of a time as its facet names it (UTC, ``YYYY-MM``)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return month_of_day(moment.date())
 
 
 #: the session's alerts to count at the end of a :func:`deferred` block
@@ -373,61 +350,9 @@ def counts(
     return _visible(session.execute(statement), viewer_regions=viewer_regions, region=region)
 
 
-@dataclass(frozen=True)
-class PeriodSplit:
-    """A period of days as the month facets answer it: whole months, and the days around them.
-
-    ``months`` is (first, last) of the whole months (None for an open end), or None when the
-    period holds no whole month; ``edges`` are the inclusive day ranges outside them (None for
-    an open end), to be counted from the alerts.
-    """
-
-    months: tuple[str | None, str | None] | None
-    edges: tuple[tuple[dt.date | None, dt.date | None], ...]
-
-
-def split_period(since: dt.date | None, until: dt.date | None) -> PeriodSplit:
-    """Split an inclusive period of days into its whole months and the days around them."""
-    day = dt.timedelta(days=1)
-    # the whole months run from `first` (a first of the month) up to `end` (one, exclusive)
-    first = since if since is None or since.day == 1 else _next_month(since)
-    end = None if until is None else until + day
-    if end is not None and end.day != 1:
-        end = end.replace(day=1)
-    if first is not None and end is not None and first >= end:
-        return PeriodSplit(None, ((since, until),))
-    edges: list[tuple[dt.date | None, dt.date | None]] = []
-    if since is not None and first is not None and first != since:
-        edges.append((since, first - day))
-    if until is not None and end is not None and end != until + day:
-        edges.append((end, until))
-    months = (
-        None if first is None else f"{first.year:04d}-{first.month:02d}",
-        None if end is None else month_of_day(end - day),
-    )
-    return PeriodSplit(months, tuple(edges))
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def week_of(moment: dt.datetime) -> str:
-    """Return the Monday of a time's week as its facet names it (UTC, ``YYYY-MM-DD``)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    day = moment.date()
-    return (day - dt.timedelta(days=day.weekday())).isoformat()
-
-
 def week_facet(monday: str) -> str:
     """Return the facet counting the alerts detected in the week of this Monday."""
     return f"week:{monday}"
-
-
-def month_of_day(day: dt.date) -> str:
-    """Return the month of a day as its facet names it (``YYYY-MM``)."""
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _month_range(facet: str, first: str | None, last: str | None) -> list[Any]:

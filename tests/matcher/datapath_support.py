@@ -36,7 +36,15 @@ from matcher.models import (
     SignalToken,
 )
 from matcher.pepper import Pepper
-from matcher.services import alerts, detection, federation, ingest, retention, status_counts
+from matcher.services import (
+    alerts,
+    detection,
+    federation,
+    ingest,
+    periods,
+    retention,
+    status_counts,
+)
 from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -375,12 +383,12 @@ def assert_status_counts_exact(engine: Engine) -> None:
         tallies: dict[int, tuple[str, str, str, str]] = {}
         for alert in session.execute(select(Alert).where(col(Alert.link_id).is_(None))).scalars():
             regions = status_counts.SEPARATOR.join(sorted(per_alert[alert.id or 0]))
-            month = status_counts.month_of(alert.last_seen)
+            month = periods.month_of(alert.last_seen)
             own = sorted(
                 [
                     *facets[alert.id or 0],
                     status_counts.facet_of(month=month),
-                    status_counts.week_facet(status_counts.week_of(alert.created_at)),
+                    status_counts.week_facet(periods.week_of(alert.created_at)),
                     *(
                         status_counts.facet_of(kind=kind, month=month)
                         for kind in kinds[alert.id or 0]

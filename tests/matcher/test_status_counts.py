@@ -36,7 +36,7 @@ from sqlmodel import Session, select
 
 from matcher.cli.database import alembic_config
 from matcher.models import Agency, Alert, AlertAgency, AlertStatusCount, UserRole
-from matcher.services import status_counts, workflow
+from matcher.services import periods, status_counts, workflow
 from matcher.services.actors import Actor
 from matcher.services.alerts import AlertFilter, list_alerts, release_alert
 from tests.conftest import record_approvals
@@ -292,19 +292,19 @@ def test_a_period_reads_its_whole_months_stored_and_counts_the_days_around_them(
 
 def test_a_period_splits_into_whole_months_and_the_days_around_them() -> None:
     day = dt.date
-    split = status_counts.split_period
-    assert split(day(2026, 2, 1), day(2026, 3, 31)) == status_counts.PeriodSplit(
+    split = periods.split_period
+    assert split(day(2026, 2, 1), day(2026, 3, 31)) == periods.PeriodSplit(
         ("2026-02", "2026-03"), ()
     )
-    assert split(day(2026, 1, 31), day(2026, 4, 15)) == status_counts.PeriodSplit(
+    assert split(day(2026, 1, 31), day(2026, 4, 15)) == periods.PeriodSplit(
         ("2026-02", "2026-03"),
         ((day(2026, 1, 31), day(2026, 1, 31)), (day(2026, 4, 1), day(2026, 4, 15))),
     )
-    assert split(day(2026, 2, 2), day(2026, 2, 27)) == status_counts.PeriodSplit(
+    assert split(day(2026, 2, 2), day(2026, 2, 27)) == periods.PeriodSplit(
         None, ((day(2026, 2, 2), day(2026, 2, 27)),)
     )
-    assert split(None, day(2026, 12, 31)) == status_counts.PeriodSplit((None, "2026-12"), ())
-    assert split(day(2024, 2, 29), None) == status_counts.PeriodSplit(
+    assert split(None, day(2026, 12, 31)) == periods.PeriodSplit((None, "2026-12"), ())
+    assert split(day(2024, 2, 29), None) == periods.PeriodSplit(
         ("2024-03", None), ((day(2024, 2, 29), day(2024, 2, 29)),)
     )
     assert split(day(2025, 12, 1), day(2025, 12, 31)).months == ("2025-12", "2025-12")
@@ -469,7 +469,7 @@ def test_the_facet_migrations_count_kinds_agencies_pairs_months_and_weeks_of_a_d
         pair = status_counts.facet_of(kind="address", agency_id=agencies[0])
         assert any(key[3] == pair for key in stored)
         assert_filtered_counts_exact(world, agencies[0])
-        month = status_counts.month_of(world.alerts()[0].last_seen)
+        month = periods.month_of(world.alerts()[0].last_seen)
         assert (status_counts.facet_of(kind="address", month=month)) in {key[3] for key in stored}
         command.downgrade(alembic_config(fresh_database_url), "20261201_1900_kind_agency_facets")
         with Session(world.engine) as session:
