@@ -29,6 +29,7 @@ from sqlmodel import Session
 from matcher.models import AlertRegion
 from matcher.services import status_counts
 from matcher.services.bulk import among, chunks, dialect_insert
+from matcher.services.deferral import deferring, noted
 from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERTS
 
 ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
@@ -51,21 +52,11 @@ def deferred(session: Session) -> Iterator[None]:
     """Refresh once at the end of the block: each :func:`refresh` inside only notes its alerts.
 
     It notes the alerts given and those they are evidence of at that moment (a later step may
-    detach one), and refreshes them all at the end, as they are then; the list's counts are
-    deferred alike (:func:`matcher.services.status_counts.deferred`). Nested blocks refresh at
-    the end of the outermost; an error leaves nothing noted.
+    detach one), and refreshes them all at the end, as they are then (:mod:`.deferral`); the
+    list's counts are deferred alike (:func:`matcher.services.status_counts.deferred`).
     """
-    with status_counts.deferred(session):
-        if _PENDING in session.info:
-            yield
-            return
-        pending: set[int] = set()
-        session.info[_PENDING] = pending
-        try:
-            yield
-        finally:
-            del session.info[_PENDING]
-        refresh(session, pending)
+    with status_counts.deferred(session), deferring(session, _PENDING, refresh):
+        yield
 
 
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
@@ -81,7 +72,7 @@ def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     if not given:
         return
     primaries = set(given) | _linked_to(session, given)
-    pending: set[int] | None = session.info.get(_PENDING)
+    pending = noted(session, _PENDING)
     if pending is not None:
         pending.update(primaries)
         return

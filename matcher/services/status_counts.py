@@ -56,6 +56,7 @@ from sqlmodel import Session
 
 from matcher.models import AlertRegion, AlertStatusCount, AlertTally
 from matcher.services.bulk import among, chunks, dialect_name
+from matcher.services.deferral import deferring, noted
 from matcher.services.periods import MONTH_SQL, WEEK_SQL, month_of, week_of
 from matcher.services.tables import ALERT_AGENCIES, ALERT_KINDS, ALERTS
 
@@ -113,27 +114,15 @@ _PENDING = "status_counts.pending"
 
 @contextmanager
 def deferred(session: Session) -> Iterator[None]:
-    """Count the alerts once at the end of the block: each :func:`refresh` inside only notes them.
-
-    The counts are a function of the alerts as they are, so counting the union of the alerts
-    once at the end writes what every refresh in turn would have left. Nested blocks count at
-    the end of the outermost. An error leaves nothing noted (the transaction rolls back).
-    """
-    if _PENDING in session.info:
+    """Count the alerts once at the end of the block: each :func:`refresh` inside only notes them
+    (:mod:`.deferral`)."""
+    with deferring(session, _PENDING, refresh):
         yield
-        return
-    pending: set[int] = set()
-    session.info[_PENDING] = pending
-    try:
-        yield
-    finally:
-        del session.info[_PENDING]
-    refresh(session, pending)
 
 
 def refresh(session: Session, alert_ids: Iterable[int]) -> None:
     """Count these alerts under their regions, status, strength and facets as they are now."""
-    pending: set[int] | None = session.info.get(_PENDING)
+    pending = noted(session, _PENDING)
     if pending is not None:
         pending.update(alert_ids)
         return
