@@ -79,8 +79,8 @@ SORTS: dict[str, tuple[Any, ...]] = {
 class AlertFilter:
     """What to narrow the alert list to; None means no restriction.
 
-    ``since`` and ``until`` are inclusive days on the alert's ``updated_at``: the last time the
-    matcher added a signal to it.
+    ``since`` and ``until`` are inclusive days (UTC) on the alert's ``last_seen``: the last time
+    the matcher added a signal to it (the API calls it ``updated_at``).
     """
 
     status: str | None = None
