@@ -10,6 +10,7 @@ import pytest
 
 from matcher import config, create_app
 from matcher.config_errors import ConfigurationError
+from matcher.db import make_engine
 from matcher.instance import backup_plan, init_instance
 from matcher.pepper import Pepper, PepperError
 
@@ -176,3 +177,17 @@ def test_log_level_applies_to_the_matcher_loggers(tmp_path: Path) -> None:
         assert logger.level == logging.WARNING
     finally:
         logger.setLevel(before)
+
+
+def test_an_embedded_store_syncs_every_commit(tmp_path: Path) -> None:
+    """A receipt is given after the commit: on SQLite the write-ahead log is synced at each one
+    (synchronous=FULL), so a power loss cannot take back a batch an agency holds a receipt for."""
+    engine = make_engine(f"sqlite:///{tmp_path}/store.sqlite3")
+    try:
+        with engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    finally:
+        engine.dispose()
+    assert mode == "wal"
+    assert synchronous == 2  # FULL
