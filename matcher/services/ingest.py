@@ -58,6 +58,7 @@ _FETCH_KEY = (
 )
 
 
+@no_cyclic_gc()  # a batch is some 100,000 short-lived rows, no cycles (client.collector)
 def submit_batch(
     session: Session,
     *,
@@ -75,22 +76,7 @@ def submit_batch(
     stored = _stored_receipt(session, batch_id=batch.batch_id, agency_id=agency_id)
     if stored is not None:
         return stored
-    with no_cyclic_gc():  # some 100,000 short-lived rows, no cycles (client.collector)
-        prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
-        return _store_and_check(
-            session, agency_id=agency_id, batch=batch, prepared=prepared, policy=policy
-        )
-
-
-def _store_and_check(
-    session: Session,
-    *,
-    agency_id: int,
-    batch: WireBatch,
-    prepared: PreparedBatch,
-    policy: SubmissionPolicy | None,
-) -> Receipt:
-    """Store a prepared batch under the agency's limits, audit it and return its receipt."""
+    prepared = prepare(batch, pepper=pepper, agency_id=agency_id)
     received_at = dt.datetime.now(dt.UTC)
     admission: submission_limits.Admission | None = None
     try:

@@ -75,7 +75,7 @@ def split_period(since: dt.date | None, until: dt.date | None) -> PeriodSplit:
     if until is not None and end is not None and end != until + day:
         edges.append((end, until))
     months = (
-        None if first is None else f"{first.year:04d}-{first.month:02d}",
+        None if first is None else month_of_day(first),
         None if end is None else month_of_day(end - day),
     )
     return PeriodSplit(months, tuple(edges))

@@ -100,12 +100,16 @@ def facet_of(
     """
     if agency_id is not None and month is not None:
         raise ValueError("no facet counts an agency per month")
-    parts = (
-        ([f"kind:{kind}"] if kind else [])
-        + ([f"agency:{agency_id}"] if agency_id is not None else [])
-        + ([f"month:{month}"] if month is not None else [])
+    parts = ([f"kind:{kind}"] if kind else []) + (
+        [f"agency:{agency_id}"] if agency_id is not None else []
     )
-    return ",".join(parts)
+    base = ",".join(parts)
+    return base if month is None else _in_month(base, month)
+
+
+def _in_month(facet: str, month: str) -> str:
+    """Return the facet counting facet's alerts last seen in month (``''`` for the prefix)."""
+    return f"{facet},month:{month}" if facet else f"month:{month}"
 
 
 #: the session's alerts to count at the end of a :func:`deferred` block
@@ -205,8 +209,8 @@ def _with_times(facets: Iterable[str], month: str, week: str) -> list[str]:
     return sorted(
         [
             *facets,
-            facet_of(month=month),
-            *(f"{facet},month:{month}" for facet in kinds),
+            _in_month("", month),
+            *(_in_month(facet, month) for facet in kinds),
             week_facet(week),
         ]
     )
@@ -352,7 +356,7 @@ def _month_range(facet: str, first: str | None, last: str | None) -> list[Any]:
     """
     if "agency:" in facet:
         raise ValueError("no facet counts an agency per month")
-    prefix = f"{facet},month:" if facet else "month:"
+    prefix = _in_month(facet, "")
     return [
         COUNTS.c.facet.startswith(prefix, autoescape=True),
         COUNTS.c.facet >= prefix + (first or "0000-00"),
