@@ -21,6 +21,7 @@ from matcher.dashboard import (
     agency_pages,
     alert_pages,
     audit_pages,
+    dates,
     errors,
     i18n,
 )
@@ -129,4 +130,4 @@ def init_app(app: Flask) -> None:
     blueprint.after_request(_security_headers)
     errors.register(blueprint)
     app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(home_url=access.home_url)
+    app.jinja_env.globals.update(home_url=access.home_url, day=dates.day, when=dates.when)

@@ -18,7 +18,7 @@ from matcher.dashboard.errors import describe
 from matcher.dashboard.i18n import _
 from matcher.dashboard.next_step import recommend
 from matcher.errors import Conflict, InvalidRequest
-from matcher.models import UserRole, utcnow
+from matcher.models import Agency, UserRole, utcnow
 from matcher.services import (
     actors,
     alert_history,
@@ -37,10 +37,10 @@ from matcher.services.strength import STRENGTHS
 VIEWERS = (UserRole.COORDINATOR, UserRole.ADMIN)
 
 
-def _regions_for_filter() -> list[str]:
+def _regions_for_filter(agencies: list[Agency]) -> list[str]:
     actor = current_actor()
     if actor.viewer_regions is None:
-        return sorted({agency.region for agency in federation.list_agencies(db.session())})
+        return sorted({agency.region for agency in agencies})
     return sorted(actor.regions)
 
 
@@ -48,7 +48,8 @@ def _regions_for_filter() -> list[str]:
 def alert_list() -> str:
     """List the alerts of the user's regions: filters, sort, counts per status, pages."""
     page, per_page = params.paging()
-    regions = _regions_for_filter()
+    agencies = federation.list_agencies(db.session())
+    regions = _regions_for_filter(agencies)
     # strong and medium by default; weak alerts (a name, a building only) are one choice away
     shown = params.choice(request.args, "strength", [*STRENGTHS, "all"]) or ""
     strengths = {"": ("strong", "medium"), "all": None}.get(shown, (shown,))
@@ -83,7 +84,7 @@ def alert_list() -> str:
         sort=sort,
         sorts=list(SORTS),
         regions=regions,
-        agencies=federation.list_agencies(db.session()),
+        agencies=agencies,
         statuses=alert_states.names(),
         kinds=list(kinds.names()),
         strength=shown,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import format_date
-
+from matcher.dashboard.dates import day_text
 from matcher.dashboard.i18n import reader_language
 from matcher.services.explanations import Facts, explain
 
 
 def _day(day: dt.date) -> str:
-    return str(format_date(day, "medium"))
+    return day_text(day, reader_language())
 
 
 def sentence(facts: Facts) -> str:

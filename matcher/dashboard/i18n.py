@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from flask import Flask, session
-from flask_babel import Babel, LazyString, format_date, format_datetime, get_locale, gettext
+from flask import Flask, g, has_app_context, session
+from flask_babel import Babel, LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext as _ngettext
 
@@ -166,9 +166,24 @@ def reader_language() -> str:
 
 
 def label(table: Mapping[str, object], code: str | None) -> str:
-    """Return the reader's word for a stored code (the code itself when it is unknown)."""
+    """Return the reader's word for a stored code (the code itself when it is unknown).
+
+    A list page asks for a few hundred words of a dozen codes; each is translated once per
+    application context and language (translating finds the locale and, for a spec's words,
+    builds the spec's table).
+    """
     if code is None:
         return ""
+    if not has_app_context():
+        return _word(table, code)
+    words: dict[tuple[int, str, str], str] = g.setdefault("labels", {})
+    key = (id(table), code, reader_language())
+    if key not in words:
+        words[key] = _word(table, code)
+    return words[key]
+
+
+def _word(table: Mapping[str, object], code: str) -> str:
     found = table.get(code)
     return str(found) if found is not None else code
 
@@ -206,7 +221,5 @@ def init_app(app: Flask) -> None:
         is_victim_flaggable=alert_states.is_victim_flaggable,
         is_hub_markable=alert_states.is_hub_markable,
         label=label,
-        format_date=format_date,
-        format_datetime=format_datetime,
     )
     app.context_processor(lambda: {"current_language": select_language()})

@@ -386,15 +386,18 @@ def _visible(
 ) -> dict[str, int]:
     """Sum (regions, status or facet, number) rows per status or facet over the keys the viewer
     sees."""
-    # the regions are matched here, not in SQL: a key's regions are a set, not a pattern
+    # the regions are matched here, not in SQL: a key's regions are a set, not a pattern;
+    # each set of regions recurs once per status or facet, and is matched once
     found: Counter[str] = Counter()
+    shown: dict[str, bool] = {}
     for regions, status, number in rows:
-        held = set(regions.split(SEPARATOR)) if regions else set()
-        if viewer_regions is not None and not held & viewer_regions:
-            continue
-        if region is not None and region not in held:
-            continue
-        found[status] += int(number)
+        if regions not in shown:
+            held = set(regions.split(SEPARATOR)) if regions else set()
+            shown[regions] = (viewer_regions is None or bool(held & viewer_regions)) and (
+                region is None or region in held
+            )
+        if shown[regions]:
+            found[status] += int(number)
     return {status: number for status, number in found.items() if number}
 
 
