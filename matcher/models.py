@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import JSON as SA_JSON
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from matcher import append_only, partitions
@@ -198,10 +198,13 @@ class AlertStatus(StrEnum):
 _LISTED = text("link_id IS NULL")
 #: the alert list's indexes (partial: over the listed alerts only)
 LIST_INDEXES: dict[str, tuple[str, ...]] = {
-    "ix_alert_list_recent": ("last_seen", "id", "strength", "status"),
-    "ix_alert_list_agencies": ("agency_count", "last_seen", "id", "strength", "status"),
+    "ix_alert_list_recent": ("last_seen", "id", "strength", "status", "region_bits"),
+    "ix_alert_list_agencies": (
+        "agency_count", "last_seen", "id", "strength", "status", "region_bits",
+    ),
     "ix_alert_list_reach": (
         "region_count", "agency_count", "signal_count", "last_seen", "id", "strength", "status",
+        "region_bits",
     ),
     "ix_alert_list_counts": ("status", "strength"),
 }  # fmt: skip
@@ -220,7 +223,7 @@ class Alert(SQLModel, table=True):
         # The alert list (matcher.services.alerts): one index per sort order over the alerts it
         # shows (no link_id), ending in the columns it filters on, so that a page, however deep,
         # walks one index and reads only the rows it shows; and one for its counts per status.
-        # Regions and kinds are in alert_region and alert_kind.
+        # Kinds are in alert_kind, regions in alert_region and, one bit each, in region_bits.
         *(
             Index(name, *columns, sqlite_where=_LISTED, postgresql_where=_LISTED)
             for name, columns in LIST_INDEXES.items()
@@ -261,6 +264,11 @@ class Alert(SQLModel, table=True):
     strength: str = Field(default="weak", max_length=8)
     #: set when this token's alert is evidence of another alert (one alert per real link)
     link_id: int | None = None
+    #: the bits (region_bit.mask) of the regions in its alert_region rows: the list tests a
+    #: coordinator's regions on the entries of its index instead of looking each alert up
+    region_bits: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
 
 
 class AlertAgency(SQLModel, table=True):
@@ -290,6 +298,20 @@ class AlertRegion(SQLModel, table=True):
 
     alert_id: int = Field(foreign_key="alert.id", primary_key=True)
     region: str = Field(max_length=80, primary_key=True)
+
+
+class RegionBit(SQLModel, table=True):
+    """A region's bit in ``alert.region_bits`` (matcher.services.region_bits).
+
+    Given to the first 63 regions when their first agency is registered, and never reused or
+    moved; a region without one is tested through ``alert_region``.
+    """
+
+    __tablename__ = "region_bit"
+
+    region: str = Field(max_length=80, primary_key=True)
+    #: a power of two, 1 to 2**62
+    mask: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
 
 
 class AlertTally(SQLModel, table=True):

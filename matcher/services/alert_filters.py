@@ -4,7 +4,9 @@ The list (:mod:`.alerts`) narrows alerts to a coordinator's regions and to a kin
 Deriving either per alert while paging (a subquery over the alert's agencies and their regions,
 or over the alerts linked to it) costs a join per alert; here they are stored instead, one row
 per (alert, region) in ``alert_region`` and per (alert, kind) in ``alert_kind``, each with an
-index led by the value so that a scope or a count starts from the matching alerts.
+index led by the value so that a scope or a count starts from the matching alerts. The regions
+are also kept as bits on the alert itself (``alert.region_bits``, :mod:`.region_bits`), which a
+page tests on the entries of the list's index as it walks.
 
 The rows are a pure function of other rows: an alert's regions are the regions of the agencies
 in its ``alert_agency`` rows; its kinds are its own kind and the kinds of the alerts whose
@@ -23,16 +25,13 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, exists, select, union
+from sqlalchemy import ColumnElement, delete, exists, select, union
 from sqlmodel import Session
 
-from matcher.models import AlertRegion
-from matcher.services import status_counts
+from matcher.services import region_bits, status_counts
 from matcher.services.bulk import among, chunks, dialect_insert
 from matcher.services.deferral import deferring, noted
-from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERTS
-
-ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
+from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERT_REGIONS, ALERTS
 
 __all__ = [
     "ALERT_KINDS",
@@ -103,6 +102,7 @@ def refresh_all(session: Session) -> None:
     session.execute(delete(ALERT_REGIONS))
     session.execute(delete(ALERT_KINDS))
     session.execute(_insert_regions(session, None))
+    region_bits.refresh(session, None)
     session.execute(_insert_kinds(session, None))
 
 
@@ -122,6 +122,7 @@ def _refresh_regions(session: Session, among_ids: Any) -> None:
     )
     session.execute(delete(ALERT_REGIONS).where(among_ids(ALERT_REGIONS.c.alert_id), ~exists(held)))
     session.execute(_insert_regions(session, among_ids))
+    region_bits.refresh(session, among_ids)
 
 
 def _refresh_kinds(session: Session, among_ids: Any) -> None:

@@ -13,10 +13,12 @@ from matcher.models import (
     Alert,
     AlertAgency,
     AlertKind,
+    AlertRegion,
     Batch,
     BenignHub,
     DetectionJob,
     DetectionLease,
+    RegionBit,
     Signal,
     SignalToken,
     SubmissionDay,
@@ -26,10 +28,12 @@ AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
 ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
 ALERT_AGENCIES: Table = AlertAgency.__table__  # type: ignore[attr-defined]
 ALERT_KINDS: Table = AlertKind.__table__  # type: ignore[attr-defined]
+ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
 JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]
 LEASES: Table = DetectionLease.__table__  # type: ignore[attr-defined]
+REGION_BITS: Table = RegionBit.__table__  # type: ignore[attr-defined]
 SIGNALS: Table = Signal.__table__  # type: ignore[attr-defined]
 SIGNAL_TOKENS: Table = SignalToken.__table__  # type: ignore[attr-defined]
 SUBMISSION_DAYS: Table = SubmissionDay.__table__  # type: ignore[attr-defined]

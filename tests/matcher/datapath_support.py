@@ -45,6 +45,7 @@ from matcher.services import (
     retention,
     status_counts,
 )
+from matcher.services.tables import ALERTS, REGION_BITS
 from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -347,7 +348,22 @@ def assert_filters_exact(engine: Engine) -> None:
         }
     assert stored_regions == expected_regions, "an alert's stored regions went stale"
     assert stored_kinds == expected_kinds, "an alert's stored kinds went stale"
+    masks = region_masks(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(select(ALERTS.c.id, ALERTS.c.region_bits))
+        stored_bits = {alert_id: bits for alert_id, bits in rows}
+    expected_bits = dict.fromkeys(stored_bits, 0)
+    for alert_id, region in expected_regions:
+        expected_bits[alert_id] += masks.get(region, 0)
+    assert stored_bits == expected_bits, "an alert's region bits went stale"
     assert_status_counts_exact(engine)
+
+
+def region_masks(engine: Engine) -> dict[str, int]:
+    """The regions' bits as stored (region_bit)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(REGION_BITS.c.region, REGION_BITS.c.mask))
+        return {region: mask for region, mask in rows}
 
 
 def assert_status_counts_exact(engine: Engine) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import secrets
 
 import pytest
+from alembic import command
 from datapath_support import (
     World,
     assert_consistent,
@@ -21,13 +23,16 @@ from datapath_support import (
     new_ref,
     phone,
     raw_token,
+    region_masks,
     signal,
 )
-from sqlalchemy import update
+from flask import Flask
+from sqlalchemy import create_engine, inspect, update
 from sqlmodel import Session, select
 
+from matcher.cli.database import alembic_config
 from matcher.models import Agency, Alert, AlertAgency
-from matcher.services import alert_filters
+from matcher.services import alert_filters, region_bits
 from matcher.services.alert_counts import detected_per_week
 from matcher.services.alerts import AlertFilter, list_alerts
 
@@ -207,6 +212,56 @@ def test_refresh_repairs_what_a_change_outside_it_left_stale(world: World) -> No
         session.commit()
     assert_filters_exact(world.engine)
     assert listed(world, {"Oost"}, kind=second.kind) == [second.id]
+    # the region bits alike: a page tests them, so a stale bit hides an alert from its region
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == first.id).values(region_bits=0))  # type: ignore[arg-type]
+        session.commit()
+    with pytest.raises(AssertionError, match="region bits went stale"):
+        assert_filters_exact(world.engine)
+    with Session(world.engine) as session:
+        page = list_alerts(session, viewer_regions={"Oost"})
+        assert [item.id for item in page.items] == [second.id] and page.total == 2
+        alert_filters.refresh(session, [first.id or 0])
+        session.commit()
+    assert_filters_exact(world.engine)
+    assert set(listed(world, {"Oost"})) == {first.id, second.id}
+
+
+def test_regions_past_the_63rd_have_no_bit_and_are_listed_through_their_rows(
+    world: World,
+) -> None:
+    with Session(world.engine) as session:
+        for number in range(region_bits.MAX_REGIONS_WITH_A_BIT - 1):
+            region_bits.assign(session, f"Regio {number}")
+        session.commit()
+    north = world.agency("Gemeente Noord", region="Noord")  # the 63rd region: the last bit
+    late = world.agency("Gemeente Laat", region="Laat")  # the 64th: none
+    later = world.agency("Gemeente Later", region="Laat")
+    world.submit(north, batch(signal(phone(shared := raw_token()))))
+    world.submit(late, batch(signal(phone(shared)), signal(unit(home := raw_token()))))
+    world.submit(later, batch(signal(unit(home))))
+    with Session(world.engine) as session:
+        masks = region_masks(world.engine)
+        assert region_bits.assign(session, "Noord") == 1 << 62  # kept, not given again
+    assert masks["Noord"] == 1 << 62 and "Laat" not in masks
+    assert sorted(masks.values()) == [1 << bit for bit in range(63)]
+
+    for regions in ({"Laat"}, {"Noord"}, {"Noord", "Laat"}, {"Regio 0"}):
+        assert set(listed(world, regions)) == derived(world, regions), regions
+    assert len(listed(world, {"Laat"})) == 2 and len(listed(world, {"Noord"})) == 1
+    assert listed(world, {"Noord"}, region="Laat") == listed(world, {"Noord"})
+    assert_filters_exact(world.engine)
+
+
+def test_a_region_whose_agencies_came_before_its_bit_gets_none(world: World) -> None:
+    """Its agencies' alerts would lack the bit: the region is tested through its rows."""
+    with Session(world.engine) as session:
+        session.add(Agency(name="Gemeente Oud", kind="municipality", region="Oud"))
+        session.commit()
+        assert region_bits.assign(session, "Oud") is None
+        assert region_bits.assign(session, "Nieuw") == 1
+        assert region_bits.scope_mask(session, {"Nieuw"}) == 1
+        assert region_bits.scope_mask(session, {"Nieuw", "Oud"}) is None
 
 
 def test_a_deferred_block_refreshes_once_at_its_end_what_every_refresh_in_it_named(
@@ -276,3 +331,31 @@ def test_the_weekly_counts_of_a_coordinator_read_the_stored_regions(world: World
     assert weeks == {"Noord": 3, "Oost": 3, "West": 2}
     assert sum(week.alerts for week in everyone) == 4
     assert everyone[-1].alerts == 4 and everyone[-1].week.weekday() == 0  # this week's Monday
+
+
+def test_the_migration_gives_an_existing_database_its_region_bits(
+    migration_app: Flask, fresh_database_url: str
+) -> None:
+    """Alerts made through the real services, taken back to the revision without bits and
+    upgraded: the regions get bits in the order of their first agency, the alerts exact bits."""
+    upgraded = migration_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    world = World(engine=create_engine(fresh_database_url), key=secrets.token_bytes(32))
+    try:
+        world.add_epoch()
+        build_world(world)
+        command.downgrade(alembic_config(fresh_database_url), "20261202_0100_time_facets")
+        with world.engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("alert")}
+            assert "region_bits" not in columns
+            assert "region_bit" not in inspect(connection).get_table_names()
+        upgraded = migration_app.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        masks = region_masks(world.engine)
+        assert masks == {region: 1 << rank for rank, region in enumerate(REGIONS)}
+        assert_filters_exact(world.engine)
+        for regions in ({"Noord"}, {"Oost", "West"}):
+            assert set(listed(world, regions)) == derived(world, regions)
+    finally:
+        world.engine.dispose()
+        migration_app.extensions["matcher.engine"].dispose()
