@@ -76,15 +76,56 @@ def refresh(session: Session, among_ids: Any) -> None:
     """Set ``region_bits`` of the alerts (all when None) from their ``alert_region`` rows.
 
     Only alerts whose bits changed are written: at ingest an alert's regions rarely change.
+    Given alerts are looked up one by one; all of them are summed in one pass and joined.
     """
-    bitted = ALERT_REGIONS.join(REGION_BITS, REGION_BITS.c.region == ALERT_REGIONS.c.region)
+    if among_ids is None:
+        _refresh_all(session)
+        return
     held = (
         select(cast(func.coalesce(func.sum(REGION_BITS.c.mask), 0), BigInteger))
-        .select_from(bitted)
+        .select_from(_bitted())
         .where(ALERT_REGIONS.c.alert_id == ALERTS.c.id)
         .scalar_subquery()
     )
-    statement = update(ALERTS).where(ALERTS.c.region_bits != held).values(region_bits=held)
-    if among_ids is not None:
-        statement = statement.where(among_ids(ALERTS.c.id))
-    session.execute(statement)
+    session.execute(
+        update(ALERTS)
+        .where(among_ids(ALERTS.c.id), ALERTS.c.region_bits != held)
+        .values(region_bits=held)
+    )
+
+
+def _refresh_all(session: Session) -> None:
+    """Every alert: the sums per alert in one aggregate, joined (UPDATE … FROM), then the alerts
+    left without a region that has a bit set to 0 (a correlated sum per alert took minutes at
+    10^6)."""
+    sums = (
+        select(
+            ALERT_REGIONS.c.alert_id,
+            cast(func.sum(REGION_BITS.c.mask), BigInteger).label("bits"),
+        )
+        .select_from(_bitted())
+        .group_by(ALERT_REGIONS.c.alert_id)
+        .subquery()
+    )
+    session.execute(
+        update(ALERTS)
+        .where(ALERTS.c.id == sums.c.alert_id, ALERTS.c.region_bits != sums.c.bits)
+        .values(region_bits=sums.c.bits)
+    )
+    session.execute(
+        update(ALERTS)
+        .where(
+            ALERTS.c.region_bits != 0,
+            ~exists(
+                select(ALERT_REGIONS.c.alert_id)
+                .select_from(_bitted())
+                .where(ALERT_REGIONS.c.alert_id == ALERTS.c.id)
+            ),
+        )
+        .values(region_bits=0)
+    )
+
+
+def _bitted() -> Any:
+    """``alert_region`` rows joined with their region's bit (rows of regions without one drop)."""
+    return ALERT_REGIONS.join(REGION_BITS, REGION_BITS.c.region == ALERT_REGIONS.c.region)

@@ -27,11 +27,11 @@ from datapath_support import (
     signal,
 )
 from flask import Flask
-from sqlalchemy import create_engine, inspect, update
+from sqlalchemy import create_engine, delete, inspect, update
 from sqlmodel import Session, select
 
 from matcher.cli.database import alembic_config
-from matcher.models import Agency, Alert, AlertAgency
+from matcher.models import Agency, Alert, AlertAgency, RegionBit
 from matcher.services import alert_filters, region_bits
 from matcher.services.alert_counts import detected_per_week
 from matcher.services.alerts import AlertFilter, list_alerts
@@ -225,6 +225,19 @@ def test_refresh_repairs_what_a_change_outside_it_left_stale(world: World) -> No
         session.commit()
     assert_filters_exact(world.engine)
     assert set(listed(world, {"Oost"})) == {first.id, second.id}
+    # and the repair of every alert: a wrong bit; then bits where none belong (the regions'
+    # bits taken away by hand, so that no region of theirs has one)
+    with Session(world.engine) as session:
+        session.execute(update(Alert).where(Alert.id == first.id).values(region_bits=1 << 40))  # type: ignore[arg-type]
+        alert_filters.refresh_all(session)
+        session.commit()
+    assert_filters_exact(world.engine)
+    with Session(world.engine) as session:
+        session.execute(delete(RegionBit))
+        alert_filters.refresh_all(session)
+        session.commit()
+    assert_filters_exact(world.engine)
+    assert {alert.region_bits for alert in world.alerts()} == {0}
 
 
 def test_regions_past_the_63rd_have_no_bit_and_are_listed_through_their_rows(

@@ -68,11 +68,14 @@ def upgrade() -> None:
         f" SELECT region, {mask} FROM (SELECT region, row_number() OVER (ORDER BY min(id))"
         " AS rank FROM agency GROUP BY region) AS ranked WHERE rank <= 63"
     )
-    # what matcher.services.region_bits.refresh computes, as it stands here
+    # what matcher.services.region_bits.refresh computes for every alert, as it stands here: the
+    # sums in one aggregate, joined (UPDATE … FROM: PostgreSQL, SQLite 3.33 and later); alerts
+    # without a region that has a bit keep the default 0
     op.execute(
-        "UPDATE alert SET region_bits = (SELECT coalesce(sum(region_bit.mask), 0)"
-        " FROM alert_region JOIN region_bit ON region_bit.region = alert_region.region"
-        " WHERE alert_region.alert_id = alert.id)"
+        "UPDATE alert SET region_bits = sums.bits FROM (SELECT alert_region.alert_id,"
+        " sum(region_bit.mask) AS bits FROM alert_region JOIN region_bit"
+        " ON region_bit.region = alert_region.region GROUP BY alert_region.alert_id) AS sums"
+        " WHERE sums.alert_id = alert.id"
     )
     for name in _SORTS:
         op.drop_index(name, table_name="alert")
