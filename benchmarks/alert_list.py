@@ -36,7 +36,7 @@ from sqlmodel import Session
 from matcher import create_app, db
 from matcher.instance import init_instance
 from matcher.models import Agency, UserAccount
-from matcher.services import alert_filters, region_bits, status_counts
+from matcher.services import alert_filters, list_bits, status_counts
 from matcher.services.alert_counts import detected_per_week
 from matcher.services.alerts import AlertFilter, _conditions, _counts_per_status
 from matcher.services.bulk import insert_rows
@@ -76,7 +76,7 @@ def fill(session: Session, *, alerts: int, seed: int = 7) -> None:
         for number in range(10)
     ]
     for region in REGIONS:  # as registering each region's first agency does
-        region_bits.assign(session, region)
+        list_bits.assign_region(session, region)
     session.execute(insert(Agency), agencies)
     session.add(
         UserAccount(

@@ -198,13 +198,13 @@ class AlertStatus(StrEnum):
 _LISTED = text("link_id IS NULL")
 #: the alert list's indexes (partial: over the listed alerts only)
 LIST_INDEXES: dict[str, tuple[str, ...]] = {
-    "ix_alert_list_recent": ("last_seen", "id", "strength", "status", "region_bits"),
+    "ix_alert_list_recent": ("last_seen", "id", "strength", "status", "region_bits", "kind_bits"),
     "ix_alert_list_agencies": (
-        "agency_count", "last_seen", "id", "strength", "status", "region_bits",
+        "agency_count", "last_seen", "id", "strength", "status", "region_bits", "kind_bits",
     ),
     "ix_alert_list_reach": (
         "region_count", "agency_count", "signal_count", "last_seen", "id", "strength", "status",
-        "region_bits",
+        "region_bits", "kind_bits",
     ),
     "ix_alert_list_counts": ("status", "strength"),
 }  # fmt: skip
@@ -223,7 +223,7 @@ class Alert(SQLModel, table=True):
         # The alert list (matcher.services.alerts): one index per sort order over the alerts it
         # shows (no link_id), ending in the columns it filters on, so that a page, however deep,
         # walks one index and reads only the rows it shows; and one for its counts per status.
-        # Kinds are in alert_kind, regions in alert_region and, one bit each, in region_bits.
+        # Kinds are in alert_kind, regions in alert_region, and both as bits in the indexes.
         *(
             Index(name, *columns, sqlite_where=_LISTED, postgresql_where=_LISTED)
             for name, columns in LIST_INDEXES.items()
@@ -264,9 +264,13 @@ class Alert(SQLModel, table=True):
     strength: str = Field(default="weak", max_length=8)
     #: set when this token's alert is evidence of another alert (one alert per real link)
     link_id: int | None = None
-    #: the bits (region_bit.mask) of the regions in its alert_region rows: the list tests a
-    #: coordinator's regions on the entries of its index instead of looking each alert up
+    #: the bits (region_bit.mask, kind_bit.mask) of the regions in its alert_region rows and of
+    #: the kinds in its alert_kind rows: the list tests a coordinator's regions and a kind on
+    #: the entries of its index instead of looking each alert up (matcher.services.list_bits)
     region_bits: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    kind_bits: int = Field(
         default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
     )
 
@@ -301,7 +305,7 @@ class AlertRegion(SQLModel, table=True):
 
 
 class RegionBit(SQLModel, table=True):
-    """A region's bit in ``alert.region_bits`` (matcher.services.region_bits).
+    """A region's bit in ``alert.region_bits`` (matcher.services.list_bits).
 
     Given to the first 63 regions when their first agency is registered, and never reused or
     moved; a region without one is tested through ``alert_region``.
@@ -310,6 +314,20 @@ class RegionBit(SQLModel, table=True):
     __tablename__ = "region_bit"
 
     region: str = Field(max_length=80, primary_key=True)
+    #: a power of two, 1 to 2**62
+    mask: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+
+
+class KindBit(SQLModel, table=True):
+    """A kind's bit in ``alert.kind_bits`` (matcher.services.list_bits).
+
+    Given to the first 63 kinds when the first alert with evidence of the kind is stored;
+    never reused or moved; a kind without one is tested through ``alert_kind``.
+    """
+
+    __tablename__ = "kind_bit"
+
+    kind: str = Field(max_length=10, primary_key=True)
     #: a power of two, 1 to 2**62
     mask: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
 

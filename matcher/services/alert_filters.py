@@ -4,9 +4,9 @@ The list (:mod:`.alerts`) narrows alerts to a coordinator's regions and to a kin
 Deriving either per alert while paging (a subquery over the alert's agencies and their regions,
 or over the alerts linked to it) costs a join per alert; here they are stored instead, one row
 per (alert, region) in ``alert_region`` and per (alert, kind) in ``alert_kind``, each with an
-index led by the value so that a scope or a count starts from the matching alerts. The regions
-are also kept as bits on the alert itself (``alert.region_bits``, :mod:`.region_bits`), which a
-page tests on the entries of the list's index as it walks.
+index led by the value so that a scope or a count starts from the matching alerts. Both are
+also kept as bits on the alert itself (``alert.region_bits``, ``alert.kind_bits``,
+:mod:`.list_bits`), which a page tests on the entries of the list's index as it walks.
 
 The rows are a pure function of other rows: an alert's regions are the regions of the agencies
 in its ``alert_agency`` rows; its kinds are its own kind and the kinds of the alerts whose
@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, exists, select, union
 from sqlmodel import Session
 
-from matcher.services import region_bits, status_counts
+from matcher.services import list_bits, status_counts
 from matcher.services.bulk import among, chunks, dialect_insert
 from matcher.services.deferral import deferring, noted
 from matcher.services.tables import AGENCIES, ALERT_AGENCIES, ALERT_KINDS, ALERT_REGIONS, ALERTS
@@ -102,8 +102,9 @@ def refresh_all(session: Session) -> None:
     session.execute(delete(ALERT_REGIONS))
     session.execute(delete(ALERT_KINDS))
     session.execute(_insert_regions(session, None))
-    region_bits.refresh(session, None)
     session.execute(_insert_kinds(session, None))
+    list_bits.refresh(session, list_bits.REGIONS, None)
+    list_bits.refresh(session, list_bits.KINDS, None)
 
 
 def _refresh_regions(session: Session, among_ids: Any) -> None:
@@ -122,7 +123,7 @@ def _refresh_regions(session: Session, among_ids: Any) -> None:
     )
     session.execute(delete(ALERT_REGIONS).where(among_ids(ALERT_REGIONS.c.alert_id), ~exists(held)))
     session.execute(_insert_regions(session, among_ids))
-    region_bits.refresh(session, among_ids)
+    list_bits.refresh(session, list_bits.REGIONS, among_ids)
 
 
 def _refresh_kinds(session: Session, among_ids: Any) -> None:
@@ -137,6 +138,7 @@ def _refresh_kinds(session: Session, among_ids: Any) -> None:
         delete(ALERT_KINDS).where(among_ids(ALERT_KINDS.c.alert_id), ~exists(own), ~exists(linked))
     )
     session.execute(_insert_kinds(session, among_ids))
+    list_bits.refresh(session, list_bits.KINDS, among_ids)
 
 
 def _insert_regions(session: Session, among_ids: Any) -> Any:

@@ -28,7 +28,7 @@ from matcher.models import (
     DisclosureDecision,
     utcnow,
 )
-from matcher.services import alert_filters, periods, region_bits, status_counts
+from matcher.services import alert_filters, list_bits, periods, status_counts
 from matcher.services.alert_detail import (
     AgencyInvolvement,
     AlertDetail,
@@ -145,7 +145,7 @@ def _conditions(
     """Return the filter's terms, written for the walk over a list index or for counting.
 
     Given the session, they are written for its database: the status as it is on PostgreSQL,
-    and the regions as bits where every region named has one (:mod:`.region_bits`).
+    and the regions and kinds as bits where each one named has a bit (:mod:`.list_bits`).
     """
     # An alert that is evidence of another is shown within that one, not on its own: the
     # list's partial indexes (models.LIST_INDEXES) hold exactly the alerts without a link_id.
@@ -158,18 +158,18 @@ def _conditions(
     alert_id = col(Alert.id) + 0 if for_counting else col(Alert.id)
     if filters.strengths is not None:
         conditions.append(col(Alert.strength).in_(filters.strengths))
-    in_regions = partial(_in_regions, session, alert_id=alert_id, for_counting=for_counting)
+    held = partial(_held, session, alert_id=alert_id, for_counting=for_counting)
     if viewer_regions is not None:
-        conditions.append(in_regions(viewer_regions) if viewer_regions else false())
+        conditions.append(held(list_bits.REGIONS, viewer_regions) if viewer_regions else false())
     if with_status and filters.status:
         statistics = session is not None and session.get_bind().dialect.name == "postgresql"
         status = col(Alert.status) if statistics else col(Alert.status).concat("")
         conditions.append(status == filters.status)
     if filters.kind:
         # an alert shows under every kind of its evidence, not only under its first token's
-        conditions.append(alert_filters.of_kind(filters.kind, alert_id, for_counting=for_counting))
+        conditions.append(held(list_bits.KINDS, {filters.kind}))
     if filters.region:
-        conditions.append(in_regions({filters.region}))
+        conditions.append(held(list_bits.REGIONS, {filters.region}))
     if filters.agency_id is not None:
         agency = select(col(Agency.id)).where(col(Agency.id) == filters.agency_id)
         conditions.append(involving(agency, for_counting=for_counting))
@@ -181,18 +181,26 @@ def _conditions(
     return conditions
 
 
-def _in_regions(
-    session: Session | None, regions: set[str], *, alert_id: Any, for_counting: bool
+def _held(
+    session: Session | None,
+    of: list_bits.Bits,
+    names: set[str],
+    *,
+    alert_id: Any,
+    for_counting: bool,
 ) -> ColumnElement[bool]:
-    """Return a term: the alert involves one of these regions.
+    """Return a term: the alert holds one of these regions (or this kind).
 
-    A walk tests the bits on each index entry when every region has a bit; a count, or a region
-    without a bit, reads ``alert_region`` (:func:`matcher.services.alert_filters.within`).
+    A walk tests the bits on each index entry when every name has a bit; a count, or a name
+    without a bit, reads ``alert_region`` or ``alert_kind`` (:mod:`.alert_filters`).
     """
-    mask = None if for_counting or session is None else region_bits.scope_mask(session, regions)
-    if mask is None:
-        return alert_filters.within(regions, alert_id, for_counting=for_counting)  # type: ignore[no-any-return]
-    return col(Alert.region_bits).op("&")(mask) != 0
+    mask = None if for_counting or session is None else list_bits.scope_mask(session, of, names)
+    if mask is not None:
+        return of.held().op("&")(mask) != 0
+    if of is list_bits.KINDS:
+        (kind,) = names
+        return alert_filters.of_kind(kind, alert_id, for_counting=for_counting)
+    return alert_filters.within(names, alert_id, for_counting=for_counting)  # type: ignore[no-any-return]
 
 
 def _agency_names(session: Session, alert_ids: list[int]) -> dict[int, list[str]]:

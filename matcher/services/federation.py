@@ -18,7 +18,7 @@ from client.wire import SchemeName
 from matcher import audit
 from matcher.errors import Conflict, InvalidRequest, NotFound
 from matcher.models import Agency, AgencyKind, ApiToken, KeyEpoch, KeyEpochStatus, utcnow
-from matcher.services import region_bits
+from matcher.services import list_bits
 
 AGENCY_SCOPES = ("submit", "withdraw", "alerts")
 COORDINATOR_SCOPES = ("coordinator",)
@@ -51,7 +51,7 @@ def add_agency(
     if session.exec(select(Agency.id).where(col(Agency.name) == name)).first() is not None:
         raise Conflict("An agency with this name exists already.", code="agency_exists")
     # the region's bit for the alert list, before any alert can involve the region
-    region_bits.assign(session, region)
+    list_bits.assign_region(session, region)
     agency = Agency(name=name, kind=kind, region=region, contact_point=contact_point)
     session.add(agency)
     session.flush()

@@ -18,6 +18,7 @@ from matcher.models import (
     BenignHub,
     DetectionJob,
     DetectionLease,
+    KindBit,
     RegionBit,
     Signal,
     SignalToken,
@@ -31,6 +32,7 @@ ALERT_KINDS: Table = AlertKind.__table__  # type: ignore[attr-defined]
 ALERT_REGIONS: Table = AlertRegion.__table__  # type: ignore[attr-defined]
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 HUBS: Table = BenignHub.__table__  # type: ignore[attr-defined]
+KIND_BITS: Table = KindBit.__table__  # type: ignore[attr-defined]
 JOBS: Table = DetectionJob.__table__  # type: ignore[attr-defined]
 LEASES: Table = DetectionLease.__table__  # type: ignore[attr-defined]
 REGION_BITS: Table = RegionBit.__table__  # type: ignore[attr-defined]

@@ -41,11 +41,12 @@ from matcher.services import (
     detection,
     federation,
     ingest,
+    list_bits,
     periods,
     retention,
     status_counts,
 )
-from matcher.services.tables import ALERTS, REGION_BITS
+from matcher.services.tables import ALERTS
 from tests.conftest import empty_tables
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -348,22 +349,23 @@ def assert_filters_exact(engine: Engine) -> None:
         }
     assert stored_regions == expected_regions, "an alert's stored regions went stale"
     assert stored_kinds == expected_kinds, "an alert's stored kinds went stale"
-    masks = region_masks(engine)
-    with engine.connect() as connection:
-        rows = connection.execute(select(ALERTS.c.id, ALERTS.c.region_bits))
-        stored_bits = {alert_id: bits for alert_id, bits in rows}
-    expected_bits = dict.fromkeys(stored_bits, 0)
-    for alert_id, region in expected_regions:
-        expected_bits[alert_id] += masks.get(region, 0)
-    assert stored_bits == expected_bits, "an alert's region bits went stale"
+    for of, expected in ((list_bits.REGIONS, expected_regions), (list_bits.KINDS, expected_kinds)):
+        masks = stored_masks(engine, of)
+        with engine.connect() as connection:
+            rows = connection.execute(select(ALERTS.c.id, of.held()))
+            stored_bits = {alert_id: bits for alert_id, bits in rows}
+        expected_bits = dict.fromkeys(stored_bits, 0)
+        for alert_id, name in expected:
+            expected_bits[alert_id] += masks.get(name, 0)
+        assert stored_bits == expected_bits, f"an alert's {of.column.replace('_', ' ')} went stale"
     assert_status_counts_exact(engine)
 
 
-def region_masks(engine: Engine) -> dict[str, int]:
-    """The regions' bits as stored (region_bit)."""
+def stored_masks(engine: Engine, of: list_bits.Bits = list_bits.REGIONS) -> dict[str, int]:
+    """The regions' (or kinds') bits as stored."""
     with engine.connect() as connection:
-        rows = connection.execute(select(REGION_BITS.c.region, REGION_BITS.c.mask))
-        return {region: mask for region, mask in rows}
+        rows = connection.execute(select(of.bits.c[of.name], of.bits.c.mask))
+        return {name: mask for name, mask in rows}
 
 
 def assert_status_counts_exact(engine: Engine) -> None:
