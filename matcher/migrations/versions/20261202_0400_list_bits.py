@@ -8,7 +8,8 @@ regions' and kinds' bits (``alert.region_bits``, ``alert.kind_bits``), and the l
 indexes hold them, so the walk tests the bits on the entry itself. The first 63 regions, in the
 order of their first agency, and the first 63 kinds (by name) get a bit; later ones none (they
 are tested through their rows as before). An existing database gets its bits from its agencies
-and its alerts' kinds, and its alerts' from their ``alert_region`` and ``alert_kind`` rows.
+and its alerts' kinds, and its alerts' from their ``alert_region`` and ``alert_kind`` rows; on
+PostgreSQL the alert table's indexes are rebuilt after that backfill (it writes every alert).
 
 Revision ID: 20261202_0400_list_bits
 Revises: 20261202_0100_time_facets
@@ -69,7 +70,11 @@ def _sort_indexes(*, with_bits: bool) -> None:
 
 
 def upgrade() -> None:
-    mask = _MASK[op.get_bind().dialect.name]
+    dialect = op.get_bind().dialect.name
+    mask = _MASK[dialect]
+    # the sort indexes go first: the backfill then maintains none of them
+    for index in _SORTS:
+        op.drop_index(index, table_name="alert")
     for table, name, length, ranked, rows, column in _TABLES:
         op.create_table(
             table,
@@ -94,8 +99,10 @@ def upgrade() -> None:
             f" ON {table}.{name} = {rows}.{name} GROUP BY {rows}.alert_id) AS sums"
             " WHERE sums.alert_id = alert.id"
         )
-    for name in _SORTS:
-        op.drop_index(name, table_name="alert")
+    if dialect == "postgresql":
+        # the backfill wrote a new version of every alert, and an entry for it in each of the
+        # alert's other indexes beside the old one: rebuilt, they are their size again
+        op.execute("REINDEX TABLE alert")
     _sort_indexes(with_bits=True)
 
 
