@@ -18,6 +18,7 @@ from matcher.dashboard.i18n import TIMEZONE, reader_language
 
 #: the texts kept per language; a page shows at most a few hundred
 _KEPT = 8192
+_AMSTERDAM = dates.get_timezone(TIMEZONE)
 
 
 def day(value: dt.date | None) -> Markup:
@@ -50,6 +51,3 @@ def moment_text(moment: dt.datetime, language: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return str(dates.format_datetime(moment, "short", tzinfo=_AMSTERDAM, locale=language))
-
-
-_AMSTERDAM = dates.get_timezone(TIMEZONE)

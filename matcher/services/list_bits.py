@@ -14,10 +14,10 @@ A bit is never reused or moved, and no alert may hold a name without its bit: a 
 bit when its first agency is registered (:func:`assign_region`), before any alert can involve
 it; a kind when the first alert with evidence of it is refreshed (:func:`refresh` gives it and
 sets it on every alert of that kind); an existing database gets bits for what it holds in the
-migration that adds them. Only
-63 fit (a signed 64-bit integer): the 64th region or kind and later get none, and a scope that
-names one is tested through its rows as before (:func:`scope_mask` returns None). Kept by
-:func:`matcher.services.alert_filters.refresh` with ``alert_region`` and ``alert_kind``.
+migration that adds them. Only 63 fit (a signed 64-bit integer): the 64th region or kind and
+later get none, and a scope that names one is tested through its rows as before
+(:func:`scope_mask` returns None). Kept by :func:`matcher.services.alert_filters.refresh` with
+``alert_region`` and ``alert_kind``.
 """
 
 from __future__ import annotations
