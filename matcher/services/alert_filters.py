@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, select, union
+from sqlalchemy import delete, exists, select, union
 from sqlmodel import Session
 
 from matcher.services import list_bits, status_counts
@@ -37,7 +37,6 @@ __all__ = [
     "ALERT_KINDS",
     "ALERT_REGIONS",
     "deferred",
-    "of_kind",
     "refresh",
     "refresh_all",
     "within",
@@ -171,21 +170,6 @@ def _insert_kinds(session: Session, among_ids: Any) -> Any:
 
 
 def within(regions: Collection[str], alert_id: Any, *, for_counting: bool = False) -> Any:
-    """Return a condition: the alert (its id column) involves an agency of one of these regions.
-
-    A correlated EXISTS lets a page walk the sort index and stop after one page; counting every
-    match starts from the regions' rows instead.
-    """
-    names = sorted(regions)
-    if for_counting:
-        return alert_id.in_(
-            select(ALERT_REGIONS.c.alert_id).where(ALERT_REGIONS.c.region.in_(names))
-        )
-    return exists().where(ALERT_REGIONS.c.alert_id == alert_id, ALERT_REGIONS.c.region.in_(names))
-
-
-def of_kind(kind: str, alert_id: Any, *, for_counting: bool = False) -> ColumnElement[bool]:
-    """Return a condition: the alert (its id column) or its evidence has a token of this kind."""
-    if for_counting:
-        return alert_id.in_(select(ALERT_KINDS.c.alert_id).where(ALERT_KINDS.c.kind == kind))  # type: ignore[no-any-return]
-    return exists().where(ALERT_KINDS.c.alert_id == alert_id, ALERT_KINDS.c.kind == kind)
+    """Return a condition: the alert (its id column) involves an agency of one of these regions
+    (read from ``alert_region``, :meth:`matcher.services.list_bits.Bits.in_rows`)."""
+    return list_bits.REGIONS.in_rows(regions, alert_id, for_counting=for_counting)

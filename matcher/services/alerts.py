@@ -28,7 +28,7 @@ from matcher.models import (
     DisclosureDecision,
     utcnow,
 )
-from matcher.services import alert_filters, list_bits, periods, status_counts
+from matcher.services import list_bits, periods, status_counts
 from matcher.services.alert_detail import (
     AgencyInvolvement,
     AlertDetail,
@@ -192,15 +192,12 @@ def _held(
     """Return a term: the alert holds one of these regions (or this kind).
 
     A walk tests the bits on each index entry when every name has a bit; a count, or a name
-    without a bit, reads ``alert_region`` or ``alert_kind`` (:mod:`.alert_filters`).
+    without a bit, reads ``alert_region`` or ``alert_kind``.
     """
     mask = None if for_counting or session is None else list_bits.scope_mask(session, of, names)
     if mask is not None:
         return of.held().op("&")(mask) != 0
-    if of is list_bits.KINDS:
-        (kind,) = names
-        return alert_filters.of_kind(kind, alert_id, for_counting=for_counting)
-    return alert_filters.within(names, alert_id, for_counting=for_counting)  # type: ignore[no-any-return]
+    return of.in_rows(names, alert_id, for_counting=for_counting)
 
 
 def _agency_names(session: Session, alert_ids: list[int]) -> dict[int, list[str]]:

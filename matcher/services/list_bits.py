@@ -40,6 +40,8 @@ from matcher.services.tables import (
 
 #: bits of a signed 64-bit integer that are not its sign
 MAX_BITS = 63
+#: session.info key prefix of the bits read in this session (:func:`_masks`)
+_KEPT_MASKS = "list_bits.masks."
 
 __all__ = ["KINDS", "MAX_BITS", "REGIONS", "Bits", "assign_region", "refresh", "scope_mask"]
 
@@ -63,6 +65,19 @@ class Bits:
     def bitted(self) -> Any:
         """The alerts' rows joined with their name's bit (rows of names without one drop)."""
         return self.rows.join(self.bits, self.bits.c[self.name] == self.rows.c[self.name])
+
+    def in_rows(
+        self, names: Collection[str], alert_id: Any, *, for_counting: bool = False
+    ) -> ColumnElement[bool]:
+        """Return a term read from the rows: the alert (its id column) has one of these names.
+
+        A correlated EXISTS lets a page walk the sort index and stop after one page; counting
+        every match starts from the names' rows instead.
+        """
+        named = self.rows.c[self.name].in_(sorted(names))
+        if for_counting:
+            return alert_id.in_(select(self.rows.c.alert_id).where(named))  # type: ignore[no-any-return]
+        return exists().where(self.rows.c.alert_id == alert_id, named)
 
 
 REGIONS = Bits(REGION_BITS, ALERT_REGIONS, "region", "region_bits")
@@ -92,24 +107,35 @@ def _give(session: Session, of: Bits, names: list[str]) -> dict[str, int]:
     masks = {name: 1 << bit for bit, name in enumerate(names, start=int(given)) if bit < MAX_BITS}
     if masks:
         session.execute(of.bits.insert(), [{of.name: n, "mask": m} for n, m in masks.items()])
+        session.info.pop(_KEPT_MASKS + of.column, None)
     return masks
 
 
 def scope_mask(session: Session, of: Bits, names: Collection[str]) -> int | None:
     """Return the bits of these names together, or None when one of them has no bit."""
     wanted = set(names)
-    if not wanted:
-        return None
-    rows = session.execute(
-        select(of.bits.c[of.name], of.bits.c.mask).where(of.bits.c[of.name].in_(sorted(wanted)))
-    )
-    found = {name: int(mask) for name, mask in rows}
-    if set(found) != wanted:
+    masks = _masks(session, of)
+    if not wanted or not wanted <= masks.keys():
         return None
     mask = 0
-    for bit in found.values():
-        mask |= bit
+    for name in wanted:
+        mask |= masks[name]
     return mask
+
+
+def _masks(session: Session, of: Bits) -> dict[str, int]:
+    """Return every bit of the table (at most 63 rows), read once per session.
+
+    A page asks for them once per term (its scope, its kind, each edge of a period). A bit is
+    never moved, so a kept table can only lack a bit given since: that name is then tested
+    through its rows, as any name without a bit.
+    """
+    kept: dict[str, int] | None = session.info.get(_KEPT_MASKS + of.column)
+    if kept is None:
+        rows = session.execute(select(of.bits.c[of.name], of.bits.c.mask))
+        kept = {name: int(mask) for name, mask in rows}
+        session.info[_KEPT_MASKS + of.column] = kept
+    return kept
 
 
 def refresh(session: Session, of: Bits, among_ids: Any) -> None:
