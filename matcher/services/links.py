@@ -1,6 +1,7 @@
 """One alert per real link: group the alerts of the tokens two agencies' signals share.
 
-Ingest makes one alert row per shared token (:mod:`.overlap`). Here each new one either becomes
+Ingest makes one alert row per shared token that adds evidence (:mod:`.overlap`: not for a
+token that only repeats a stronger one of the same signals). Here each new one either becomes
 evidence of an open alert about the same signals (``link_id`` names that alert, which the
 coordinator works on) or stays an alert of its own. The rules keep weak evidence from joining
 what is separate:

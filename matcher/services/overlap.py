@@ -1,5 +1,13 @@
 """Overlap alerts: one alert per token held by two or more agencies, counted from signals.
 
+A shared token that only repeats stronger evidence gets no alert of its own: when a token of the
+same kind held by exactly the same signals is stronger (:func:`.strength.grade_rank`: an exact
+phone number beside its swapped-pair keys, a name with its date of birth beside the name alone),
+the stronger one's alert already shows that evidence (:func:`subsumed`). The signals of a shared
+phone number give one alert instead of eight, and a link's evidence lists what links it, not each
+key of its neighbourhood. Such a token gets its alert once other signals hold it (a third
+agency's spelling with a swapped pair): its holders then differ.
+
 Callers hold the detection lease (:mod:`.lease`) before they ask for a refresh, so the
 counts read here include every committed signal of those tokens. Counts are recounted from
 ``signal_token`` by set-based statements (a handful per batch, however many alerts it touches),
@@ -23,6 +31,7 @@ from sqlmodel import Session
 from matcher.models import AlertStatus
 from matcher.services import alert_filters
 from matcher.services.bulk import among, among_partitioned, chunks, dialect_insert, rowcount
+from matcher.services.strength import grade_rank
 from matcher.services.tables import (
     AGENCIES,
     ALERT_AGENCIES,
@@ -62,6 +71,7 @@ def refresh_alerts(
     """
     created = updated = emptied = 0
     made_ids: list[int] = []
+    repeated = subsumed(session, tokens) if create else set()
     for chunk in chunks(sorted(tokens)):
         existing = list(
             session.execute(
@@ -70,7 +80,11 @@ def refresh_alerts(
         )
         counts = _counts(session, chunk)
         made_now = (
-            list(session.execute(_create_alerts(session, counts, now=now)).scalars())
+            list(
+                session.execute(
+                    _create_alerts(session, counts, now=now, skip=repeated.intersection(chunk))
+                ).scalars()
+            )
             if create
             else []
         )
@@ -100,6 +114,40 @@ def refresh_alerts(
     return AlertChanges(created, updated, emptied, tuple(made_ids))
 
 
+def subsumed(session: Session, tokens: Collection[bytes]) -> set[bytes]:
+    """Return the tokens whose evidence a stronger token of the same kind and signals shows.
+
+    Tokens are grouped by kind (and level, as an alert takes them: the least of its rows) and by
+    the exact set of signals holding them; in each group the tokens ranked below the group's
+    best are left out. A signal's tokens are detected in one step (:mod:`.detection`), so the
+    stronger token of a group is among the same tokens whenever the weaker one is.
+    """
+    holders: dict[bytes, set[int]] = {}
+    named: dict[bytes, tuple[str, str]] = {}
+    for chunk in chunks(sorted(tokens)):
+        rows = session.execute(
+            select(
+                SIGNAL_TOKENS.c.token,
+                SIGNAL_TOKENS.c.signal_id,
+                SIGNAL_TOKENS.c.kind,
+                SIGNAL_TOKENS.c.level,
+            ).where(among_partitioned(session, SIGNAL_TOKENS.c.token, chunk))
+        )
+        for token, signal_id, kind, level in rows:
+            holders.setdefault(token, set()).add(signal_id)
+            least_kind, least_level = named.get(token, (kind, level))
+            named[token] = (min(least_kind, kind), min(least_level, level))
+    groups: dict[tuple[str, frozenset[int]], list[tuple[int, bytes]]] = {}
+    for token, signals in holders.items():
+        kind, level = named[token]
+        groups.setdefault((kind, frozenset(signals)), []).append((grade_rank(kind, level), token))
+    left_out: set[bytes] = set()
+    for members in groups.values():
+        best = min(rank for rank, _ in members)
+        left_out.update(token for rank, token in members if rank > best)
+    return left_out
+
+
 def _counts(session: Session, tokens: Sequence[bytes]) -> Any:
     """Return a subquery counting, per token, the agencies, regions and signals holding it."""
     held = SIGNAL_TOKENS.alias("held")
@@ -125,8 +173,13 @@ def _counts(session: Session, tokens: Sequence[bytes]) -> Any:
     )
 
 
-def _create_alerts(session: Session, counts: Any, *, now: dt.datetime) -> Any:
-    """INSERT an alert for each counted token two or more agencies hold that has none yet."""
+def _create_alerts(
+    session: Session, counts: Any, *, now: dt.datetime, skip: Collection[bytes] = ()
+) -> Any:
+    """INSERT an alert for each counted token two or more agencies hold that has none yet.
+
+    Tokens in skip (:func:`subsumed`) get none.
+    """
     stamp = literal(now, ALERTS.c.created_at.type)
     new = select(
         counts.c.token,
@@ -142,6 +195,8 @@ def _create_alerts(session: Session, counts: Any, *, now: dt.datetime) -> Any:
         stamp,
         literal(False),
     ).where(counts.c.agencies >= 2)
+    if skip:
+        new = new.where(~among(session, counts.c.token, sorted(skip)))
     names = [
         "token",
         "kind",

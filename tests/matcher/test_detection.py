@@ -13,7 +13,6 @@ from datapath_support import (
     assert_consistent,
     batch,
     name,
-    near_phone,
     open_world,
     phone,
     postgres_database,
@@ -91,12 +90,14 @@ def test_a_job_that_fails_midway_stays_queued_and_changes_nothing(
     assert_consistent(world.engine)
 
 
+def mailbox(raw: bytes) -> tuple[str, str, bytes]:
+    return ("email", "mailbox", raw)
+
+
 def _linked_pairs(world: World, pairs: int) -> tuple[int, int]:
-    """Two agencies submit pairs of signals sharing a phone, its near token and a name each."""
+    """Two agencies submit pairs of signals sharing a phone, an e-mail and a name each."""
     first, second = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
-    shared = [
-        (phone(raw_token()), near_phone(raw_token()), name(raw_token())) for _ in range(pairs)
-    ]
+    shared = [(phone(raw_token()), mailbox(raw_token()), name(raw_token())) for _ in range(pairs)]
     world.submit(first, batch(*(signal(*tokens) for tokens in shared)))
     _store(world, second, batch(*(signal(*tokens) for tokens in shared)))
     return first, second
@@ -119,7 +120,7 @@ def test_a_run_in_steps_makes_the_alerts_of_one_run_a_signal_at_a_time(world: Wo
     assert commits[0] == 1 + 5
     assert done.changes.created == 15
     listed = shown(world)
-    assert len(listed) == 5  # each pair one alert: the phone, its near token and name as evidence
+    assert len(listed) == 5  # each pair one alert: the phone, its e-mail and name as evidence
     assert {item.strength for item in listed} == {"strong"}
     assert _pending(world) == 0
     assert _detections_recorded(world) == before + 1

@@ -44,12 +44,49 @@ def test_a_phone_and_an_address_of_one_pair_of_signals_make_one_strong_alert(
     assert (alert.kind, alert.strength, alert.agency_count) == ("phone", "strong", 2)
     with Session(world.engine) as session:
         found = {(item.kind, item.level, item.match) for item in evidence_items(session, alert.id)}
-    assert found == {
-        ("phone", "e164", "exact"),
-        ("address", "unit", "exact"),
-        ("address", "building", "exact"),
+    # the building of the same two signals repeats what the dwelling shows: no alert of its own
+    assert found == {("phone", "e164", "exact"), ("address", "unit", "exact")}
+    assert {(item.kind, item.level) for item in world.alerts()} == {
+        ("phone", "e164"),
+        ("address", "unit"),
     }
-    assert len(world.alerts()) == 3  # a row per token stays: counts, retention, history
+    assert_consistent(world.engine)
+
+
+def test_the_near_keys_of_an_exact_phone_match_are_no_alerts_until_another_spelling_holds_one(
+    world: World,
+) -> None:
+    """'06 26 30 34 34' at A and B: the number and its seven swapped-pair keys hold the same two
+    signals, so the number's alert is the whole link. 'C' writes '06 26 33 04 34': one of the
+    keys now holds a third signal, gets its alert and joins the link as near evidence."""
+    first, second, third = (world.agency(f"Instantie {letter}") for letter in "ABC")
+    number = raw_token()
+    keys = [near_phone(raw_token()) for _ in range(7)]
+    world.submit(first, batch(signal(phone(number), *keys)))
+    world.submit(second, batch(signal(phone(number), *keys)))
+    assert [(item.kind, item.level) for item in world.alerts()] == [("phone", "e164")]
+
+    world.submit(third, batch(signal(phone(raw_token()), keys[3], near_phone(raw_token()))))
+    made = sorted((item.level, item.agency_count) for item in world.alerts())
+    assert made == [("e164", 2), ("e164_swap", 3)]
+    (link,) = shown(world)
+    assert (link.level, link.strength) == ("e164", "strong")
+    with Session(world.engine) as session:
+        found = {(item.level, item.match) for item in evidence_items(session, link.id)}
+    assert found == {("e164", "exact"), ("e164_swap", "near")}
+    assert_consistent(world.engine)
+
+
+def test_tokens_of_one_kind_and_signals_but_equally_strong_each_keep_their_alert(
+    world: World,
+) -> None:
+    """Two phone numbers both signals hold: two exact matches, neither repeats the other."""
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Gemeente Zeist")
+    numbers = (phone(raw_token()), phone(raw_token()))
+    world.submit(first, batch(signal(*numbers, near_phone(raw_token()))))
+    world.submit(second, batch(signal(*numbers)))
+    assert sorted(item.level for item in world.alerts()) == ["e164", "e164"]
+    assert len(shown(world)) == 1
     assert_consistent(world.engine)
 
 
