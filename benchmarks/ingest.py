@@ -173,6 +173,9 @@ class Store:
     #: seconds spent up to the receipt (store and queue) and in detection after it
     submit_seconds: float = 0.0
     detect_seconds: float = 0.0
+    #: each batch's seconds up to the receipt and in detection
+    submit_times: list[float] = field(default_factory=list)
+    detect_times: list[float] = field(default_factory=list)
 
     def ingest_one(self) -> float:
         """Submit, commit and detect one generated batch; return the seconds it all took."""
@@ -187,6 +190,8 @@ class Store:
         seconds = time.perf_counter() - started
         self.submit_seconds += received - started
         self.detect_seconds += seconds - (received - started)
+        self.submit_times.append(received - started)
+        self.detect_times.append(seconds - (received - started))
         self.batches += 1
         self.tokens += sum(len(signal.tokens) for signal in batch.signals)
         return seconds
@@ -353,6 +358,10 @@ def run(backend: str, options: argparse.Namespace) -> None:
                 f"({to_receipt / calibration:.1%} of calibration); with detection: "
                 f"{overall:,.0f} tokens/s ({overall / calibration:.1%} of calibration); "
                 f"detection {store.detect_seconds / busy:.0%} of the time"
+            )
+            print(
+                f"{label} per batch, median: {statistics.median(store.submit_times) * 1000:.0f} ms "
+                f"up to the receipt, {statistics.median(store.detect_times) * 1000:.0f} ms detection"
             )
             baseline = statistics.median(times[:BASELINE_BATCHES])
             print(f"{label} first {BASELINE_BATCHES} batches: median {baseline * 1000:.0f} ms")

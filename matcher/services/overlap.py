@@ -10,8 +10,10 @@ agency's spelling with a swapped pair): its holders then differ.
 
 Callers hold the detection lease (:mod:`.lease`) before they ask for a refresh, so the
 counts read here include every committed signal of those tokens. Counts are recounted from
-``signal_token`` by set-based statements (a handful per batch, however many alerts it touches),
-never kept as running totals that a lost update could skew. ``alert`` is unique on token and
+``signal_token``: the rows holding the tokens are read once (:func:`tally`), and the alerts made,
+their counts and their agencies are written from that, one statement each per chunk of tokens
+(a handful per batch, however many alerts it touches); never kept as running totals that a lost
+update could skew. ``alert`` is unique on token and
 new alerts are inserted with ``ON CONFLICT DO NOTHING``: there is never a second alert.
 
 An alert is never deleted here: when agencies withdraw or signals expire its counts are recounted
@@ -23,9 +25,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, distinct, exists, func, literal, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlmodel import Session
 
 from matcher.models import AlertStatus
@@ -67,80 +70,137 @@ def refresh_alerts(
     """Recount the alerts of tokens (the caller holds the lease); create missing ones if asked.
 
     Ingest asks to create (agencies only join); withdrawal and purge do not (agencies only
-    leave), and they also drop the agencies that left and clear tokens no signal holds.
+    leave), and they also drop the agencies that left and clear tokens no signal holds. The
+    signals holding the tokens are read once (:func:`tally`); the alerts, their counts and their
+    agencies are written from that with one statement each per chunk.
     """
     created = updated = emptied = 0
     made_ids: list[int] = []
-    repeated = subsumed(session, tokens) if create else set()
+    tallies = tally(session, tokens)
+    regions = dict(session.execute(select(AGENCIES.c.id, AGENCIES.c.region)).tuples().all())
+    repeated = subsumed(tallies) if create else set()
     for chunk in chunks(sorted(tokens)):
-        existing = list(
+        existing = dict(
             session.execute(
-                select(ALERTS.c.id).where(among(session, ALERTS.c.token, chunk))
-            ).scalars()
-        )
-        counts = _counts(session, chunk)
-        made_now = (
-            list(
-                session.execute(
-                    _create_alerts(session, counts, now=now, skip=repeated.intersection(chunk))
-                ).scalars()
+                select(ALERTS.c.token, ALERTS.c.id).where(among(session, ALERTS.c.token, chunk))
             )
-            if create
-            else []
+            .tuples()
+            .all()
         )
-        made = len(made_now)
-        made_ids += made_now
-        created += made
-        if existing:
-            recount = (
+        made_now: dict[bytes, int] = {}
+        if create:
+            fresh = [
+                token
+                for token in chunk
+                if token not in existing
+                and token not in repeated
+                and token in tallies
+                and len(tallies[token].agencies) >= 2
+            ]
+            made_now = _create_alerts(session, fresh, tallies, regions, now=now)
+        made_ids += made_now.values()
+        created += len(made_now)
+        counted = {token: alert for token, alert in existing.items() if token in tallies}
+        if counted:
+            session.execute(
                 update(ALERTS)
-                .where(among(session, ALERTS.c.id, existing), ALERTS.c.token == counts.c.token)
+                .where(ALERTS.c.id == bindparam("alert"))
                 .values(
-                    agency_count=counts.c.agencies,
-                    region_count=counts.c.regions,
-                    signal_count=counts.c.signals,
-                    first_seen=counts.c.first_seen,
-                    last_seen=counts.c.last_seen,
+                    agency_count=bindparam("agencies"),
+                    region_count=bindparam("regions"),
+                    signal_count=bindparam("signals"),
+                    first_seen=bindparam("first"),
+                    last_seen=bindparam("last"),
                     updated_at=now,
-                )
+                ),
+                [
+                    {"alert": alert, **tallies[token].counts(regions)}
+                    for token, alert in counted.items()
+                ],
             )
-            updated += rowcount(session.execute(recount))
-        if made or existing:
-            session.execute(_count_agencies(session, chunk))
+            updated += len(counted)
+        _count_agencies(session, {**counted, **made_now}, tallies)
         if not create and existing:
             session.execute(_drop_departed_agencies(session, chunk))
             emptied += rowcount(session.execute(_forget_tokens(session, chunk, now=now)))
-        alert_filters.refresh(session, [*existing, *made_now])
+        alert_filters.refresh(session, [*existing.values(), *made_now.values()])
     return AlertChanges(created, updated, emptied, tuple(made_ids))
 
 
-def subsumed(session: Session, tokens: Collection[bytes]) -> set[bytes]:
-    """Return the tokens whose evidence a stronger token of the same kind and signals shows.
+@dataclass
+class Tally:
+    """The signals holding one token: its kind and level, and per agency what it holds."""
 
-    Tokens are grouped by kind (and level, as an alert takes them: the least of its rows) and by
-    the exact set of signals holding them; in each group the tokens ranked below the group's
-    best are left out. A signal's tokens are detected in one step (:mod:`.detection`), so the
-    stronger token of a group is among the same tokens whenever the weaker one is.
+    kind: str
+    level: str
+    signals: set[int] = field(default_factory=set)
+    #: agency id -> [signals, first created, last created]
+    agencies: dict[int, list[Any]] = field(default_factory=dict)
+
+    def add(self, signal_id: int, agency_id: int, created: dt.datetime) -> None:
+        self.signals.add(signal_id)
+        held = self.agencies.get(agency_id)
+        if held is None:
+            self.agencies[agency_id] = [1, created, created]
+        else:
+            held[0] += 1
+            held[1], held[2] = min(held[1], created), max(held[2], created)
+
+    def counts(self, regions: dict[int, str | None]) -> dict[str, Any]:
+        """Return the alert's counts: agencies, regions, signals, first and last seen."""
+        held = self.agencies.values()
+        return {
+            "agencies": len(self.agencies),
+            "regions": len({regions.get(agency) for agency in self.agencies} - {None}),
+            "signals": sum(item[0] for item in held),
+            "first": min(item[1] for item in held),
+            "last": max(item[2] for item in held),
+        }
+
+
+def tally(session: Session, tokens: Collection[bytes]) -> dict[bytes, Tally]:
+    """Read the signals holding each token once: one statement per chunk of tokens.
+
+    A token's kind and level are the least of its rows', as an alert takes them (a label such as
+    ``no_addition`` shares its token with ``building``).
     """
-    holders: dict[bytes, set[int]] = {}
-    named: dict[bytes, tuple[str, str]] = {}
+    tallies: dict[bytes, Tally] = {}
+    held = SIGNAL_TOKENS.alias("held")
     for chunk in chunks(sorted(tokens)):
         rows = session.execute(
             select(
-                SIGNAL_TOKENS.c.token,
-                SIGNAL_TOKENS.c.signal_id,
-                SIGNAL_TOKENS.c.kind,
-                SIGNAL_TOKENS.c.level,
-            ).where(among_partitioned(session, SIGNAL_TOKENS.c.token, chunk))
+                held.c.token,
+                held.c.signal_id,
+                held.c.agency_id,
+                held.c.kind,
+                held.c.level,
+                SIGNALS.c.created_at,
+            )
+            .select_from(held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id))
+            .where(among_partitioned(session, held.c.token, chunk))
         )
-        for token, signal_id, kind, level in rows:
-            holders.setdefault(token, set()).add(signal_id)
-            least_kind, least_level = named.get(token, (kind, level))
-            named[token] = (min(least_kind, kind), min(least_level, level))
+        for token, signal_id, agency_id, kind, level, created in rows:
+            found = tallies.get(token)
+            if found is None:
+                found = tallies[token] = Tally(kind, level)
+            else:
+                found.kind, found.level = min(found.kind, kind), min(found.level, level)
+            found.add(signal_id, agency_id, created)
+    return tallies
+
+
+def subsumed(tallies: dict[bytes, Tally]) -> set[bytes]:
+    """Return the tokens whose evidence a stronger token of the same kind and signals shows.
+
+    Tokens are grouped by kind and by the exact set of signals holding them; in each group the
+    tokens ranked below the group's best (:func:`.strength.grade_rank` of their level) are left
+    out. A signal's tokens are detected in one step (:mod:`.detection`), so the stronger token of
+    a group is among the same tokens whenever the weaker one is.
+    """
     groups: dict[tuple[str, frozenset[int]], list[tuple[int, bytes]]] = {}
-    for token, signals in holders.items():
-        kind, level = named[token]
-        groups.setdefault((kind, frozenset(signals)), []).append((grade_rank(kind, level), token))
+    for token, held in tallies.items():
+        group = groups.setdefault((held.kind, frozenset(held.signals)), [])
+        group.append((grade_rank(held.kind, held.level), token))
     left_out: set[bytes] = set()
     for members in groups.values():
         best = min(rank for rank, _ in members)
@@ -148,72 +208,46 @@ def subsumed(session: Session, tokens: Collection[bytes]) -> set[bytes]:
     return left_out
 
 
-def _counts(session: Session, tokens: Sequence[bytes]) -> Any:
-    """Return a subquery counting, per token, the agencies, regions and signals holding it."""
-    held = SIGNAL_TOKENS.alias("held")
-    return (
-        select(
-            held.c.token.label("token"),
-            func.min(held.c.kind).label("kind"),
-            func.min(held.c.level).label("level"),
-            func.count(distinct(held.c.agency_id)).label("agencies"),
-            func.count(distinct(AGENCIES.c.region)).label("regions"),
-            func.count().label("signals"),
-            func.min(SIGNALS.c.created_at).label("first_seen"),
-            func.max(SIGNALS.c.created_at).label("last_seen"),
-        )
-        .select_from(
-            held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id).join(
-                AGENCIES, AGENCIES.c.id == held.c.agency_id
-            )
-        )
-        .where(among_partitioned(session, held.c.token, tokens))
-        .group_by(held.c.token)
-        .subquery("counted")
-    )
-
-
 def _create_alerts(
-    session: Session, counts: Any, *, now: dt.datetime, skip: Collection[bytes] = ()
-) -> Any:
-    """INSERT an alert for each counted token two or more agencies hold that has none yet.
+    session: Session,
+    tokens: Sequence[bytes],
+    tallies: dict[bytes, Tally],
+    regions: dict[int, str | None],
+    *,
+    now: dt.datetime,
+) -> dict[bytes, int]:
+    """INSERT an alert for each of tokens; return the ids made, by token.
 
-    Tokens in skip (:func:`subsumed`) get none.
+    ``ON CONFLICT DO NOTHING``: there is never a second alert of a token.
     """
-    stamp = literal(now, ALERTS.c.created_at.type)
-    new = select(
-        counts.c.token,
-        counts.c.kind,
-        counts.c.level,
-        literal(AlertStatus.NEW.value),
-        counts.c.agencies,
-        counts.c.regions,
-        counts.c.signals,
-        counts.c.first_seen,
-        counts.c.last_seen,
-        stamp,
-        stamp,
-        literal(False),
-    ).where(counts.c.agencies >= 2)
-    if skip:
-        new = new.where(~among(session, counts.c.token, sorted(skip)))
-    names = [
-        "token",
-        "kind",
-        "level",
-        "status",
-        "agency_count",
-        "region_count",
-        "signal_count",
-        "first_seen",
-        "last_seen",
-        "created_at",
-        "updated_at",
-        "possible_victim",
-    ]
-    # RETURNING counts the rows made (a rowcount of INSERT is not reported by every driver)
-    statement = dialect_insert(session, ALERTS).from_select(names, new)
-    return statement.on_conflict_do_nothing(index_elements=["token"]).returning(ALERTS.c.id)
+    if not tokens:
+        return {}
+    rows = []
+    for token in tokens:
+        held = tallies[token]
+        counts = held.counts(regions)
+        rows.append(
+            {
+                "token": token,
+                "kind": held.kind,
+                "level": held.level,
+                "status": AlertStatus.NEW.value,
+                "agency_count": counts["agencies"],
+                "region_count": counts["regions"],
+                "signal_count": counts["signals"],
+                "first_seen": counts["first"],
+                "last_seen": counts["last"],
+                "created_at": now,
+                "updated_at": now,
+                "possible_victim": False,
+            }
+        )
+    statement = (
+        dialect_insert(session, ALERTS)
+        .on_conflict_do_nothing(index_elements=["token"])
+        .returning(ALERTS.c.token, ALERTS.c.id)
+    )
+    return dict(session.execute(statement, rows).tuples().all())
 
 
 def _forget_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> Any:
@@ -229,32 +263,34 @@ def _forget_tokens(session: Session, tokens: Sequence[bytes], *, now: dt.datetim
     )
 
 
-def _count_agencies(session: Session, tokens: Sequence[bytes]) -> Any:
+def _count_agencies(
+    session: Session, alerts: dict[bytes, int], tallies: dict[bytes, Tally]
+) -> None:
     """Upsert one alert_agency row per (alert, agency) holding its token, with its counts."""
-    held = SIGNAL_TOKENS.alias("held")
-    with_signal = held.join(SIGNALS, SIGNALS.c.id == held.c.signal_id)
-    per_agency = (
-        select(
-            ALERTS.c.id,
-            held.c.agency_id,
-            func.count(),
-            func.min(SIGNALS.c.created_at),
-            func.max(SIGNALS.c.created_at),
-        )
-        .select_from(ALERTS.join(with_signal, held.c.token == ALERTS.c.token))
-        .where(among(session, ALERTS.c.token, tokens))
-        .group_by(ALERTS.c.id, held.c.agency_id)
-    )
-    statement = dialect_insert(session, ALERT_AGENCIES).from_select(
-        ["alert_id", "agency_id", "signal_count", "first_seen", "last_seen"], per_agency
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["alert_id", "agency_id"],
-        set_={
-            "signal_count": statement.excluded.signal_count,
-            "first_seen": statement.excluded.first_seen,
-            "last_seen": statement.excluded.last_seen,
-        },
+    rows = [
+        {
+            "alert_id": alert,
+            "agency_id": agency,
+            "signal_count": held[0],
+            "first_seen": held[1],
+            "last_seen": held[2],
+        }
+        for token, alert in alerts.items()
+        for agency, held in tallies[token].agencies.items()
+    ]
+    if not rows:
+        return
+    statement = dialect_insert(session, ALERT_AGENCIES)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["alert_id", "agency_id"],
+            set_={
+                "signal_count": statement.excluded.signal_count,
+                "first_seen": statement.excluded.first_seen,
+                "last_seen": statement.excluded.last_seen,
+            },
+        ),
+        rows,
     )
 
 
