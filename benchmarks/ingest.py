@@ -359,9 +359,11 @@ def run(backend: str, options: argparse.Namespace) -> None:
                 f"{overall:,.0f} tokens/s ({overall / calibration:.1%} of calibration); "
                 f"detection {store.detect_seconds / busy:.0%} of the time"
             )
+            receipt = statistics.median(store.submit_times) * 1000
+            detect = statistics.median(store.detect_times) * 1000
             print(
-                f"{label} per batch, median: {statistics.median(store.submit_times) * 1000:.0f} ms "
-                f"up to the receipt, {statistics.median(store.detect_times) * 1000:.0f} ms detection"
+                f"{label} per batch, median: {receipt:.0f} ms up to the receipt, "
+                f"{detect:.0f} ms detection"
             )
             baseline = statistics.median(times[:BASELINE_BATCHES])
             print(f"{label} first {BASELINE_BATCHES} batches: median {baseline * 1000:.0f} ms")

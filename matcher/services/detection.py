@@ -137,7 +137,7 @@ def run_next(session: Session) -> list[Detected]:
         return []
     now = dt.datetime.now(dt.UTC)
     lease.take(session, now=now)
-    [tokens] = in_steps(session, shared_tokens(session, jobs), size=None)
+    [tokens] = in_steps(shared_tokens(session, jobs), size=None)
     return _finish(session, jobs, _find(session, tokens, now=now), now=now)
 
 
@@ -202,7 +202,7 @@ class _Steps:
 def _claimed(session: Session, *, size: int) -> tuple[list[Row[Any]], list[list[bytes]]]:
     """Claim jobs and split their shared tokens into steps."""
     jobs = claim(session)
-    return jobs, in_steps(session, shared_tokens(session, jobs), size=size) if jobs else []
+    return jobs, in_steps(shared_tokens(session, jobs), size=size) if jobs else []
 
 
 def _found(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> overlap.AlertChanges:
@@ -248,12 +248,18 @@ def _finish(
 
 
 def _find(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> overlap.AlertChanges:
-    """Recount and make the alerts of these shared tokens, then group the new ones into links."""
-    if not tokens:
+    """Recount and make the alerts of these shared tokens, then group the new ones into links.
+
+    Benign hubs among them raise and count nothing; they are read only to show that their kin,
+    held by the same signals (a switchboard's swapped-pair keys), repeat them.
+    """
+    kept = overlap.without_benign_hubs(session, tokens)
+    if not kept:
         return overlap.AlertChanges(0, 0, 0)
+    hubs = sorted(set(tokens).difference(kept))
     with alert_filters.deferred(session):  # what the three touch is refreshed once
-        changes = overlap.refresh_alerts(session, tokens, now=now, create=True)
-        links.detach_outgrown(session, tokens)
+        changes = overlap.refresh_alerts(session, kept, now=now, create=True, hubs=hubs)
+        links.detach_outgrown(session, kept)
         links.link_new_alerts(session, changes.created_ids)
     return changes
 
@@ -267,21 +273,16 @@ def _plus(done: overlap.AlertChanges, step: overlap.AlertChanges) -> overlap.Ale
     )
 
 
-def in_steps(
-    session: Session, held: Iterable[tuple[int, bytes]], *, size: int | None
-) -> list[list[bytes]]:
+def in_steps(held: Iterable[tuple[int, bytes]], *, size: int | None) -> list[list[bytes]]:
     """Split (signal id, token) pairs into token lists of about size, a signal's tokens in one.
 
-    Benign hubs are left out. Signals are taken in id order, as their batch stored them; a token
-    already in an earlier step is not repeated. Without size, all in one. At least one list.
+    Signals are taken in id order, as their batch stored them; a token already in an earlier
+    step is not repeated. Without size, all in one. At least one list. Benign hubs stay with
+    their signal's tokens (:func:`_find` leaves them out of the alerts).
     """
-    pairs = list(held)
-    tokens = sorted({token for _, token in pairs})
-    kept = set(overlap.without_benign_hubs(session, tokens))
     of_signal: dict[int, dict[bytes, None]] = {}
-    for signal_id, token in pairs:
-        if token in kept:
-            of_signal.setdefault(signal_id, {})[token] = None
+    for signal_id, token in held:
+        of_signal.setdefault(signal_id, {})[token] = None
     parts: list[list[bytes]] = []
     step: list[bytes] = []
     taken: set[bytes] = set()

@@ -65,18 +65,25 @@ def without_benign_hubs(session: Session, tokens: Sequence[bytes]) -> list[bytes
 
 
 def refresh_alerts(
-    session: Session, tokens: Collection[bytes], *, now: dt.datetime, create: bool
+    session: Session,
+    tokens: Collection[bytes],
+    *,
+    now: dt.datetime,
+    create: bool,
+    hubs: Collection[bytes] = (),
 ) -> AlertChanges:
     """Recount the alerts of tokens (the caller holds the lease); create missing ones if asked.
 
     Ingest asks to create (agencies only join); withdrawal and purge do not (agencies only
     leave), and they also drop the agencies that left and clear tokens no signal holds. The
     signals holding the tokens are read once (:func:`tally`); the alerts, their counts and their
-    agencies are written from that with one statement each per chunk.
+    agencies are written from that with one statement each per chunk. Benign hubs held by the
+    same signals are read too, and only to leave out the tokens that repeat them
+    (:func:`subsumed`).
     """
     created = updated = emptied = 0
     made_ids: list[int] = []
-    tallies = tally(session, tokens)
+    tallies = tally(session, [*tokens, *hubs])
     regions = dict(session.execute(select(AGENCIES.c.id, AGENCIES.c.region)).tuples().all())
     repeated = subsumed(tallies) if create else set()
     for chunk in chunks(sorted(tokens)):

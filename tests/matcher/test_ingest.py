@@ -14,6 +14,7 @@ from datapath_support import (
     assert_consistent,
     batch,
     empty,
+    near_phone,
     new_ref,
     open_world,
     phone,
@@ -213,6 +214,20 @@ def test_a_benign_hub_raises_no_alert(world: World) -> None:
     world.submit(police, batch(signal(phone(switchboard), phone(phone_number))))
     [alert] = world.alerts()
     assert alert.token == world.peppered(phone_number)
+
+
+def test_the_near_keys_of_a_benign_hub_raise_no_alert_either(world: World) -> None:
+    """A switchboard's number and its swapped-pair keys: marked as a hub, the number is left out,
+    and its keys, held by the same signals, repeat it (overlap.subsumed): no alert at all."""
+    utrecht, police, zeist = (world.agency(name) for name in ("Utrecht", "Politie", "Zeist"))
+    switchboard = raw_token()
+    keys = [near_phone(raw_token()) for _ in range(7)]
+    with Session(world.engine) as session:
+        session.add(BenignHub(token=world.peppered(switchboard), reason="hotel switchboard"))
+        session.commit()
+    for agency in (utrecht, police, zeist):
+        world.submit(agency, batch(signal(phone(switchboard), *keys)))
+    assert world.alerts() == []
 
 
 def test_stored_tokens_are_peppered_and_the_pepper_is_not_stored(world: World) -> None:
