@@ -34,8 +34,19 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _tune_postgres(dbapi_connection: Any, _record: Any) -> None:
+    # signal_token is hash-partitioned by token, and detection joins it with itself on token
+    # (a batch's tokens against everyone's): joined partition by partition, each batch token is
+    # one index probe in its own partition; joined whole, the planner hashes every stored token
+    # once per batch (O(store) instead of O(batch); docs/performance.md, "Flat growth")
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET enable_partitionwise_join = on")
+    dbapi_connection.commit()
+
+
 def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine for url; SQLite files get WAL and a busy timeout."""
+    """Create an engine for url; SQLite files get WAL and a busy timeout, PostgreSQL
+    partition-wise joins."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         event.listen(engine, "connect", _tune_sqlite)
@@ -43,7 +54,9 @@ def make_engine(url: str, **options: Any) -> Engine:
         # so that concurrent writers queue on busy_timeout rather than fail on upgrade.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    engine = create_engine(url, pool_pre_ping=True, **options)
+    event.listen(engine, "connect", _tune_postgres)
+    return engine
 
 
 def create_schema(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from datapath_support import assert_consistent, batch, phone, raw_token, signal
 from flask import Flask
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlmodel import Session
 
 from matcher import partitions
@@ -217,3 +217,56 @@ def test_tokens_are_looked_up_in_their_own_partitions(
     )
 
     assert set(db_session.execute(statement).scalars()) == set(held[::3])
+
+
+def _joins(plan: dict[str, Any]) -> list[set[str]]:
+    """Return, per join node of a JSON plan, the relations scanned beneath it."""
+
+    def scanned(node: dict[str, Any]) -> set[str]:
+        found = {node["Relation Name"]} if "Relation Name" in node else set()
+        for child in node.get("Plans", []):
+            found |= scanned(child)
+        return found
+
+    joins: list[set[str]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node["Node Type"] in ("Nested Loop", "Hash Join", "Merge Join"):
+            joins.append(scanned(node))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan)
+    return joins
+
+
+def test_detection_joins_a_batch_with_the_store_partition_by_partition(world: Any) -> None:
+    """The overlap query joins signal_token with itself on token. Joined whole, PostgreSQL
+    hashes every stored token for each batch (a cost growing with the store); joined partition
+    by partition (``enable_partitionwise_join``, set by the engine), each of the batch's tokens
+    is probed in its own partition only."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps one table")
+    first, second = world.agency("Gemeente Utrecht"), world.agency("Politie Midden")
+    shared = [raw_token() for _ in range(40)]
+    world.submit(first, batch(*(signal(phone(raw)) for raw in shared)))
+    world.submit(second, batch(*(signal(phone(raw)) for raw in shared[:20])), detect=False)
+    captured: list[tuple[str, Any]] = []
+    with Session(world.engine) as session:
+        connection = session.connection()
+
+        def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if "mine.signal_id" in statement:
+                captured.append((statement, parameters))
+
+        event.listen(connection, "before_cursor_execute", keep)
+        pairs = detection.shared_tokens(session, detection.claim(session))
+        assert len(pairs) == 20
+        [(statement, parameters)] = captured
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+        [[document]] = cursor.fetchall()
+        session.rollback()
+    joins = _joins(document[0]["Plan"])
+    assert joins, "the overlap query joins signal_token with itself"
+    assert all(len(relations) == 1 for relations in joins), joins
