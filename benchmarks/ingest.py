@@ -374,6 +374,40 @@ def run(backend: str, options: argparse.Namespace) -> None:
         store.engine.dispose()
 
 
+class WalMeter:
+    """On PostgreSQL, the write-ahead log written and checkpoints requested since the last read.
+
+    A random-keyed index that outgrows the buffer cache is written page by page; after each
+    checkpoint the first change to a page logs the whole page, so the log per batch, and with
+    it the checkpoints it requests, grow with the store.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.last = self._read()
+
+    def _read(self) -> tuple[int, int] | None:
+        if self.engine.dialect.name != "postgresql":
+            return None
+        with self.engine.connect() as connection:
+            lsn = connection.execute(
+                text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+            ).scalar_one()
+            requested = connection.execute(
+                text("SELECT checkpoints_req FROM pg_stat_bgwriter")
+            ).scalar_one()
+        return int(lsn), int(requested)
+
+    def since_last(self, batches: int) -> str:
+        """Return 'N MB of log a batch, M checkpoints requested; ' since the last call."""
+        now, before = self._read(), self.last
+        self.last = now
+        if now is None or before is None or not batches:
+            return ""
+        megabytes = (now[0] - before[0]) / batches / 2**20
+        return f"{megabytes:.1f} MB of log a batch, {now[1] - before[1]} checkpoints requested; "
+
+
 def grow(
     store: Store, target: int, baseline: float, label: str, phase_one: float, calibration: float
 ) -> None:
@@ -386,12 +420,15 @@ def grow(
     """
     phase_one_keys = phase_one * calibration
     print(f"{label} phase 2: growing the store to {target:,} tokens")
+    wal = WalMeter(store.engine)
     window: list[float] = []
     milestone = (store.tokens // MILESTONE + 1) * MILESTONE
     while store.tokens < target:
         window.append(store.ingest_one())
         if store.tokens >= milestone or store.tokens >= target:
             median = statistics.median(window)
+            receipt = statistics.median(store.submit_times[-len(window) :]) * 1000
+            detect = statistics.median(store.detect_times[-len(window) :]) * 1000
             keys = median * calibrate(store.engine, rows=20_000, chunk=10_000)
             print(
                 f"{label} {store.tokens:>12,} stored: batch median {median * 1000:.0f} ms, "
@@ -399,7 +436,8 @@ def grow(
                 f"{store.batch_tokens / median:,.0f} tokens/s, {median / baseline:.2f}x first, "
                 f"{median / phase_one:.2f}x phase 1's median; in calibration keys "
                 f"{keys:,.0f} per batch, {keys / phase_one_keys:.2f}x phase 1's; "
-                f"load {os.getloadavg()[0]:.1f}"
+                f"{receipt:.0f} ms up to the receipt, {detect:.0f} ms detection; "
+                f"{wal.since_last(len(window))}load {os.getloadavg()[0]:.1f}"
             )
             window = []
             milestone += MILESTONE
