@@ -13,8 +13,8 @@ counts read here include every committed signal of those tokens. Counts are reco
 ``signal_token``: the rows holding the tokens are read once (:func:`tally`), and the alerts made,
 their counts and their agencies are written from that, one statement each per chunk of tokens
 (a handful per batch, however many alerts it touches); never kept as running totals that a lost
-update could skew. ``alert`` is unique on token and
-new alerts are inserted with ``ON CONFLICT DO NOTHING``: there is never a second alert.
+update could skew. ``alert`` is unique on token and new alerts are inserted with ``ON CONFLICT
+DO NOTHING``: there is never a second alert.
 
 An alert is never deleted here: when agencies withdraw or signals expire its counts are recounted
 (an alert may drop below two agencies; its workflow status stays for the coordinator to see), and
