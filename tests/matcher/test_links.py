@@ -77,6 +77,28 @@ def test_the_near_keys_of_an_exact_phone_match_are_no_alerts_until_another_spell
     assert_consistent(world.engine)
 
 
+def test_withdrawing_the_spelling_that_held_a_key_leaves_counts_exact(world: World) -> None:
+    """The key's alert, made for a third spelling, is recounted like any alert when that
+    spelling is withdrawn, and so is the number's when one of its two signals goes."""
+    first, second, third = (world.agency(f"Instantie {letter}") for letter in "ABC")
+    number = raw_token()
+    keys = [near_phone(raw_token()) for _ in range(7)]
+    world.submit(first, batch(signal(phone(number), *keys)))
+    kept = signal(phone(number), *keys)
+    world.submit(second, batch(kept))
+    typo = signal(phone(raw_token()), keys[3])
+    world.submit(third, batch(typo))
+    assert_consistent(world.engine)
+
+    world.withdraw(third, [typo.ref])
+    counts = sorted((item.level, item.agency_count) for item in world.alerts())
+    assert counts == [("e164", 2), ("e164_swap", 2)]
+    assert_consistent(world.engine)
+    world.withdraw(second, [kept.ref])
+    assert {item.agency_count for item in world.alerts()} == {1}
+    assert_consistent(world.engine)
+
+
 def test_tokens_of_one_kind_and_signals_but_equally_strong_each_keep_their_alert(
     world: World,
 ) -> None:
