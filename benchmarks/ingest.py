@@ -1,8 +1,10 @@
 """Measure batch ingest with overlap detection on SQLite and PostgreSQL.
 
 Phase 1 ingests ``--tokens`` tokens in batches of ``--batch-tokens`` and prints tokens per
-second. Phase 2 (``--grow-to``) keeps ingesting until the store holds that many tokens and
-prints the time per batch at each million, against the first batches. Signals carry the tokens
+second, and the median batch's time up to the receipt and in detection. Phase 2 (``--grow-to``)
+keeps ingesting until the store holds that many tokens and prints the time per batch at each
+million, against the first batches, with both halves and (PostgreSQL) the write-ahead log a
+batch writes. Signals carry the tokens
 the client sends with near tokens (``--shape near``: a phone number with its swapped-pair keys,
 a name with its one-letter deletions; 14.6 tokens a signal), or exact tokens only (``--shape
 exact``, 2 a signal, the shapes before near tokens). About ``--overlap`` of the identifiers
