@@ -260,7 +260,7 @@ def _find(session: Session, tokens: Sequence[bytes], *, now: dt.datetime) -> ove
     with alert_filters.deferred(session):  # what the three touch is refreshed once
         changes = overlap.refresh_alerts(session, kept, now=now, create=True, hubs=hubs)
         links.detach_outgrown(session, kept)
-        links.link_new_alerts(session, changes.created_ids)
+        links.link_new_alerts(session, changes.made)
     return changes
 
 
@@ -269,7 +269,7 @@ def _plus(done: overlap.AlertChanges, step: overlap.AlertChanges) -> overlap.Ale
         done.created + step.created,
         done.updated + step.updated,
         done.emptied + step.emptied,
-        done.created_ids + step.created_ids,
+        done.made + step.made,
     )
 
 

@@ -37,6 +37,7 @@ from client import kinds
 from matcher import alert_states
 from matcher.services import alert_filters, status_counts
 from matcher.services.bulk import among, among_partitioned, chunks
+from matcher.services.overlap import Made
 from matcher.services.strength import STRENGTHS, Evidence, grade_rank, strength
 from matcher.services.tables import ALERTS, SIGNAL_TOKENS
 
@@ -57,17 +58,20 @@ class _Alert:
     signals: set[int]
 
 
-def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
+def link_new_alerts(session: Session, made: Collection[Made]) -> set[int]:
     """Group newly made alerts into the open alerts of their links; return the alerts regraded.
+
+    The alerts come with the signals holding their tokens, as the refresh that made them read
+    them (:func:`.overlap.tally`).
 
     What the batch's new alerts may touch is read once (:class:`_Links`): the alerts holding any
     of their signals, the links those alerts belong to, every member's signals. The rules run on
     those in memory, in the order they would run alert by alert; link ids and grades are written
     in bulk at the end.
     """
-    if not alert_ids:
+    if not made:
         return set()
-    new = _load(session, alert_ids)
+    new = [_Alert(item.id, item.kind, item.level, item.token, set(item.signals)) for item in made]
     new.sort(key=lambda item: (grade_rank(item.kind, item.level), _order(item), item.id))
     state = _Links.read(session, new)
     touched: set[int] = set()
@@ -82,7 +86,7 @@ def link_new_alerts(session: Session, alert_ids: Collection[int]) -> set[int]:
         touched.add(target or alert.id)
     state.write(session)
     alert_filters.refresh(session, touched)  # counts them under their grades as well
-    status_counts.refresh(session, alert_ids)  # those made evidence leave the list's counts
+    status_counts.refresh(session, [item.id for item in made])  # evidence leaves the counts
     return touched
 
 
@@ -191,26 +195,6 @@ def _signals_of(session: Session, alert_id: int) -> set[int]:
         .where(ALERTS.c.id == alert_id)
     )
     return set(rows.scalars())
-
-
-def _load(session: Session, alert_ids: Collection[int]) -> list[_Alert]:
-    found: dict[int, _Alert] = {}
-    for chunk in chunks(sorted(alert_ids)):
-        rows = session.execute(
-            select(
-                ALERTS.c.id,
-                ALERTS.c.kind,
-                ALERTS.c.level,
-                ALERTS.c.token,
-                SIGNAL_TOKENS.c.signal_id,
-            )
-            .join(SIGNAL_TOKENS, SIGNAL_TOKENS.c.token == ALERTS.c.token)
-            .where(among(session, ALERTS.c.id, chunk))
-        )
-        for alert_id, kind, level, token, signal_id in rows:
-            item = found.setdefault(alert_id, _Alert(alert_id, kind, level, token, set()))
-            item.signals.add(signal_id)
-    return list(found.values())
 
 
 @dataclass

@@ -45,14 +45,24 @@ from matcher.services.tables import (
 )
 
 
+class Made(NamedTuple):
+    """An alert a refresh made, with the signals holding its token: what linking reads."""
+
+    id: int
+    kind: str
+    level: str
+    token: bytes
+    signals: frozenset[int]
+
+
 class AlertChanges(NamedTuple):
     """How many alerts a refresh created, recounted, and emptied (no signal left)."""
 
     created: int
     updated: int
     emptied: int
-    #: the ids of the alerts made, for grouping into links (matcher.services.links)
-    created_ids: tuple[int, ...] = ()
+    #: the alerts made, for grouping into links (matcher.services.links)
+    made: tuple[Made, ...] = ()
 
 
 def without_benign_hubs(session: Session, tokens: Sequence[bytes]) -> list[bytes]:
@@ -82,7 +92,7 @@ def refresh_alerts(
     (:func:`subsumed`).
     """
     created = updated = emptied = 0
-    made_ids: list[int] = []
+    made: list[Made] = []
     tallies = tally(session, [*tokens, *hubs])
     regions = dict(session.execute(select(AGENCIES.c.id, AGENCIES.c.region)).tuples().all())
     repeated = subsumed(tallies) if create else set()
@@ -105,7 +115,16 @@ def refresh_alerts(
                 and len(tallies[token].agencies) >= 2
             ]
             made_now = _create_alerts(session, fresh, tallies, regions, now=now)
-        made_ids += made_now.values()
+        made += (
+            Made(
+                alert,
+                tallies[token].kind,
+                tallies[token].level,
+                token,
+                frozenset(tallies[token].signals),
+            )
+            for token, alert in made_now.items()
+        )
         created += len(made_now)
         counted = {token: alert for token, alert in existing.items() if token in tallies}
         if counted:
@@ -131,7 +150,7 @@ def refresh_alerts(
             session.execute(_drop_departed_agencies(session, chunk))
             emptied += rowcount(session.execute(_forget_tokens(session, chunk, now=now)))
         alert_filters.refresh(session, [*existing.values(), *made_now.values()])
-    return AlertChanges(created, updated, emptied, tuple(made_ids))
+    return AlertChanges(created, updated, emptied, tuple(made))
 
 
 @dataclass
